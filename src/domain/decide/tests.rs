@@ -1,0 +1,383 @@
+use jiff::civil::{Date, date};
+
+use super::*;
+use crate::domain::deadline::Appi;
+
+const TODAY: Date = date(2026, 4, 3);
+
+fn ctx() -> Ctx<'static> {
+    Ctx { today: TODAY, signoff_required: true, policy: &Appi }
+}
+
+const ADMIN: Actor = Actor::Staff { id: 1, role: Role::Admin };
+const STAFF: Actor = Actor::Staff { id: 2, role: Role::Staff };
+const MANAGER: Actor = Actor::Staff { id: 3, role: Role::Manager };
+
+fn received(kind: RequestKind, filer: Filer) -> Case {
+    let mut case = Case::blank(kind, filer, date(2026, 4, 1));
+    case.id = 7;
+    for e in open_case(&case, Channel::Web, Some(date(2026, 4, 1)), &ctx()) {
+        apply(&mut case, &e);
+    }
+    case
+}
+
+fn run(case: &mut Case, cmd: Command, actor: &Actor) -> Vec<Event> {
+    let events = decide(case, cmd.clone(), actor, &ctx()).unwrap_or_else(|e| panic!("{cmd:?} refused: {e}"));
+    for e in &events {
+        apply(case, e);
+    }
+    events
+}
+
+fn verify(target: IdentityTarget) -> Command {
+    Command::VerifyIdentity { target, method: IdMethod::PostalCopy, doc_type: Some(DocType::DriversLicense) }
+}
+
+/// One typical case in each state, the columns of the table below.
+fn fixtures() -> Vec<(&'static str, Case)> {
+    let unconfirmed = Case::blank(RequestKind::Disclosure, Filer::SelfFiler, date(2026, 4, 1));
+    let received_case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let mut awaiting = received_case.clone();
+    run(&mut awaiting, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &ADMIN);
+    let mut in_progress = received_case.clone();
+    run(&mut in_progress, verify(IdentityTarget::Subject), &ADMIN);
+    run(&mut in_progress, Command::Start, &ADMIN);
+    let mut closed = in_progress.clone();
+    run(&mut closed, Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() }, &ADMIN);
+    let mut withdrawn = received_case.clone();
+    run(&mut withdrawn, Command::Withdraw { reason: "電話で取下げ".into() }, &ADMIN);
+    vec![
+        ("unconfirmed", unconfirmed),
+        ("received", received_case),
+        ("awaiting", awaiting),
+        ("in_progress", in_progress),
+        ("closed", closed),
+        ("withdrawn", withdrawn),
+    ]
+}
+
+#[test]
+fn fixtures_are_in_the_states_they_name() {
+    let states: Vec<_> = fixtures().iter().map(|(_, c)| (c.state, c.outcome)).collect();
+    assert_eq!(
+        states,
+        [
+            (State::Unconfirmed, None),
+            (State::Received, None),
+            (State::AwaitingRequester, None),
+            (State::InProgress, None),
+            (State::Closed, Some(Outcome::Granted)),
+            (State::Closed, Some(Outcome::Withdrawn)),
+        ]
+    );
+}
+
+/// The transition table: for every action, whether it is legal in each state
+/// (columns: unconfirmed, received, awaiting, in_progress, closed, withdrawn).
+#[test]
+fn every_action_is_legal_exactly_where_the_table_says() {
+    use Action as A;
+    const N: bool = false;
+    const Y: bool = true;
+    let table: &[(Action, [bool; 6])] = &[
+        (A::ConfirmEmail, [Y, Y, Y, Y, Y, Y]),
+        (A::Assign, [N, Y, Y, Y, Y, Y]),
+        (A::Note, [N, Y, Y, Y, Y, Y]),
+        (A::Message, [N, Y, Y, Y, Y, Y]),
+        (A::RequestIdentity, [N, Y, N, N, N, N]),
+        (A::RequestClarification, [N, Y, Y, Y, N, N]),
+        (A::RequestFee, [N, Y, Y, Y, N, N]),
+        (A::SubmitDocuments, [N, N, Y, N, N, N]),
+        (A::RequesterReply, [N, Y, Y, Y, N, N]),
+        (A::VerifyIdentity, [N, Y, Y, N, N, N]),
+        (A::FailIdentity, [N, N, Y, N, N, N]),
+        (A::RecordPayment, [N, Y, Y, Y, N, N]),
+        (A::WaiveFee, [N, N, N, N, N, N]),
+        (A::RecordRefund, [N, N, N, N, N, N]),
+        (A::Extend, [N, Y, N, Y, N, N]),
+        (A::Start, [N, N, N, N, N, N]),
+        (A::Close, [N, Y, Y, Y, N, N]),
+        (A::Withdraw, [N, Y, Y, Y, N, N]),
+        (A::Reopen, [N, N, N, N, Y, N]),
+        (A::ChangeKind, [N, Y, Y, Y, N, N]),
+        (A::DiscardDocument, [N, N, N, N, N, N]),
+        (A::AttachResult, [N, N, N, Y, N, N]),
+    ];
+    assert_eq!(table.len(), Action::ALL.len(), "every action has a row");
+    let fixtures = fixtures();
+    for (action, row) in table {
+        let actor = if matches!(action, A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply) {
+            Actor::Requester
+        } else {
+            ADMIN
+        };
+        for ((name, case), expected) in fixtures.iter().zip(row) {
+            let got = permitted(case, *action, &actor);
+            assert_eq!(got.is_ok(), *expected, "{action} in {name}: {got:?}");
+            if let Err(e) = got {
+                assert!(matches!(e, DomainError::Illegal(_)), "{action} in {name} is refused as illegal, not {e:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn staff_cannot_act_for_the_requester_nor_the_requester_for_staff() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    assert!(matches!(permitted(&case, Action::RequesterReply, &ADMIN), Err(DomainError::Forbidden(_))));
+    assert!(matches!(permitted(&case, Action::Note, &Actor::Requester), Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn managers_alone_waive_refund_and_reopen() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
+    let waive = Command::WaiveFee { reason: "生活保護受給".into() };
+    assert!(matches!(decide(&case, waive.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
+    let events = run(&mut case, waive, &MANAGER);
+    assert_eq!(events, [Event::FeeWaived { amount: 1000 }, Event::AskMet { ask: Ask::Fee }]);
+    assert_eq!(case.fees.status(), FeeStatus::Waived);
+    assert_eq!(case.state, State::Received);
+}
+
+#[test]
+fn confirming_twice_changes_nothing() {
+    let mut case = Case::blank(RequestKind::Complaint, Filer::SelfFiler, date(2026, 4, 1));
+    let first = run(&mut case, Command::ConfirmEmail, &Actor::Requester);
+    assert_eq!(
+        first,
+        [Event::EmailConfirmed, Event::Received { received_on: date(2026, 4, 1), due_on: Some(date(2026, 4, 15)) }]
+    );
+    assert!(run(&mut case, Command::ConfirmEmail, &Actor::Requester).is_empty());
+    assert_eq!(case.state, State::Received);
+}
+
+#[test]
+fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    assert_eq!(case.due_on, Some(date(2026, 4, 15)));
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
+    assert_eq!(case.state, State::AwaitingRequester);
+    assert_eq!(case.resume_state, Some(State::Received));
+    let events = run(&mut case, verify(IdentityTarget::Subject), &STAFF);
+    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Identity }));
+    assert_eq!(case.state, State::Received);
+    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
+    assert_eq!(case.state, State::AwaitingRequester);
+    assert_eq!(permitted(&case, Action::Start, &STAFF).is_ok(), false, "no start while the fee is open");
+    let pay = |amount| Command::RecordPayment {
+        amount,
+        method: PaymentMethod::PostalMoneyOrder,
+        paid_on: date(2026, 4, 2),
+        payment_ref: "A-1".into(),
+    };
+    let events = run(&mut case, pay(400), &STAFF);
+    assert_eq!(events.len(), 1, "an underpayment keeps the ask open");
+    assert_eq!(case.fees.status(), FeeStatus::PartiallyPaid);
+    let events = run(&mut case, pay(600), &STAFF);
+    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Fee }));
+    assert_eq!(case.state, State::Received);
+    run(&mut case, Command::Start, &STAFF);
+    assert_eq!(case.state, State::InProgress);
+    run(&mut case, Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() }, &STAFF);
+    assert_eq!((case.state, case.outcome, case.closed_on), (State::Closed, Some(Outcome::Granted), Some(TODAY)));
+}
+
+#[test]
+fn an_overpayment_leaves_a_credit_to_refund() {
+    let mut case = received(RequestKind::PurposeNotice, Filer::SelfFiler);
+    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new() }, &STAFF);
+    run(
+        &mut case,
+        Command::RecordPayment { amount: 500, method: PaymentMethod::Stamps, paid_on: TODAY, payment_ref: String::new() },
+        &STAFF,
+    );
+    assert_eq!(case.fees.status(), FeeStatus::RefundDue);
+    assert!(!case.has_ask(Ask::Fee));
+    let too_much = Command::RecordRefund { amount: 300, reason: "過払い".into() };
+    assert!(matches!(decide(&case, too_much, &MANAGER, &ctx()), Err(DomainError::Invalid { field: "amount", .. })));
+    run(&mut case, Command::RecordRefund { amount: 200, reason: "過払い".into() }, &MANAGER);
+    assert_eq!(case.fees.status(), FeeStatus::Refunded);
+}
+
+#[test]
+fn a_payment_cannot_be_dated_in_the_future_nor_be_zero() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let future = Command::RecordPayment {
+        amount: 300,
+        method: PaymentMethod::Cash,
+        paid_on: date(2026, 4, 4),
+        payment_ref: String::new(),
+    };
+    assert!(matches!(decide(&case, future, &STAFF, &ctx()), Err(DomainError::Invalid { field: "paid_on", .. })));
+    let zero = Command::RecordPayment { amount: 0, method: PaymentMethod::Cash, paid_on: TODAY, payment_ref: String::new() };
+    assert!(matches!(decide(&case, zero, &STAFF, &ctx()), Err(DomainError::Invalid { field: "amount", .. })));
+}
+
+#[test]
+fn no_fee_can_be_requested_for_a_correction() {
+    let case = received(RequestKind::Correction, Filer::SelfFiler);
+    let cmd = Command::RequestFee { amount: 300, scheduled: None, reason: String::new() };
+    let Err(DomainError::Illegal(msg)) = decide(&case, cmd, &STAFF, &ctx()) else { panic!("fee on a correction accepted") };
+    assert!(msg.1.contains("Art. 38"));
+}
+
+#[test]
+fn a_fee_other_than_the_schedule_needs_a_reason() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let cmd = Command::RequestFee { amount: 1500, scheduled: Some(1000), reason: " ".into() };
+    assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Invalid { field: "reason", .. })));
+}
+
+#[test]
+fn an_agent_case_starts_only_when_person_agent_and_authority_are_verified() {
+    let mut case = received(RequestKind::Disclosure, Filer::AppointedAgent);
+    for target in [IdentityTarget::Subject, IdentityTarget::Agent] {
+        run(&mut case, verify(target), &STAFF);
+        assert!(permitted(&case, Action::Start, &STAFF).is_err(), "started after {target} only");
+    }
+    run(&mut case, verify(IdentityTarget::Authority), &STAFF);
+    run(&mut case, Command::Start, &STAFF);
+    assert_eq!(case.state, State::InProgress);
+}
+
+#[test]
+fn the_identity_ask_is_met_only_when_every_asked_target_is_verified() {
+    let mut case = received(RequestKind::Disclosure, Filer::LegalAgent);
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Authority, note: String::new() }, &STAFF);
+    let events = run(&mut case, verify(IdentityTarget::Subject), &STAFF);
+    assert_eq!(events.len(), 1);
+    assert_eq!(case.state, State::AwaitingRequester);
+    let events = run(&mut case, verify(IdentityTarget::Authority), &STAFF);
+    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Identity }));
+    assert_eq!(case.state, State::Received);
+}
+
+#[test]
+fn a_failed_check_keeps_the_ask_open_and_may_be_asked_again() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
+    let again = Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() };
+    assert!(matches!(decide(&case, again.clone(), &STAFF, &ctx()), Err(DomainError::Illegal(_))));
+    run(&mut case, Command::FailIdentity { target: IdentityTarget::Subject, reason: "有効期限切れ".into() }, &STAFF);
+    assert_eq!(case.identity.subject, IdentityStatus::Failed);
+    assert!(case.has_ask(Ask::Identity));
+    run(&mut case, again, &STAFF);
+    assert_eq!(case.identity.subject, IdentityStatus::Requested);
+}
+
+#[test]
+fn verifying_by_upload_needs_a_stored_document() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let cmd = Command::VerifyIdentity { target: IdentityTarget::Subject, method: IdMethod::DocumentUpload, doc_type: None };
+    assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Invalid { field: "method", .. })));
+}
+
+#[test]
+fn before_work_starts_a_case_can_only_be_refused_and_refusals_need_a_manager() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let granted = Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() };
+    assert!(matches!(decide(&case, granted, &MANAGER, &ctx()), Err(DomainError::Illegal(_))));
+    let refused = Command::Close {
+        outcome: Outcome::Refused,
+        reasons: vec![Reason::IdentityUnverified],
+        explanation: "本人確認書類のご提出がありませんでした。".into(),
+    };
+    assert!(matches!(decide(&case, refused.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
+    let no_signoff = Ctx { signoff_required: false, ..ctx() };
+    assert!(decide(&case, refused.clone(), &STAFF, &no_signoff).is_ok());
+    let events = decide(&case, refused, &MANAGER, &ctx()).expect("manager refuses");
+    assert!(matches!(events.last(), Some(Event::Closed { outcome: Outcome::Refused, .. })));
+}
+
+#[test]
+fn a_refusal_needs_reasons_that_fit_the_kind_and_an_explanation() {
+    let case = received(RequestKind::Correction, Filer::SelfFiler);
+    let close = |reasons: Vec<Reason>, explanation: &str| Command::Close {
+        outcome: Outcome::Refused,
+        reasons,
+        explanation: explanation.into(),
+    };
+    let err = |cmd| match decide(&case, cmd, &MANAGER, &ctx()) {
+        Err(DomainError::Invalid { field, .. }) => field,
+        other => panic!("accepted: {other:?}"),
+    };
+    assert_eq!(err(close(vec![], "x")), "reasons");
+    assert_eq!(err(close(vec![Reason::HarmToPerson], "x")), "reasons");
+    assert_eq!(err(close(vec![Reason::ContentIsFactual], "  ")), "explanation");
+    assert!(decide(&case, close(vec![Reason::ContentIsFactual], "記録は事実です。"), &MANAGER, &ctx()).is_ok());
+}
+
+#[test]
+fn complaints_are_answered_and_need_no_identity_to_start() {
+    let mut case = received(RequestKind::Complaint, Filer::SelfFiler);
+    run(&mut case, Command::Start, &STAFF);
+    let granted = Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() };
+    assert!(matches!(decide(&case, granted, &STAFF, &ctx()), Err(DomainError::Invalid { field: "outcome", .. })));
+    run(&mut case, Command::Close { outcome: Outcome::Answered, reasons: vec![], explanation: String::new() }, &STAFF);
+    assert_eq!(case.outcome, Some(Outcome::Answered));
+}
+
+#[test]
+fn withdrawing_cancels_open_asks_and_cannot_be_reopened() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestClarification { body: "対象期間を教えてください".into() }, &STAFF);
+    let events = run(&mut case, Command::Withdraw { reason: "ご本人より電話".into() }, &STAFF);
+    assert_eq!(events[0], Event::AsksCancelled { asks: vec![Ask::Clarification] });
+    assert!(case.asks.is_empty());
+    assert_eq!(case.outcome, Some(Outcome::Withdrawn));
+    assert!(permitted(&case, Action::Reopen, &MANAGER).is_err());
+}
+
+#[test]
+fn reopening_keeps_the_due_date_and_needs_a_reason() {
+    let (_, mut case) = fixtures().remove(4);
+    let due = case.due_on;
+    let blank = Command::Reopen { reason: String::new() };
+    assert!(matches!(decide(&case, blank, &MANAGER, &ctx()), Err(DomainError::Invalid { field: "reason", .. })));
+    run(&mut case, Command::Reopen { reason: "回答漏れ".into() }, &MANAGER);
+    assert_eq!((case.state, case.outcome, case.due_on), (State::InProgress, None, due));
+}
+
+#[test]
+fn a_reply_meets_the_clarification_ask_and_resumes_work() {
+    let (_, mut case) = fixtures().remove(3);
+    run(&mut case, Command::RequestClarification { body: "対象のサービス名を教えてください".into() }, &STAFF);
+    assert_eq!(case.resume_state, Some(State::InProgress));
+    run(&mut case, Command::RequesterReply { body: "会員サービスです".into() }, &Actor::Requester);
+    assert_eq!(case.state, State::InProgress);
+}
+
+#[test]
+fn extensions_stay_within_the_policy_and_only_before_the_due_date() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let extend = |d| Command::Extend { new_due_on: d, reason: "調査に時間を要するため".into() };
+    assert!(decide(&case, extend(date(2026, 5, 15)), &STAFF, &ctx()).is_ok());
+    assert!(matches!(
+        decide(&case, extend(date(2026, 5, 16)), &STAFF, &ctx()),
+        Err(DomainError::Invalid { field: "new_due_on", .. })
+    ));
+    let late = Ctx { today: date(2026, 4, 16), ..ctx() };
+    assert!(matches!(decide(&case, extend(date(2026, 5, 1)), &STAFF, &late), Err(DomainError::Illegal(_))));
+}
+
+#[test]
+fn a_kind_with_a_fee_cannot_become_one_without() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestFee { amount: 500, scheduled: Some(500), reason: String::new() }, &STAFF);
+    let cmd = Command::ChangeKind { kind: RequestKind::Correction, reason: "内容から訂正請求".into() };
+    assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Illegal(_))));
+    let cmd = Command::ChangeKind { kind: RequestKind::ProvisionRecord, reason: "記録の開示".into() };
+    run(&mut case, cmd, &STAFF);
+    assert_eq!(case.kind, RequestKind::ProvisionRecord);
+}
+
+#[test]
+fn events_serialise_as_codes_only() {
+    let e = Event::Closed { outcome: Outcome::Refused, reasons: vec![Reason::FeeUnpaid], closed_on: TODAY };
+    let json = serde_json::to_string(&e).expect("serialise");
+    assert_eq!(json, r#"{"type":"closed","outcome":"refused","reasons":["fee_unpaid"],"closed_on":"2026-04-03"}"#);
+    assert_eq!(serde_json::from_str::<Event>(&json).expect("parse"), e);
+}

@@ -1,0 +1,436 @@
+//! Parsing the request form (DESIGN.md §4): raw strings in, domain values or
+//! field errors out. Past this edge nothing is a raw string.
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::Msg;
+use super::codes::*;
+
+/// The request form as typed, kept to show it again with its errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    pub kind: String,
+    pub subject_name: String,
+    pub subject_name_kana: String,
+    pub subject_birth_date: String,
+    pub subject_postal_code: String,
+    pub subject_address: String,
+    pub subject_phone: String,
+    pub contact_email: String,
+    pub filer: String,
+    pub agent_name: String,
+    pub agent_relationship: String,
+    pub delivery: String,
+    pub details: String,
+    pub consent: String,
+    pub website: String,
+    pub lang: String,
+    // Staff intake only.
+    pub channel: String,
+    pub received_on: String,
+}
+
+impl RequestForm {
+    /// NFKC-normalises every field (全角 digits and ＠ become ASCII) and trims it.
+    pub fn normalised(&self) -> RequestForm {
+        let n = |s: &str| s.nfkc().collect::<String>().trim().to_owned();
+        RequestForm {
+            kind: n(&self.kind),
+            subject_name: n(&self.subject_name),
+            subject_name_kana: n(&self.subject_name_kana),
+            subject_birth_date: n(&self.subject_birth_date),
+            subject_postal_code: n(&self.subject_postal_code),
+            subject_address: n(&self.subject_address),
+            subject_phone: n(&self.subject_phone),
+            contact_email: n(&self.contact_email),
+            filer: n(&self.filer),
+            agent_name: n(&self.agent_name),
+            agent_relationship: n(&self.agent_relationship),
+            delivery: n(&self.delivery),
+            details: self.details.nfkc().collect::<String>().trim().replace("\r\n", "\n"),
+            consent: n(&self.consent),
+            website: self.website.clone(),
+            lang: n(&self.lang),
+            channel: n(&self.channel),
+            received_on: n(&self.received_on),
+        }
+    }
+
+    /// A bot filled the field people never see.
+    pub fn is_honeypot_filled(&self) -> bool {
+        !self.website.trim().is_empty()
+    }
+}
+
+/// A validated request, ready to become a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    pub kind: RequestKind,
+    pub subject_name: String,
+    pub subject_name_kana: Option<String>,
+    pub subject_birth_date: Option<Date>,
+    pub subject_postal_code: Option<String>,
+    pub subject_address: Option<String>,
+    pub subject_phone: Option<String>,
+    pub contact_email: Option<ContactEmail>,
+    pub filer: Filer,
+    pub agent_name: Option<String>,
+    pub agent_relationship: Option<String>,
+    pub delivery: Option<Delivery>,
+    pub details: String,
+    pub channel: Channel,
+    pub received_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub msg: Msg,
+}
+
+/// An e-mail address that passed the syntax check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactEmail(String);
+
+impl ContactEmail {
+    pub fn parse(s: &str) -> Option<ContactEmail> {
+        let s = s.trim();
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return None;
+        }
+        let (local, domain) = s.rsplit_once('@')?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        (local_ok && domain_ok).then(|| ContactEmail(format!("{local}@{}", domain.to_ascii_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where the form comes from: the public page, or staff taking in a letter or call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    Web,
+    Staff { today: Date },
+}
+
+struct Check {
+    errors: Vec<FieldError>,
+}
+
+impl Check {
+    fn err(&mut self, field: &'static str, ja: &'static str, en: &'static str) {
+        if !self.errors.iter().any(|e| e.field == field) {
+            self.errors.push(FieldError { field, msg: Msg(ja, en) });
+        }
+    }
+
+    fn required(&mut self, field: &'static str, value: &str) -> bool {
+        if value.is_empty() {
+            self.err(field, "入力してください。", "Please fill this in.");
+            false
+        } else {
+            true
+        }
+    }
+
+    fn max_len(&mut self, field: &'static str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            let (ja, en) = match max {
+                30 => ("30文字以内で入力してください。", "Use at most 30 characters."),
+                100 => ("100文字以内で入力してください。", "Use at most 100 characters."),
+                300 => ("300文字以内で入力してください。", "Use at most 300 characters."),
+                _ => ("5,000文字以内で入力してください。", "Use at most 5,000 characters."),
+            };
+            self.err(field, ja, en);
+        }
+    }
+
+    fn choice<T: std::str::FromStr>(&mut self, field: &'static str, value: &str) -> Option<T> {
+        if value.is_empty() {
+            self.err(field, "選択してください。", "Please choose one.");
+            return None;
+        }
+        let parsed = value.parse().ok();
+        if parsed.is_none() {
+            self.err(field, "選択肢から選んでください。", "Choose one of the options.");
+        }
+        parsed
+    }
+}
+
+pub const DETAILS_MAX: usize = 5000;
+
+fn optional(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<Date> {
+    if s.len() != 10 {
+        return None;
+    }
+    s.parse::<Date>().ok()
+}
+
+/// Checks the request form; on failure every field error is returned at once.
+pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<NewRequest, Vec<FieldError>> {
+    let f = form.normalised();
+    let mut c = Check { errors: Vec::new() };
+
+    let kind: Option<RequestKind> = c.choice("kind", &f.kind);
+
+    if c.required("subject_name", &f.subject_name) {
+        c.max_len("subject_name", &f.subject_name, 100);
+    }
+    c.max_len("subject_name_kana", &f.subject_name_kana, 100);
+
+    let birth_date = if f.subject_birth_date.is_empty() {
+        None
+    } else {
+        match parse_date(&f.subject_birth_date) {
+            Some(d) if d <= today && d.year() >= 1900 => Some(d),
+            Some(_) => {
+                c.err("subject_birth_date", "正しい生年月日を入力してください。", "Enter a real date of birth.");
+                None
+            }
+            None => {
+                c.err("subject_birth_date", "日付は 1980-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD, e.g. 1980-04-01.");
+                None
+            }
+        }
+    };
+
+    let postal = f.subject_postal_code.replace(['-', 'ー', '−'], "");
+    if !postal.is_empty() && !(postal.len() == 7 && postal.bytes().all(|b| b.is_ascii_digit())) {
+        c.err("subject_postal_code", "郵便番号は7桁の数字で入力してください（例：100-0001）。", "Enter a 7-digit postal code, e.g. 100-0001.");
+    }
+    c.max_len("subject_address", &f.subject_address, 300);
+    if !f.subject_phone.is_empty()
+        && !(f.subject_phone.chars().all(|ch| ch.is_ascii_digit() || "-+() ".contains(ch))
+            && f.subject_phone.chars().filter(char::is_ascii_digit).count() >= 9)
+    {
+        c.err("subject_phone", "電話番号は数字とハイフンで入力してください。", "Enter a phone number with digits and hyphens.");
+    }
+    c.max_len("subject_phone", &f.subject_phone, 30);
+
+    let email_required = intake == Intake::Web;
+    let contact_email = if f.contact_email.is_empty() {
+        if email_required {
+            c.required("contact_email", "");
+        }
+        None
+    } else {
+        let parsed = ContactEmail::parse(&f.contact_email);
+        if parsed.is_none() {
+            c.err("contact_email", "メールアドレスの形式が正しくありません（例：taro@example.jp）。", "This is not a valid e-mail address (e.g. taro@example.com).");
+        }
+        parsed
+    };
+
+    let filer: Option<Filer> = c.choice("filer", &f.filer);
+    if filer.is_some_and(Filer::is_agent) {
+        if c.required("agent_name", &f.agent_name) {
+            c.max_len("agent_name", &f.agent_name, 100);
+        }
+        if c.required("agent_relationship", &f.agent_relationship) {
+            c.max_len("agent_relationship", &f.agent_relationship, 100);
+        }
+    }
+
+    // Art. 33(1): the person chooses how a disclosure is delivered.
+    let delivery: Option<Delivery> = match kind {
+        Some(k) if k.is_disclosure() => c.choice("delivery", &f.delivery),
+        _ if !f.delivery.is_empty() => {
+            let d: Option<Delivery> = f.delivery.parse().ok();
+            if d.is_none() {
+                c.err("delivery", "選択肢から選んでください。", "Choose one of the options.");
+            }
+            None
+        }
+        _ => None,
+    };
+    if delivery == Some(Delivery::Postal) && f.subject_address.is_empty() {
+        c.err("subject_address", "郵送での受け取りには住所が必要です。", "An address is needed to send the answer by post.");
+    }
+
+    if c.required("details", &f.details) {
+        c.max_len("details", &f.details, DETAILS_MAX);
+    }
+
+    if email_required && f.consent != "yes" && f.consent != "on" && f.consent != "true" {
+        c.err("consent", "個人情報の取扱いに同意してください。", "Please agree to how we handle your personal information.");
+    }
+
+    let (channel, received_on) = match intake {
+        Intake::Web => (Channel::Web, None),
+        Intake::Staff { today } => {
+            let channel: Option<Channel> = c.choice("channel", &f.channel);
+            if channel == Some(Channel::Web) {
+                c.err("channel", "ウェブ以外の受付経路を選んでください。", "Choose how the request arrived (not the web).");
+            }
+            let received_on = if c.required("received_on", &f.received_on) {
+                match parse_date(&f.received_on) {
+                    Some(d) if d <= today => Some(d),
+                    Some(_) => {
+                        c.err("received_on", "未来の日付は入力できません。", "The date cannot be in the future.");
+                        None
+                    }
+                    None => {
+                        c.err("received_on", "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD.");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            (channel.unwrap_or(Channel::Post), received_on)
+        }
+    };
+
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    let (Some(kind), Some(filer)) = (kind, filer) else {
+        return Err(c.errors);
+    };
+    let agent = filer.is_agent();
+    Ok(NewRequest {
+        kind,
+        subject_name: f.subject_name,
+        subject_name_kana: optional(&f.subject_name_kana),
+        subject_birth_date: birth_date,
+        subject_postal_code: optional(&postal).map(|p| format!("{}-{}", &p[..3], &p[3..])),
+        subject_address: optional(&f.subject_address),
+        subject_phone: optional(&f.subject_phone),
+        contact_email,
+        filer,
+        agent_name: if agent { optional(&f.agent_name) } else { None },
+        agent_relationship: if agent { optional(&f.agent_relationship) } else { None },
+        delivery,
+        details: f.details,
+        channel,
+        received_on,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const TODAY: Date = date(2026, 11, 23);
+
+    fn valid() -> RequestForm {
+        RequestForm {
+            kind: "disclosure".into(),
+            subject_name: "山田 太郎".into(),
+            contact_email: "taro@example.jp".into(),
+            filer: "self".into(),
+            delivery: "electronic".into(),
+            details: "会員情報の開示を求めます。".into(),
+            consent: "yes".into(),
+            ..RequestForm::default()
+        }
+    }
+
+    fn fields(form: &RequestForm) -> Vec<&'static str> {
+        match parse_request(form, Intake::Web, TODAY) {
+            Ok(_) => vec![],
+            Err(errors) => errors.iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let req = parse_request(&valid(), Intake::Web, TODAY).expect("valid");
+        assert_eq!(req.kind, RequestKind::Disclosure);
+        assert_eq!(req.delivery, Some(Delivery::Electronic));
+        assert_eq!(req.contact_email.as_ref().map(ContactEmail::as_str), Some("taro@example.jp"));
+    }
+
+    #[test]
+    fn an_empty_form_names_every_required_field() {
+        assert_eq!(fields(&RequestForm::default()), ["kind", "subject_name", "contact_email", "filer", "details", "consent"]);
+    }
+
+    #[test]
+    fn full_width_input_is_normalised_first() {
+        let form = RequestForm {
+            contact_email: "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ".into(),
+            subject_postal_code: "１００ー０００１".into(),
+            ..valid()
+        };
+        let req = parse_request(&form, Intake::Web, TODAY).expect("valid");
+        assert_eq!(req.contact_email.map(|e| e.as_str().to_owned()).as_deref(), Some("taro@example.jp"));
+        assert_eq!(req.subject_postal_code.as_deref(), Some("100-0001"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_field_by_field() {
+        assert_eq!(fields(&RequestForm { contact_email: "taro@".into(), ..valid() }), ["contact_email"]);
+        assert_eq!(fields(&RequestForm { contact_email: "a b@example.jp".into(), ..valid() }), ["contact_email"]);
+        assert_eq!(fields(&RequestForm { kind: "everything".into(), ..valid() }), ["kind"]);
+        assert_eq!(fields(&RequestForm { filer: "friend".into(), ..valid() }), ["filer"]);
+        assert_eq!(fields(&RequestForm { delivery: "fax".into(), ..valid() }), ["delivery"]);
+        assert_eq!(fields(&RequestForm { delivery: String::new(), ..valid() }), ["delivery"]);
+        assert_eq!(fields(&RequestForm { consent: String::new(), ..valid() }), ["consent"]);
+        assert_eq!(fields(&RequestForm { subject_name: "あ".repeat(101), ..valid() }), ["subject_name"]);
+        assert_eq!(fields(&RequestForm { details: "x".repeat(DETAILS_MAX + 1), ..valid() }), ["details"]);
+        assert_eq!(fields(&RequestForm { subject_birth_date: "1980/04/01".into(), ..valid() }), ["subject_birth_date"]);
+        assert_eq!(fields(&RequestForm { subject_birth_date: "2030-01-01".into(), ..valid() }), ["subject_birth_date"]);
+        assert_eq!(fields(&RequestForm { subject_postal_code: "12345".into(), ..valid() }), ["subject_postal_code"]);
+        assert_eq!(fields(&RequestForm { subject_phone: "call me".into(), ..valid() }), ["subject_phone"]);
+    }
+
+    #[test]
+    fn an_agent_must_say_who_they_are() {
+        let form = RequestForm { filer: "appointed_agent".into(), ..valid() };
+        assert_eq!(fields(&form), ["agent_name", "agent_relationship"]);
+    }
+
+    #[test]
+    fn postal_delivery_needs_an_address() {
+        let form = RequestForm { delivery: "postal".into(), ..valid() };
+        assert_eq!(fields(&form), ["subject_address"]);
+    }
+
+    #[test]
+    fn delivery_is_asked_only_for_disclosure_kinds() {
+        let form = RequestForm { kind: "correction".into(), delivery: String::new(), ..valid() };
+        assert_eq!(fields(&form), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn staff_intake_needs_a_channel_and_a_past_arrival_date_but_no_email() {
+        let base = RequestForm { contact_email: String::new(), consent: String::new(), ..valid() };
+        let staff = Intake::Staff { today: TODAY };
+        let errors: Vec<_> = parse_request(&base, staff, TODAY).unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(errors, ["channel", "received_on"]);
+        let future = RequestForm { channel: "post".into(), received_on: "2026-11-24".into(), ..base.clone() };
+        let errors: Vec<_> = parse_request(&future, staff, TODAY).unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(errors, ["received_on"]);
+        let ok = RequestForm { channel: "post".into(), received_on: "2026-11-20".into(), ..base };
+        let req = parse_request(&ok, staff, TODAY).expect("valid intake");
+        assert_eq!((req.channel, req.received_on), (Channel::Post, Some(date(2026, 11, 20))));
+    }
+}
