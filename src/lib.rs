@@ -2,4 +2,9 @@
 //! madoguchi: the desk where a business receives and works the requests
 //! people make about their own personal data.
 
+pub mod app;
+pub mod config;
 pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod store;

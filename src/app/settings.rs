@@ -1,0 +1,107 @@
+//! Business settings (DESIGN.md §7): kept in the database, edited by admins.
+
+use crate::domain::RequestKind;
+use crate::store::{self, Store};
+
+use super::AppError;
+
+/// One editable setting: its key, its labels and what it changes.
+pub struct SettingDef {
+    pub key: &'static str,
+    pub label_ja: &'static str,
+    pub label_en: &'static str,
+    pub effect_ja: &'static str,
+    pub effect_en: &'static str,
+    pub default: &'static str,
+    pub multiline: bool,
+}
+
+macro_rules! defs {
+    ($($key:literal, $ja:literal, $en:literal, $eja:literal, $een:literal, $default:literal, $ml:literal;)+) => {
+        pub const SETTINGS: &[SettingDef] = &[$(SettingDef {
+            key: $key, label_ja: $ja, label_en: $en, effect_ja: $eja, effect_en: $een, default: $default, multiline: $ml,
+        },)+];
+    };
+}
+
+defs! {
+    "org_name", "事業者名", "Organisation name", "公開ページ、メール、通知書に表示されます。", "Shown on public pages, e-mails and notices.", "株式会社サンプル", false;
+    "org_address", "住所", "Address", "公開ページと通知書に表示され、書類の郵送先になります。", "Shown on public pages and notices; where documents are posted.", "〒100-0001 東京都千代田区千代田1-1", false;
+    "org_representative", "代表者", "Representative", "公開ページに表示されます（第32条第1項）。", "Shown on the public page (Art. 32(1)).", "代表取締役 山田 一郎", false;
+    "privacy_officer", "個人情報保護管理者", "Privacy officer", "公開ページに表示されます。", "Shown on the public page.", "個人情報保護管理者", false;
+    "window_hours", "窓口の受付時間", "Window hours", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "平日 10:00〜17:00（土日祝・年末年始を除く）", false;
+    "window_phone", "窓口の電話番号", "Window phone", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "03-0000-0000", false;
+    "window_email", "窓口のメールアドレス", "Window e-mail", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "privacy@example.jp", false;
+    "accredited_body", "認定個人情報保護団体", "Accredited personal information protection organisation", "空欄なら表示しません。決定通知の苦情申出先に載ります。", "Left empty, nothing is shown; otherwise listed in decisions as a place to complain.", "", false;
+    "payment_instructions", "手数料の支払方法の案内", "How to pay the fee", "手数料の請求メールにそのまま載ります。", "Printed as is in fee request e-mails.", "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", true;
+    "fee_purpose_notice", "手数料：利用目的の通知（円）", "Fee: purpose notice (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "300", false;
+    "fee_disclosure", "手数料：開示（円）", "Fee: disclosure (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "1000", false;
+    "fee_provision_record", "手数料：第三者提供記録の開示（円）", "Fee: provision records (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "1000", false;
+    "fee_pay_days", "手数料の支払期限（日）", "Days to pay the fee", "請求メールに書く支払期限までの日数。", "Days from the fee request to the payment deadline stated in the e-mail.", "14", false;
+    "signoff_required", "不対応・一部対応に管理者の承認を要する", "Refusals need a manager", "yes の間、担当者は不対応・一部対応で完了できません。", "While yes, staff cannot close a case as refused or partially granted.", "yes", false;
+}
+
+/// The settings as the application reads them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    values: Vec<(String, String)>,
+}
+
+impl Settings {
+    pub async fn load(store: &Store) -> Result<Settings, AppError> {
+        Ok(Settings { values: store::all_settings(store).await? })
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| SETTINGS.iter().find(|d| d.key == key).map(|d| d.default))
+            .unwrap_or("")
+    }
+
+    pub fn org_name(&self) -> &str {
+        self.get("org_name")
+    }
+
+    pub fn signoff_required(&self) -> bool {
+        self.get("signoff_required") != "no"
+    }
+
+    /// The scheduled fee for a kind, if one may be charged (APPI Art. 38).
+    pub fn fee_for(&self, kind: RequestKind) -> Option<i64> {
+        let key = match kind {
+            RequestKind::PurposeNotice => "fee_purpose_notice",
+            RequestKind::Disclosure => "fee_disclosure",
+            RequestKind::ProvisionRecord => "fee_provision_record",
+            _ => return None,
+        };
+        self.get(key).parse().ok()
+    }
+
+    pub fn fee_pay_days(&self) -> i64 {
+        self.get("fee_pay_days").parse().unwrap_or(14)
+    }
+}
+
+/// Checks one submitted value; returns the message for a bad one.
+pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
+    use crate::domain::Msg;
+    if key.starts_with("fee_") {
+        let ok = value.parse::<i64>().is_ok_and(|n| (0..=100_000).contains(&n));
+        if !ok {
+            return Err(Msg("0 以上 100,000 以下の整数（円）で入力してください。", "Enter whole yen from 0 to 100,000."));
+        }
+    }
+    if key == "signoff_required" && value != "yes" && value != "no" {
+        return Err(Msg("yes か no を選んでください。", "Choose yes or no."));
+    }
+    if key == "org_name" && value.trim().is_empty() {
+        return Err(Msg("入力してください。", "Please fill this in."));
+    }
+    if value.chars().count() > 1000 {
+        return Err(Msg("1,000文字以内で入力してください。", "Use at most 1,000 characters."));
+    }
+    Ok(())
+}

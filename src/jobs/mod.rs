@@ -1,0 +1,75 @@
+//! Background workers: the outbox sender and the housekeeping.
+
+use std::time::Duration;
+
+use crate::app::App;
+use crate::mail::transport::Transport;
+use crate::store::{cases, outbox, sessions::SessionStore, users};
+
+/// How long a claimed row is reserved for its sender.
+const LEASE_US: i64 = 120_000_000;
+
+/// Sends what the outbox holds, woken by every commit that enqueued mail and
+/// every few seconds for retries. Failed sends back off: 30 s, 1 min, 2 min …
+/// up to one hour, and are never dropped.
+pub async fn run_sender(app: App, transport: Transport) {
+    loop {
+        let sent = match send_due(&app, &transport).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox: could not read the outbox");
+                0
+            }
+        };
+        if sent == 0 {
+            tokio::select! {
+                _ = app.mail_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    }
+}
+
+/// One pass: claims due rows and sends them; returns how many were tried.
+pub async fn send_due(app: &App, transport: &Transport) -> Result<usize, crate::store::StoreError> {
+    let rows = outbox::claim(&app.store, app.now_us(), LEASE_US, 20).await?;
+    for row in &rows {
+        match transport.send(&app.mail_from, row).await {
+            Ok(()) => {
+                outbox::mark_sent(&app.store, row.id, app.now_us()).await?;
+                tracing::info!(outbox_id = row.id, "mail sent");
+            }
+            Err(e) => {
+                let backoff = 30_000_000i64.saturating_mul(1 << row.attempts.clamp(0, 7)).min(3_600_000_000);
+                outbox::mark_failed(&app.store, row.id, app.now_us() + backoff, &e).await?;
+                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "mail not sent; will retry");
+            }
+        }
+    }
+    Ok(rows.len())
+}
+
+/// Hourly: forgets unconfirmed submissions after 72 hours, expired sessions
+/// and old failed-login records.
+pub async fn run_housekeeping(app: App, sessions: SessionStore) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        housekeeping(&app, &sessions).await;
+    }
+}
+
+pub async fn housekeeping(app: &App, sessions: &SessionStore) {
+    let now = app.now_us();
+    match cases::purge_unconfirmed(&app.store, now - 72 * 3_600_000_000).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "purged unconfirmed submissions"),
+        Err(e) => tracing::error!(error = %e, "purging unconfirmed submissions failed"),
+    }
+    if let Err(e) = sessions.delete_expired().await {
+        tracing::error!(error = %e, "deleting expired sessions failed");
+    }
+    if let Err(e) = users::prune_login_failures(&app.store, now - 24 * 3_600_000_000).await {
+        tracing::error!(error = %e, "pruning login failures failed");
+    }
+}

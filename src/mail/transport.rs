@@ -1,0 +1,53 @@
+//! Where mail goes: an SMTP server when `MADOGUCHI_SMTP_URL` is set, `.eml`
+//! files under `<data dir>/outbox/` otherwise.
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::store::outbox::MailRow;
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    pub fn new(smtp_url: Option<&str>, outbox_dir: PathBuf) -> Result<Transport, String> {
+        match smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Transport::Smtp(b.build()))
+                .map_err(|e| format!("MADOGUCHI_SMTP_URL is not usable: {e}")),
+            None => {
+                std::fs::create_dir_all(&outbox_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", outbox_dir.display()))?;
+                Ok(Transport::Files(AsyncFileTransport::new(outbox_dir)))
+            }
+        }
+    }
+
+    /// Sends one outbox row. The error text names no address or content.
+    pub async fn send(&self, from: &str, row: &MailRow) -> Result<(), String> {
+        let from: Mailbox = from.parse().map_err(|_| "MADOGUCHI_MAIL_FROM is not a valid address".to_owned())?;
+        let to: Mailbox = row.to_addr.parse().map_err(|_| "recipient address is not valid".to_owned())?;
+        let text = row.body_text.clone().unwrap_or_default();
+        let body = match &row.body_html {
+            Some(html) => MultiPart::alternative_plain_html(text, html.clone()),
+            None => MultiPart::alternative().singlepart(
+                lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text),
+            ),
+        };
+        let msg = Message::builder()
+            .message_id(Some(row.message_id.clone()))
+            .from(from)
+            .to(to)
+            .subject(row.subject.clone())
+            .multipart(body)
+            .map_err(|e| format!("message could not be built: {e}"))?;
+        match self {
+            Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| format!("smtp: {e}")),
+            Transport::Files(t) => t.send(msg).await.map(|_| ()).map_err(|e| format!("file: {e}")),
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! Cases, their events (hash-chained), messages and fee entries.
+
+use sha2::{Digest, Sha256};
+
+use super::{Result, Store, StoreError, Tx, code, date, on, opt_date};
+use crate::domain::{Ask, Case, FeeLedger, IdentityChecks, Reason};
+
+/// A case row as stored: the domain facts plus the person's details.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: Option<String>,
+    pub kind: String,
+    pub filer: String,
+    pub channel: String,
+    pub delivery: Option<String>,
+    pub lang: String,
+    pub state: String,
+    pub resume_state: Option<String>,
+    pub outcome: Option<String>,
+    pub reasons: String,
+    pub asks: String,
+    pub identity_subject: String,
+    pub identity_agent: String,
+    pub identity_authority: String,
+    pub fee_requested: i64,
+    pub fee_paid: i64,
+    pub fee_waived: i64,
+    pub fee_refunded: i64,
+    pub stored_documents: i64,
+    pub policy: String,
+    pub submitted_on: String,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    pub first_due_on: Option<String>,
+    pub closed_on: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub subject_name: String,
+    pub subject_name_kana: Option<String>,
+    pub subject_birth_date: Option<String>,
+    pub subject_postal_code: Option<String>,
+    pub subject_address: Option<String>,
+    pub subject_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_relationship: Option<String>,
+    pub details: String,
+    pub confirm_token_hash: Option<String>,
+    pub status_nonce: String,
+    pub status_token_hash: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+fn join_codes<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn split_codes<T: std::str::FromStr>(s: &str) -> Result<Vec<T>> {
+    s.split(',').filter(|p| !p.is_empty()).map(code).collect()
+}
+
+impl CaseRow {
+    /// The facts the rules look at.
+    pub fn to_case(&self) -> Result<Case> {
+        Ok(Case {
+            id: self.id,
+            kind: code(&self.kind)?,
+            filer: code(&self.filer)?,
+            state: code(&self.state)?,
+            resume_state: self.resume_state.as_deref().map(code).transpose()?,
+            outcome: self.outcome.as_deref().map(code).transpose()?,
+            asks: split_codes::<Ask>(&self.asks)?.into_iter().collect(),
+            identity: IdentityChecks {
+                subject: code(&self.identity_subject)?,
+                agent: code(&self.identity_agent)?,
+                authority: code(&self.identity_authority)?,
+            },
+            fees: FeeLedger {
+                requested: self.fee_requested,
+                paid: self.fee_paid,
+                waived: self.fee_waived,
+                refunded: self.fee_refunded,
+            },
+            submitted_on: date(&self.submitted_on)?,
+            received_on: opt_date(&self.received_on)?,
+            due_on: opt_date(&self.due_on)?,
+            first_due_on: opt_date(&self.first_due_on)?,
+            closed_on: opt_date(&self.closed_on)?,
+            assignee: self.assignee_id,
+            stored_documents: u32::try_from(self.stored_documents).unwrap_or(0),
+        })
+    }
+
+    /// Writes the domain facts back into the row.
+    pub fn set_case(&mut self, case: &Case) {
+        self.kind = case.kind.to_string();
+        self.state = case.state.to_string();
+        self.resume_state = case.resume_state.map(|s| s.to_string());
+        self.outcome = case.outcome.map(|o| o.to_string());
+        self.asks = join_codes(&case.asks);
+        self.identity_subject = case.identity.subject.to_string();
+        self.identity_agent = case.identity.agent.to_string();
+        self.identity_authority = case.identity.authority.to_string();
+        self.fee_requested = case.fees.requested;
+        self.fee_paid = case.fees.paid;
+        self.fee_waived = case.fees.waived;
+        self.fee_refunded = case.fees.refunded;
+        self.stored_documents = i64::from(case.stored_documents);
+        self.received_on = case.received_on.map(|d| d.to_string());
+        self.due_on = case.due_on.map(|d| d.to_string());
+        self.first_due_on = case.first_due_on.map(|d| d.to_string());
+        self.closed_on = case.closed_on.map(|d| d.to_string());
+        self.assignee_id = case.assignee;
+    }
+
+    pub fn set_reasons(&mut self, reasons: &[Reason]) {
+        self.reasons = join_codes(reasons);
+    }
+
+    pub fn reason_codes(&self) -> Result<Vec<Reason>> {
+        split_codes(&self.reasons)
+    }
+}
+
+const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
+    reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
+    fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
+    assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
+    subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
+    status_token_hash, created_at, updated_at, version";
+
+pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
+    let sql = "INSERT INTO cases (reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
+        reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
+        fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
+        assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
+        subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
+        status_token_hash, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+        $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, \
+        $33, $34, $35, $36, $37, $38, $39, $40, $41, 0) RETURNING id";
+    let r = row;
+    let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
+        .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
+        .bind(&r.state).bind(&r.resume_state).bind(&r.outcome).bind(&r.reasons).bind(&r.asks)
+        .bind(&r.identity_subject).bind(&r.identity_agent).bind(&r.identity_authority)
+        .bind(r.fee_requested).bind(r.fee_paid).bind(r.fee_waived).bind(r.fee_refunded).bind(r.stored_documents)
+        .bind(&r.policy).bind(&r.submitted_on).bind(&r.received_on).bind(&r.due_on).bind(&r.first_due_on)
+        .bind(&r.closed_on).bind(r.assignee_id).bind(&r.subject_name).bind(&r.subject_name_kana)
+        .bind(&r.subject_birth_date).bind(&r.subject_postal_code).bind(&r.subject_address).bind(&r.subject_phone)
+        .bind(&r.contact_email).bind(&r.agent_name).bind(&r.agent_relationship).bind(&r.details)
+        .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
+        .bind(r.created_at).bind(r.updated_at)
+        .fetch_one(c).await)?;
+    Ok(id)
+}
+
+/// Writes the changed facts of a case, if nobody changed it since it was read.
+pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
+    let sql = "UPDATE cases SET reference = $1, kind = $2, state = $3, resume_state = $4, outcome = $5, \
+        reasons = $6, asks = $7, identity_subject = $8, identity_agent = $9, identity_authority = $10, \
+        fee_requested = $11, fee_paid = $12, fee_waived = $13, fee_refunded = $14, stored_documents = $15, \
+        received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
+        confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, version = version + 1 \
+        WHERE id = $24 AND version = $25";
+    let done = on!(tx, c => sqlx::query(sql)
+        .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
+        .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
+        .bind(&r.identity_authority).bind(r.fee_requested).bind(r.fee_paid).bind(r.fee_waived)
+        .bind(r.fee_refunded).bind(r.stored_documents).bind(&r.received_on).bind(&r.due_on)
+        .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
+        .bind(&r.status_token_hash).bind(r.updated_at).bind(r.id).bind(r.version)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+}
+
+pub async fn by_reference(tx: &mut Tx, reference: &str) -> Result<Option<CaseRow>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE reference = $1");
+    Ok(on!(tx, c => sqlx::query_as(&sql).bind(reference).fetch_optional(c).await)?)
+}
+
+pub async fn by_id(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+    Ok(on!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn by_confirm_hash(tx: &mut Tx, hash: &str) -> Result<Option<CaseRow>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE confirm_token_hash = $1");
+    Ok(on!(tx, c => sqlx::query_as(&sql).bind(hash).fetch_optional(c).await)?)
+}
+
+pub async fn read_by_reference(store: &Store, reference: &str) -> Result<Option<CaseRow>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE reference = $1");
+    Ok(on!(read store, c => sqlx::query_as(&sql).bind(reference).fetch_optional(c).await)?)
+}
+
+pub async fn read_by_confirm_hash(store: &Store, hash: &str) -> Result<Option<CaseRow>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE confirm_token_hash = $1");
+    Ok(on!(read store, c => sqlx::query_as(&sql).bind(hash).fetch_optional(c).await)?)
+}
+
+/// The next reference number of `year`, counted in the same transaction.
+pub async fn next_reference_number(tx: &mut Tx, year: i64) -> Result<i64> {
+    let (n,): (i64,) = on!(tx, c => sqlx::query_as(
+        "INSERT INTO reference_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1 RETURNING last")
+        .bind(year).fetch_one(c).await)?;
+    Ok(n)
+}
+
+pub async fn insert_message(tx: &mut Tx, case_id: i64, visibility: &str, body: &str, author: Option<i64>, at: i64) -> Result<i64> {
+    let (id,): (i64,) = on!(tx, c => sqlx::query_as(
+        "INSERT INTO messages (case_id, visibility, body, author_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(case_id).bind(visibility).bind(body).bind(author).bind(at).fetch_one(c).await)?;
+    Ok(id)
+}
+
+/// One event to append to a case's chain.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub data: String,
+    pub actor_kind: &'a str,
+    pub actor_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub at: i64,
+}
+
+pub fn chain_hash(prev: &str, case_id: i64, seq: i64, e: &NewEvent) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev.as_bytes(),
+        &case_id.to_be_bytes(),
+        &seq.to_be_bytes(),
+        e.kind.as_bytes(),
+        e.data.as_bytes(),
+        e.actor_kind.as_bytes(),
+        &e.actor_id.unwrap_or(0).to_be_bytes(),
+        &e.message_id.unwrap_or(0).to_be_bytes(),
+        &e.at.to_be_bytes(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends events to the case's hash chain; returns their sequence numbers.
+pub async fn append_events(tx: &mut Tx, case_id: i64, events: &[NewEvent<'_>]) -> Result<Vec<i64>> {
+    let last: Option<(i64, String)> = on!(tx, c => sqlx::query_as(
+        "SELECT seq, hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
+        .bind(case_id).fetch_optional(c).await)?;
+    let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
+    let mut seqs = Vec::with_capacity(events.len());
+    for e in events {
+        seq += 1;
+        let hash = chain_hash(&prev, case_id, seq, e);
+        on!(tx, c => sqlx::query(
+            "INSERT INTO case_events (case_id, seq, kind, data, actor_kind, actor_id, message_id, at, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(case_id).bind(seq).bind(e.kind).bind(&e.data).bind(e.actor_kind).bind(e.actor_id)
+            .bind(e.message_id).bind(e.at).bind(&prev).bind(&hash).execute(c).await.map(|r| r.rows_affected()))?;
+        seqs.push(seq);
+        prev = hash;
+    }
+    Ok(seqs)
+}
+
+/// An event as the timeline shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub seq: i64,
+    pub kind: String,
+    pub data: String,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub message_id: Option<i64>,
+    pub message_body: Option<String>,
+    pub message_visibility: Option<String>,
+    pub at: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub async fn events(store: &Store, case_id: i64) -> Result<Vec<EventRow>> {
+    let sql = "SELECT e.seq, e.kind, e.data, e.actor_kind, e.actor_id, u.display_name AS actor_name, \
+        e.message_id, m.body AS message_body, m.visibility AS message_visibility, e.at, e.prev_hash, e.hash \
+        FROM case_events e LEFT JOIN staff_users u ON u.id = e.actor_id \
+        LEFT JOIN messages m ON m.id = e.message_id WHERE e.case_id = $1 ORDER BY e.seq";
+    Ok(on!(read store, c => sqlx::query_as(sql).bind(case_id).fetch_all(c).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub visibility: String,
+    pub body: String,
+    pub at: i64,
+}
+
+/// The messages a requester may read: to them and from them.
+pub async fn requester_messages(store: &Store, case_id: i64) -> Result<Vec<MessageRow>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT id, visibility, body, at FROM messages WHERE case_id = $1 \
+         AND visibility IN ('to_requester', 'from_requester') ORDER BY id")
+        .bind(case_id).fetch_all(c).await)?)
+}
+
+pub async fn message_body(tx: &mut Tx, id: i64) -> Result<Option<String>> {
+    let r: Option<(String,)> = on!(tx, c => sqlx::query_as("SELECT body FROM messages WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?;
+    Ok(r.map(|(b,)| b))
+}
+
+pub struct NewFeeEntry<'a> {
+    pub case_id: i64,
+    pub entry: &'a str,
+    pub amount: i64,
+    pub method: Option<&'a str>,
+    pub on_date: String,
+    pub payment_ref: Option<&'a str>,
+    pub actor_id: Option<i64>,
+    pub at: i64,
+}
+
+pub async fn insert_fee_entry(tx: &mut Tx, e: &NewFeeEntry<'_>) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "INSERT INTO fee_entries (case_id, entry, amount, method, on_date, payment_ref, actor_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(e.case_id).bind(e.entry).bind(e.amount).bind(e.method).bind(&e.on_date).bind(e.payment_ref)
+        .bind(e.actor_id).bind(e.at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeeEntryRow {
+    pub id: i64,
+    pub entry: String,
+    pub amount: i64,
+    pub method: Option<String>,
+    pub on_date: String,
+    pub payment_ref: Option<String>,
+}
+
+pub async fn fee_entries(store: &Store, case_id: i64) -> Result<Vec<FeeEntryRow>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT id, entry, amount, method, on_date, payment_ref FROM fee_entries WHERE case_id = $1 ORDER BY id")
+        .bind(case_id).fetch_all(c).await)?)
+}
+
+/// Removes web submissions whose e-mail was never confirmed (72 hours).
+pub async fn purge_unconfirmed(store: &Store, created_before: i64) -> Result<u64> {
+    let done = on!(write store, c => sqlx::query(
+        "DELETE FROM cases WHERE state = 'unconfirmed' AND created_at < $1")
+        .bind(created_before).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(done)
+}
+
+/// A row of the staff queue.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueueRow {
+    pub id: i64,
+    pub reference: Option<String>,
+    pub kind: String,
+    pub state: String,
+    pub asks: String,
+    pub subject_name: String,
+    pub due_on: Option<String>,
+    pub received_on: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+}
+
+/// The queue's filters, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub ask: Option<String>,
+    /// `Some(None)` means unassigned.
+    pub assignee: Option<Option<i64>>,
+    /// Due on or before this date (overdue: yesterday; week: today + 6).
+    pub due_until: Option<String>,
+    /// Open cases only (the default view).
+    pub open_only: bool,
+    /// Only cases whose clock runs (a paused case is never overdue).
+    pub clock_running: bool,
+    pub q: Option<String>,
+    /// Keyset cursor: the (due key, id) of the last row of the previous page.
+    pub after: Option<(String, i64)>,
+    pub limit: i64,
+}
+
+/// Cases without a due date sort last.
+pub const NO_DUE: &str = "9999-12-31";
+
+pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueRow>> {
+    let mut sql = String::from(
+        "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
+         c.assignee_id, u.display_name AS assignee_name FROM cases c \
+         LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE c.state <> 'unconfirmed'",
+    );
+    let mut n = 0;
+    let mut p = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace("$?", &format!("${n}")));
+    };
+    if f.state.is_some() {
+        p(&mut sql, " AND c.state = $?");
+    } else if f.open_only {
+        sql.push_str(" AND c.state <> 'closed'");
+    }
+    if f.clock_running {
+        sql.push_str(" AND c.state IN ('received', 'in_progress')");
+    }
+    if f.kind.is_some() {
+        p(&mut sql, " AND c.kind = $?");
+    }
+    if f.ask.is_some() {
+        p(&mut sql, " AND (',' || c.asks || ',') LIKE $?");
+    }
+    match f.assignee {
+        Some(Some(_)) => p(&mut sql, " AND c.assignee_id = $?"),
+        Some(None) => sql.push_str(" AND c.assignee_id IS NULL"),
+        None => {}
+    }
+    if f.due_until.is_some() {
+        p(&mut sql, " AND c.due_on <= $?");
+    }
+    if f.q.is_some() {
+        p(&mut sql, " AND (c.reference = $? ");
+        p(&mut sql, " OR LOWER(c.subject_name) LIKE $? ");
+        p(&mut sql, " OR LOWER(c.contact_email) = $?)");
+    }
+    if f.after.is_some() {
+        p(&mut sql, " AND (COALESCE(c.due_on, '9999-12-31') > $?");
+        p(&mut sql, " OR (COALESCE(c.due_on, '9999-12-31') = $?");
+        p(&mut sql, " AND c.id > $?))");
+    }
+    p(&mut sql, " ORDER BY COALESCE(c.due_on, '9999-12-31'), c.id LIMIT $?");
+
+    let like_ask = f.ask.as_ref().map(|a| format!("%,{a},%"));
+    let q_like = f.q.as_ref().map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
+    Ok(on!(read store, c => {
+        let mut query = sqlx::query_as::<_, QueueRow>(&sql);
+        if let Some(s) = &f.state { query = query.bind(s); }
+        if let Some(k) = &f.kind { query = query.bind(k); }
+        if let Some(a) = &like_ask { query = query.bind(a); }
+        if let Some(Some(id)) = f.assignee { query = query.bind(id); }
+        if let Some(d) = &f.due_until { query = query.bind(d); }
+        if let (Some(q), Some(ql)) = (&f.q, &q_like) {
+            query = query.bind(q).bind(ql).bind(q.to_lowercase());
+        }
+        if let Some((due, id)) = &f.after { query = query.bind(due).bind(due).bind(*id); }
+        query.bind(f.limit).fetch_all(c).await
+    })?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueCounts {
+    pub overdue: i64,
+    pub due_week: i64,
+    pub awaiting: i64,
+    pub unassigned: i64,
+}
+
+pub async fn queue_counts(store: &Store, today: &str, week_end: &str) -> Result<QueueCounts> {
+    let sql = "SELECT \
+        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND due_on >= $2 AND due_on <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN state = 'awaiting_requester' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+        FROM cases WHERE state IN ('received', 'awaiting_requester', 'in_progress')";
+    let (overdue, due_week, awaiting, unassigned): (i64, i64, i64, i64) =
+        on!(read store, c => sqlx::query_as(sql).bind(today).bind(today).bind(week_end).fetch_one(c).await)?;
+    Ok(QueueCounts { overdue, due_week, awaiting, unassigned })
+}

@@ -1,0 +1,223 @@
+//! SQL, written once with `$N` placeholders and run on SQLite or PostgreSQL.
+//! The `on!` macro compiles the same query code against whichever backend a
+//! `Store` or `Tx` holds, so the services never match on the backend.
+
+pub mod cases;
+pub mod outbox;
+pub mod reports;
+pub mod sessions;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored value is not valid: {0}")]
+    Corrupt(String),
+    #[error("the row was changed by someone else")]
+    Conflict,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database. SQLite writes go through one connection (DESIGN.md §3) that
+/// services, jobs and the session store share; reads use a small pool.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// An open transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same code against the connection of a `Tx` (`on!(tx, c => …)`)
+/// or the read pool of a `Store` (`on!(read store, c => …)`).
+#[macro_export]
+macro_rules! on {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+    (read $store:expr, $c:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { read, .. } => {
+                let $c = read;
+                $body
+            }
+            $crate::store::Store::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+    (write $store:expr, $c:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { write, .. } => {
+                let $c = write;
+                $body
+            }
+            $crate::store::Store::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+}
+pub use on;
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Store> {
+        if is_postgres_url(url) {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Store::Postgres(pool));
+        }
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Store::Sqlite { write, read })
+    }
+
+    /// The SQLite URL of a file in `dir`.
+    pub fn sqlite_url(dir: &Path) -> String {
+        format!("sqlite://{}", dir.join("madoguchi.db").display())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Store::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Store::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        on!(read self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Store::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Parses a stored code back into its domain type.
+pub fn code<T: FromStr>(s: &str) -> Result<T> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("unknown code {s:?}")))
+}
+
+pub fn date(s: &str) -> Result<jiff::civil::Date> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("bad date {s:?}")))
+}
+
+pub fn opt_date(s: &Option<String>) -> Result<Option<jiff::civil::Date>> {
+    s.as_deref().map(date).transpose()
+}
+
+/// Settings live in the database (DESIGN.md §7 "Business settings").
+pub async fn setting(store: &Store, key: &str) -> Result<Option<String>> {
+    let v: Option<(String,)> = on!(read store, c =>
+        sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(c).await)?;
+    Ok(v.map(|(v,)| v))
+}
+
+pub async fn all_settings(store: &Store) -> Result<Vec<(String, String)>> {
+    Ok(on!(read store, c =>
+        sqlx::query_as("SELECT key, value FROM settings ORDER BY key").fetch_all(c).await)?)
+}
+
+pub async fn put_setting(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key).bind(value).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Seeds a setting only if it has no value yet.
+pub async fn seed_setting(store: &Store, key: &str, value: &str) -> Result<()> {
+    on!(write store, c => sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key).bind(value).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn log_access(tx: &mut Tx, user_id: i64, case_id: Option<i64>, what: &str, at: i64) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO access_log (user_id, case_id, what, at) VALUES ($1, $2, $3, $4)")
+        .bind(user_id).bind(case_id).bind(what).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

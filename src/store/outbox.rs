@@ -1,0 +1,95 @@
+//! The transactional outbox: e-mails enqueued in the transaction of the change
+//! that calls for them, claimed by the sender with a lease.
+
+use super::{Result, Store, Tx, on};
+
+pub struct NewMail<'a> {
+    pub message_id: &'a str,
+    pub case_id: Option<i64>,
+    pub template: &'a str,
+    pub to_addr: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub at: i64,
+}
+
+pub async fn enqueue(tx: &mut Tx, m: &NewMail<'_>) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "INSERT INTO outbox (message_id, case_id, template, to_addr, subject, body_text, body_html, created_at, \
+         next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)")
+        .bind(m.message_id).bind(m.case_id).bind(m.template).bind(m.to_addr).bind(m.subject)
+        .bind(m.body_text).bind(m.body_html).bind(m.at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailRow {
+    pub id: i64,
+    pub message_id: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due rows for `lease_us` microseconds. On PostgreSQL
+/// several senders may run: `FOR UPDATE SKIP LOCKED` keeps them apart.
+pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result<Vec<MailRow>> {
+    let pick = "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+                AND (lease_until IS NULL OR lease_until < $2) ORDER BY id LIMIT $3";
+    let sql = |lock: &str| {
+        format!(
+            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ({pick}{lock}) \
+             RETURNING id, message_id, to_addr, subject, body_text, body_html, attempts"
+        )
+    };
+    let rows = match store {
+        Store::Sqlite { write, .. } => {
+            sqlx::query_as(&sql("")).bind(now + lease_us).bind(now).bind(limit).fetch_all(write).await?
+        }
+        Store::Postgres(pool) => {
+            sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED")).bind(now + lease_us).bind(now).bind(limit).fetch_all(pool).await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Marks a row sent and forgets its body: the link it carried is a secret.
+pub async fn mark_sent(store: &Store, id: i64, at: i64) -> Result<()> {
+    on!(write store, c => sqlx::query(
+        "UPDATE outbox SET sent_at = $1, lease_until = NULL, body_text = NULL, body_html = NULL, last_error = NULL WHERE id = $2")
+        .bind(at).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Keeps a failed row for another try later; nothing is ever dropped.
+pub async fn mark_failed(store: &Store, id: i64, next_attempt_at: i64, error: &str) -> Result<()> {
+    on!(write store, c => sqlx::query(
+        "UPDATE outbox SET lease_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3")
+        .bind(next_attempt_at).bind(error).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn pending_count(store: &Store) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// What was sent (or is waiting) about a case, for its timeline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SentRow {
+    pub template: String,
+    pub to_addr: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub attempts: i64,
+}
+
+pub async fn for_case(store: &Store, case_id: i64) -> Result<Vec<SentRow>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT template, to_addr, created_at, sent_at, attempts FROM outbox WHERE case_id = $1 ORDER BY id")
+        .bind(case_id).fetch_all(c).await)?)
+}
