@@ -1,1 +1,179 @@
-fn main(){}
+//! The `madoguchi` command: serve (default), migrate, users, reports, audit.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use madoguchi::app::reports::{Month, csv, monthly};
+use madoguchi::app::users::{NewUser, add_user, hash_password};
+use madoguchi::config::Config;
+use madoguchi::domain::Role;
+use madoguchi::store::users;
+
+#[derive(Parser)]
+#[command(name = "madoguchi", version, about = "A desk for personal-data requests under Japan's APPI")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web application (the default).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Print a monthly report (CSV, UTF-8 with BOM) to standard output.
+    Report {
+        #[arg(long)]
+        month: String,
+        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        format: String,
+    },
+    /// Check every case's hash-chained audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user; the password (12 characters at least) is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["staff", "manager", "admin"])]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set a new password, read from standard input.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Stop a user from logging in.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Recompute every chain and report the cases whose chain is broken.
+    Verify,
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.cmd.unwrap_or(Cmd::Serve) {
+        Cmd::Serve => {
+            let running = madoguchi::start(config).await?;
+            tokio::select! {
+                _ = running_wait(running) => {}
+                _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+            }
+        }
+        Cmd::Migrate => {
+            madoguchi::open_store(&config).await?;
+            println!("database is up to date");
+        }
+        Cmd::User { cmd } => {
+            let store = madoguchi::open_store(&config).await?;
+            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            match cmd {
+                UserCmd::Add { email, role, name } => {
+                    let role: Role = role.parse().map_err(|_| anyhow::anyhow!("unknown role"))?;
+                    let password = read_password()?;
+                    let display_name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+                    match add_user(&app, NewUser { email: email.clone(), display_name, role, password }).await {
+                        Ok(id) => println!("user {id} added: {email} ({role})"),
+                        Err(madoguchi::app::AppError::Invalid(errors)) => {
+                            for e in errors {
+                                eprintln!("{}: {}", e.field, e.msg.1);
+                            }
+                            anyhow::bail!("user not added");
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                UserCmd::ResetPassword { email } => {
+                    let password = read_password()?;
+                    if password.chars().count() < madoguchi::app::users::PASSWORD_MIN {
+                        anyhow::bail!("the password needs at least 12 characters");
+                    }
+                    let user = users::by_email(&app.store, &email.to_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
+                    let hash = hash_password(password).await?;
+                    let mut tx = app.store.begin().await?;
+                    users::set_password(&mut tx, user.id, &hash).await?;
+                    tx.commit().await?;
+                    println!("password changed for {email}");
+                }
+                UserCmd::Disable { email } => {
+                    let user = users::by_email(&app.store, &email.to_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
+                    let mut tx = app.store.begin().await?;
+                    users::set_active(&mut tx, user.id, false).await?;
+                    tx.commit().await?;
+                    println!("{email} can no longer log in");
+                }
+            }
+        }
+        Cmd::Report { month, format: _ } => {
+            let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
+            let store = madoguchi::open_store(&config).await?;
+            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let report = monthly(&app, month).await?;
+            use std::io::Write;
+            std::io::stdout().write_all(&csv(&report)?)?;
+        }
+        Cmd::Audit { cmd: AuditCmd::Verify } => {
+            let store = madoguchi::open_store(&config).await?;
+            let broken = madoguchi::app::cases::verify_all(&store).await?;
+            if broken.is_empty() {
+                println!("every audit chain verifies");
+            } else {
+                for r in &broken {
+                    println!("broken chain: {r}");
+                }
+                anyhow::bail!("{} case(s) with a broken audit chain", broken.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn running_wait(running: madoguchi::Running) {
+    running.wait().await;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("madoguchi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -410,3 +410,15 @@ pub fn verify_chain(case_id: i64, events: &[sc::EventRow]) -> bool {
 pub(crate) fn status_hash(app: &App, nonce: &str) -> String {
     keys::hash_token(&app.keys.status_token(nonce))
 }
+
+/// Checks every case's chain; returns the references (or ids) of broken ones.
+pub async fn verify_all(store: &crate::store::Store) -> Result<Vec<String>> {
+    let mut broken = Vec::new();
+    for (id, reference) in sc::all_ids(store).await? {
+        let events = sc::events(store, id).await?;
+        if !verify_chain(id, &events) {
+            broken.push(reference.unwrap_or_else(|| format!("#{id}")));
+        }
+    }
+    Ok(broken)
+}

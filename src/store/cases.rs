@@ -480,3 +480,7 @@ pub async fn queue_counts(store: &Store, today: &str, week_end: &str) -> Result<
         on!(read store, c => sqlx::query_as(sql).bind(today).bind(today).bind(week_end).fetch_one(c).await)?;
     Ok(QueueCounts { overdue, due_week, awaiting, unassigned })
 }
+
+pub async fn all_ids(store: &Store) -> Result<Vec<(i64, Option<String>)>> {
+    Ok(on!(read store, c => sqlx::query_as("SELECT id, reference FROM cases ORDER BY id").fetch_all(c).await)?)
+}

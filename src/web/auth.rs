@@ -1,0 +1,104 @@
+//! The staff session: who is logged in, with idle and absolute timeouts
+//! kept in the session and checked on every staff request.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tower_sessions::Session;
+
+use super::{AppState, WebError};
+use crate::domain::{Actor, Msg, Role};
+use crate::store::users;
+
+pub const IDLE_MINUTES: i64 = 30;
+const ABSOLUTE_HOURS: i64 = 12;
+
+const USER_ID: &str = "user_id";
+const LOGIN_AT: &str = "login_at";
+const LAST_SEEN: &str = "last_seen";
+
+/// A logged-in staff member. Extracting it from a request without a valid
+/// session redirects (303) to the login page.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl StaffUser {
+    pub fn actor(&self) -> Actor {
+        Actor::Staff { id: self.id, role: self.role }
+    }
+
+    /// Refuses (403) a role below `needed`.
+    pub fn require(&self, needed: Role) -> Result<(), WebError> {
+        if self.role.at_least(needed) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(match needed {
+                Role::Admin => Msg("この画面はシステム管理者だけが使えます。", "Only administrators can use this page."),
+                _ => Msg("この画面は管理者だけが使えます。", "Only managers can use this page."),
+            }))
+        }
+    }
+
+    pub fn is_manager(&self) -> bool {
+        self.role.at_least(Role::Manager)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> WebError {
+    WebError::Internal(e.to_string())
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await.map_err(|(_, m)| internal(m))?;
+        let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(internal)? else {
+            return Err(WebError::Login);
+        };
+        let now = state.app.now_us();
+        let login_at = session.get::<i64>(LOGIN_AT).await.map_err(internal)?.unwrap_or(0);
+        let last_seen = session.get::<i64>(LAST_SEEN).await.map_err(internal)?.unwrap_or(0);
+        let idle = now - last_seen > IDLE_MINUTES * 60_000_000;
+        let expired = now - login_at > ABSOLUTE_HOURS * 3_600_000_000;
+        if idle || expired {
+            session.flush().await.map_err(internal)?;
+            return Err(WebError::Login);
+        }
+        let Some(user) = users::by_id(&state.app.store, user_id).await.map_err(internal)? else {
+            session.flush().await.map_err(internal)?;
+            return Err(WebError::Login);
+        };
+        if !user.active {
+            session.flush().await.map_err(internal)?;
+            return Err(WebError::Login);
+        }
+        // Written at most once a minute, so each page view does not rewrite the session.
+        if now - last_seen > 60_000_000 {
+            session.insert(LAST_SEEN, now).await.map_err(internal)?;
+        }
+        let role = user.role.parse().map_err(internal)?;
+        Ok(StaffUser { id: user.id, email: user.email, name: user.display_name, role })
+    }
+}
+
+/// Starts a staff session: the session id is rotated so a planted id is useless.
+pub async fn log_in(session: &Session, user_id: i64, now: i64) -> Result<(), WebError> {
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID, user_id).await.map_err(internal)?;
+    session.insert(LOGIN_AT, now).await.map_err(internal)?;
+    session.insert(LAST_SEEN, now).await.map_err(internal)?;
+    Ok(())
+}
+
+pub async fn log_out(session: &Session) -> Result<(), WebError> {
+    session.flush().await.map_err(internal)
+}

@@ -1,0 +1,116 @@
+//! HTTP: handlers parse and authorize, call a service, render. Routers are
+//! merged here, with the layers every response passes through.
+
+pub mod auth;
+pub mod csrf;
+pub mod errors;
+pub mod page;
+pub mod public;
+pub mod staff;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::app::App;
+use crate::store::sessions::SessionStore;
+
+pub use errors::WebError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Cookies carry `Secure` when the base URL is https.
+    pub secure_cookies: bool,
+}
+
+/// Form bodies are small; uploads (a later room) raise this on their routes only.
+const BODY_LIMIT: usize = 64 * 1024;
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub fn router(state: AppState, sessions: SessionStore) -> Router {
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("madoguchi_session")
+        .with_secure(state.secure_cookies)
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(auth::IDLE_MINUTES)));
+
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+
+    Router::new()
+        .merge(public::router())
+        .merge(staff::router())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/static/{file}", get(static_file))
+        .fallback(not_found)
+        .layer(session_layer)
+        .layer(middleware::from_fn(public::remember_lang))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(friendly_limits))
+        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(
+            // Paths only: queries carry tokens, and bodies carry personal data.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+/// Turns the bare 413 of the body limit into the friendly page.
+async fn friendly_limits(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return WebError::TooLarge.into_response();
+    }
+    res
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// Stylesheet and script, compiled into the binary from `static/`.
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, mime): (&'static str, &'static str) = match file.as_str() {
+        "app.css" => (include_str!("../../static/app.css"), "text/css; charset=utf-8"),
+        "app.js" => (include_str!("../../static/app.js"), "text/javascript; charset=utf-8"),
+        "print.css" => (include_str!("../../static/print.css"), "text/css; charset=utf-8"),
+        _ => return WebError::NotFound.into_response(),
+    };
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}

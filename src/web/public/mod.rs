@@ -1,0 +1,426 @@
+//! The requester's pages: home, request form, confirmation, status.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::errors::html;
+use super::page::{Ctx, FormErrors, Page, lang_from_query};
+use super::{AppState, WebError, csrf};
+use crate::app::{AppError, Settings, requests};
+use crate::domain::input::RequestForm;
+use crate::domain::{Ask, Channel, Delivery, Filer, IdentityStatus, Lang, RequestKind, State as CaseState};
+use crate::store::cases::{CaseRow, MessageRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/requests/new", get(request_form_get))
+        .route("/requests", post(request_form_post))
+        .route("/requests/sent", get(request_sent))
+        .route("/requests/confirm", get(confirm_get).post(confirm_post))
+        .route("/status/resend", get(resend_get).post(resend_post))
+        .route("/status/{reference}", get(status_get))
+        .route("/status/{reference}/messages", post(status_message_post))
+}
+
+/// Remembers a `?lang=` choice in a cookie for the pages that follow.
+pub async fn remember_lang(req: Request, next: Next) -> Response {
+    let chosen = lang_from_query(req.uri().query());
+    let mut res = next.run(req).await;
+    if let Some(lang) = chosen {
+        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        if let Ok(v) = cookie.parse() {
+            res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// A kind as the public pages present it.
+pub struct KindInfo {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub summary: &'static str,
+    pub fee: Option<i64>,
+    pub disclosure: bool,
+}
+
+fn kinds(settings: &Settings, lang: Lang) -> Vec<KindInfo> {
+    RequestKind::ALL
+        .iter()
+        .map(|k| KindInfo {
+            code: k.code(),
+            label: k.label(lang),
+            summary: k.summary(lang),
+            fee: settings.fee_for(*k).filter(|f| *f > 0),
+            disclosure: k.is_disclosure(),
+        })
+        .collect()
+}
+
+pub fn yen(n: &i64) -> String {
+    crate::mail::yen(*n)
+}
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage {
+    p: Page,
+    kinds: Vec<KindInfo>,
+    s: Settings,
+}
+
+async fn home(ctx: Ctx) -> Result<Response, WebError> {
+    let p = ctx.page(None).await?;
+    let s = ctx.state.app.settings().await?;
+    Ok(html(StatusCode::OK, &HomePage { kinds: kinds(&s, p.lang), p, s }))
+}
+
+/// The request form; staff intake shows the same fields plus channel and date.
+#[derive(Template)]
+#[template(path = "public/request_form.html")]
+pub struct RequestFormPage {
+    pub p: Page,
+    pub f: RequestForm,
+    pub errors: FormErrors,
+    pub kinds: Vec<KindInfo>,
+    pub filers: Vec<(&'static str, &'static str)>,
+    pub deliveries: Vec<(&'static str, &'static str)>,
+    /// Staff intake: channel, arrival date and language; e-mail optional.
+    pub intake: bool,
+    pub channels: Vec<(&'static str, &'static str)>,
+}
+
+pub fn request_form_page(p: Page, f: RequestForm, errors: FormErrors, settings: &Settings, intake: bool) -> RequestFormPage {
+    let lang = p.lang;
+    RequestFormPage {
+        intake,
+        channels: intake_channels(lang),
+        kinds: kinds(settings, lang),
+        filers: Filer::ALL.iter().map(|x| (x.code(), x.label(lang))).collect(),
+        deliveries: Delivery::ALL.iter().map(|x| (x.code(), x.label(lang))).collect(),
+        p,
+        f,
+        errors,
+    }
+}
+
+#[derive(Deserialize)]
+struct KindQuery {
+    kind: Option<String>,
+}
+
+async fn request_form_get(ctx: Ctx, Query(q): Query<KindQuery>) -> Result<Response, WebError> {
+    let p = ctx.page(None).await?;
+    let s = ctx.state.app.settings().await?;
+    let f = RequestForm { kind: q.kind.unwrap_or_default(), ..RequestForm::default() };
+    Ok(html(StatusCode::OK, &request_form_page(p, f, FormErrors::default(), &s, false)))
+}
+
+#[derive(Deserialize)]
+pub struct RequestPost {
+    #[serde(flatten)]
+    pub form: RequestForm,
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+async fn request_form_post(ctx: Ctx, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    match requests::submit(&ctx.state.app, &post.form, ctx.lang).await {
+        Ok(sent) => {
+            ctx.session.insert("sent_to", sent.email).await.map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(Redirect::to("/requests/sent").into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let p = ctx.page(None).await?;
+            let s = ctx.state.app.settings().await?;
+            let errors = FormErrors::new(&errors, p.lang);
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &request_form_page(p, post.form, errors, &s, false)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/request_sent.html")]
+struct SentPage {
+    p: Page,
+    email: String,
+}
+
+async fn request_sent(ctx: Ctx) -> Result<Response, WebError> {
+    let email: Option<String> = ctx.session.get("sent_to").await.map_err(|e| WebError::Internal(e.to_string()))?;
+    let Some(email) = email else {
+        return Ok(Redirect::to("/requests/new").into_response());
+    };
+    let p = ctx.page(None).await?;
+    Ok(html(StatusCode::OK, &SentPage { p, email }))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/confirm.html")]
+struct ConfirmPage {
+    p: Page,
+    token: String,
+}
+
+async fn confirm_get(ctx: Ctx, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+    requests::confirmation_exists(&ctx.state.app, &q.token).await?;
+    let p = ctx.page(None).await?;
+    Ok(html(StatusCode::OK, &ConfirmPage { p, token: q.token }))
+}
+
+#[derive(Deserialize)]
+struct ConfirmPost {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+fn status_cookie(reference: &str, token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(("status_token", token))
+        .path(format!("/status/{reference}"))
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .build()
+}
+
+async fn confirm_post(ctx: Ctx, jar: CookieJar, axum::Form(post): axum::Form<ConfirmPost>) -> Result<Response, WebError> {
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    let (reference, token) = requests::confirm(&ctx.state.app, &post.token).await?;
+    let jar = jar.add(status_cookie(&reference, token, ctx.state.secure_cookies));
+    Ok((jar, Redirect::to(&format!("/status/{reference}?confirmed=1"))).into_response())
+}
+
+/// One step of the progress line on the status page.
+pub struct Step {
+    pub label: &'static str,
+    /// "done", "current" or "todo".
+    pub status: &'static str,
+}
+
+fn progress(row: &CaseRow, lang: Lang) -> Vec<Step> {
+    let state: CaseState = row.state.parse().unwrap_or(CaseState::Received);
+    let fee_kind = row.kind.parse::<RequestKind>().is_ok_and(RequestKind::fee_allowed);
+    let asks: Vec<&str> = row.asks.split(',').collect();
+    let identity_done = row.identity_subject == IdentityStatus::Verified.code();
+    let fee_done = row.fee_requested > 0 && !asks.contains(&Ask::Fee.code());
+    // 0 受付, 1 本人確認, 2 手数料, 3 対応中, 4 完了
+    let current = match state {
+        CaseState::Closed => 4,
+        CaseState::InProgress => 3,
+        CaseState::AwaitingRequester if asks.contains(&Ask::Identity.code()) => 1,
+        CaseState::AwaitingRequester if asks.contains(&Ask::Fee.code()) => 2,
+        _ if fee_done => 2,
+        _ if identity_done => 1,
+        _ => 0,
+    };
+    let mut steps = vec![
+        (0, lang.t("受付", "Received")),
+        (1, lang.t("本人確認", "Identity check")),
+        (2, lang.t("手数料", "Fee")),
+        (3, lang.t("対応中", "In progress")),
+        (4, lang.t("完了", "Done")),
+    ];
+    if !fee_kind {
+        steps.retain(|(i, _)| *i != 2);
+    }
+    steps
+        .into_iter()
+        .map(|(i, label)| Step {
+            label,
+            status: if i < current || (i == 4 && current == 4) {
+                "done"
+            } else if i == current {
+                "current"
+            } else {
+                "todo"
+            },
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "public/status.html")]
+struct StatusPage {
+    p: Page,
+    row: CaseRow,
+    state_label: &'static str,
+    kind_label: &'static str,
+    steps: Vec<Step>,
+    asks: Vec<Ask>,
+    messages: Vec<MessageRow>,
+    times: Vec<String>,
+    balance: i64,
+    s: Settings,
+    errors: FormErrors,
+    body: String,
+    confirmed: bool,
+    is_open: bool,
+    outcome_label: &'static str,
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    token: Option<String>,
+    confirmed: Option<String>,
+}
+
+async fn status_get(
+    ctx: Ctx,
+    jar: CookieJar,
+    Path(reference): Path<String>,
+    Query(q): Query<StatusQuery>,
+) -> Result<Response, WebError> {
+    // The link in e-mails: check the token, keep it in a cookie scoped to
+    // this case, and drop it from the address bar.
+    if let Some(token) = q.token {
+        requests::status_case(&ctx.state.app, &reference, &token).await?;
+        let jar = jar.add(status_cookie(&reference, token, ctx.state.secure_cookies));
+        return Ok((jar, Redirect::to(&format!("/status/{reference}"))).into_response());
+    }
+    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    render_status(&ctx, &reference, &token, FormErrors::default(), String::new(), q.confirmed.is_some(), StatusCode::OK)
+        .await
+}
+
+async fn render_status(
+    ctx: &Ctx,
+    reference: &str,
+    token: &str,
+    errors: FormErrors,
+    body: String,
+    confirmed: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = requests::status_page(&ctx.state.app, reference, token).await?;
+    let p = ctx.page(None).await?;
+    let lang = p.lang;
+    let state: CaseState = page.case.state;
+    let times = page.messages.iter().map(|m| ctx.state.app.local_time(m.at)).collect();
+    Ok(html(
+        status,
+        &StatusPage {
+            state_label: state.label(lang),
+            kind_label: page.case.kind.label(lang),
+            steps: progress(&page.row, lang),
+            asks: page.case.asks.iter().copied().collect(),
+            balance: page.case.fees.balance(),
+            is_open: state.is_open(),
+            outcome_label: page.case.outcome.map(|o| o.label(lang)).unwrap_or(""),
+            messages: page.messages,
+            times,
+            row: page.row,
+            s: page.settings,
+            p,
+            errors,
+            body,
+            confirmed,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct MessagePost {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn status_message_post(
+    ctx: Ctx,
+    jar: CookieJar,
+    Path(reference): Path<String>,
+    axum::Form(post): axum::Form<MessagePost>,
+) -> Result<Response, WebError> {
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    match requests::reply(&ctx.state.app, &reference, &token, &post.body).await {
+        Ok(()) => Ok(Redirect::to(&format!("/status/{reference}#messages")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let errors = FormErrors::new(&errors, ctx.lang);
+            render_status(&ctx, &reference, &token, errors, post.body, false, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/resend.html")]
+struct ResendPage {
+    p: Page,
+    reference: String,
+    email: String,
+    sent: bool,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+struct ResendQuery {
+    sent: Option<String>,
+}
+
+async fn resend_get(ctx: Ctx, Query(q): Query<ResendQuery>) -> Result<Response, WebError> {
+    let p = ctx.page(None).await?;
+    let page = ResendPage { p, reference: String::new(), email: String::new(), sent: q.sent.is_some(), errors: FormErrors::default() };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+struct ResendPost {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+async fn resend_post(ctx: Ctx, axum::Form(post): axum::Form<ResendPost>) -> Result<Response, WebError> {
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    let mut errors = Vec::new();
+    let reference: String = unicode_normalization::UnicodeNormalization::nfkc(post.reference.trim()).collect();
+    if crate::domain::Reference::parse(&reference).is_none() {
+        errors.push(crate::domain::input::FieldError {
+            field: "reference",
+            msg: crate::domain::Msg("受付番号は 2026-000123 の形で入力してください。", "Enter the reference as 2026-000123."),
+        });
+    }
+    if post.contact_email.trim().is_empty() {
+        errors.push(crate::domain::input::FieldError {
+            field: "contact_email",
+            msg: crate::domain::Msg("入力してください。", "Please fill this in."),
+        });
+    }
+    if !errors.is_empty() {
+        let p = ctx.page(None).await?;
+        let errors = FormErrors::new(&errors, p.lang);
+        let page = ResendPage { p, reference: post.reference, email: post.contact_email, sent: false, errors };
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    requests::resend(&ctx.state.app, &reference, &post.contact_email).await?;
+    Ok(Redirect::to("/status/resend?sent=1").into_response())
+}
+
+/// The channel choices of staff intake (the web is not one of them).
+pub fn intake_channels(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    Channel::ALL.iter().filter(|c| **c != Channel::Web).map(|c| (c.code(), c.label(lang))).collect()
+}

@@ -1,0 +1,184 @@
+//! Administration: users and roles, business settings.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::settings::{SETTINGS, SettingDef, validate};
+use crate::app::users::{NewUser, add_user};
+use crate::app::AppError;
+use crate::domain::input::FieldError;
+use crate::domain::{Msg, Role};
+use crate::store::{self, users as su};
+use crate::web::auth::StaffUser;
+use crate::web::errors::html;
+use crate::web::page::{Ctx, FormErrors, Page};
+use crate::web::{WebError, csrf};
+
+pub struct UserLine {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin_users.html")]
+struct UsersPage {
+    p: Page,
+    users: Vec<UserLine>,
+    roles: Vec<(&'static str, &'static str)>,
+    errors: FormErrors,
+    email: String,
+    display_name: String,
+    role: String,
+}
+
+async fn users_page(ctx: &Ctx, user: &StaffUser, errors: FormErrors, email: String, display_name: String, role: String) -> Result<UsersPage, WebError> {
+    let p = ctx.page(Some(user)).await?;
+    let lang = p.lang;
+    let users = su::all(&ctx.state.app.store)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|u| {
+            let role: Role = u.role.parse().unwrap_or(Role::Staff);
+            UserLine { id: u.id, email: u.email, name: u.display_name, role: role.code(), role_label: role.label(lang), active: u.active }
+        })
+        .collect();
+    Ok(UsersPage {
+        roles: Role::ALL.iter().map(|r| (r.code(), r.label(lang))).collect(),
+        p,
+        users,
+        errors,
+        email,
+        display_name,
+        role,
+    })
+}
+
+pub async fn users_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
+    user.require(Role::Admin)?;
+    let page = users_page(&ctx, &user, FormErrors::default(), String::new(), String::new(), "staff".into()).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct UserPost {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn users_post(user: StaffUser, ctx: Ctx, axum::Form(post): axum::Form<UserPost>) -> Result<Response, WebError> {
+    user.require(Role::Admin)?;
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    let result = match post.role.parse::<Role>() {
+        Ok(role) => {
+            add_user(
+                &ctx.state.app,
+                NewUser { email: post.email.clone(), display_name: post.display_name.clone(), role, password: post.password.clone() },
+            )
+            .await
+        }
+        Err(_) => Err(AppError::Invalid(vec![FieldError { field: "role", msg: Msg("役割を選んでください。", "Choose a role.") }])),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let errors = FormErrors::new(&errors, ctx.lang);
+            let page = users_page(&ctx, &user, errors, post.email, post.display_name, post.role).await?;
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UserUpdate {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn user_update_post(user: StaffUser, ctx: Ctx, Path(id): Path<i64>, axum::Form(post): axum::Form<UserUpdate>) -> Result<Response, WebError> {
+    user.require(Role::Admin)?;
+    csrf::check(&ctx.session, &post.csrf_token).await?;
+    if id == user.id {
+        return Err(WebError::Forbidden(Msg("自分自身の役割や有効・無効は変更できません。", "You cannot change your own role or disable yourself.")));
+    }
+    let role: Role = post.role.parse().map_err(|_| WebError::BadRequest(Msg("役割を選んでください。", "Choose a role.")))?;
+    let app = &ctx.state.app;
+    su::by_id(&app.store, id).await.map_err(AppError::from)?.ok_or(WebError::NotFound)?;
+    let mut tx = app.store.begin().await.map_err(AppError::from)?;
+    su::set_role(&mut tx, id, role.code()).await.map_err(AppError::from)?;
+    su::set_active(&mut tx, id, post.active == "yes").await.map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+pub struct SettingLine {
+    pub def: &'static SettingDef,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin_settings.html")]
+struct SettingsPage {
+    p: Page,
+    lines: Vec<SettingLine>,
+    errors: FormErrors,
+    saved: bool,
+}
+
+pub async fn settings_get(user: StaffUser, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Response, WebError> {
+    user.require(Role::Admin)?;
+    let s = ctx.state.app.settings().await?;
+    let lines = SETTINGS.iter().map(|def| SettingLine { def, value: s.get(def.key).to_owned() }).collect();
+    let p = ctx.page(Some(&user)).await?;
+    Ok(html(StatusCode::OK, &SettingsPage { p, lines, errors: FormErrors::default(), saved: q.contains_key("saved") }))
+}
+
+pub async fn settings_post(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::Form(post): axum::Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.require(Role::Admin)?;
+    csrf::check(&ctx.session, post.get("csrf_token").map(String::as_str).unwrap_or("")).await?;
+    let lang = ctx.lang;
+    let mut errors = FormErrors::default();
+    let mut lines = Vec::new();
+    for def in SETTINGS {
+        let value = post.get(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
+        if let Err(msg) = validate(def.key, &value) {
+            errors.list.push((def.key.to_owned(), lang.t(def.label_ja, def.label_en).to_owned(), msg.get(lang).to_owned()));
+        }
+        lines.push(SettingLine { def, value });
+    }
+    if errors.any() {
+        let p = ctx.page(Some(&user)).await?;
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { p, lines, errors, saved: false }));
+    }
+    let app = &ctx.state.app;
+    let mut tx = app.store.begin().await.map_err(AppError::from)?;
+    for line in &lines {
+        store::put_setting(&mut tx, line.def.key, &line.value).await.map_err(AppError::from)?;
+    }
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(Redirect::to("/admin/settings?saved=1").into_response())
+}

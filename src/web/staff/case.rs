@@ -1,0 +1,305 @@
+//! The staff case page: the request as filed, the timeline, and only the
+//! actions the domain would accept now.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::actions::ActionForm;
+use crate::app::cases::{CaseFile, case_file};
+use crate::domain::{
+    Case, Channel, Delivery, DocType, Event, IdMethod, IdentityStatus, Lang, Outcome,
+    PaymentMethod, Reason, RequestKind, State,
+};
+use crate::mail::yen;
+use crate::web::auth::StaffUser;
+use crate::web::errors::html;
+use crate::web::page::{Ctx, FormErrors, Page};
+use crate::web::WebError;
+
+pub struct TimelineItem {
+    pub at: String,
+    pub who: String,
+    pub label: String,
+    pub text: Option<String>,
+    pub internal: bool,
+}
+
+pub struct FeeLine {
+    pub entry: &'static str,
+    pub amount: String,
+    pub method: &'static str,
+    pub on_date: String,
+    pub payment_ref: String,
+}
+
+pub struct IdentityLine {
+    pub label: &'static str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+}
+
+pub type Choice = (&'static str, &'static str);
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+pub struct CasePage {
+    pub p: Page,
+    pub f: CaseFile,
+    pub kind_label: &'static str,
+    pub state_label: &'static str,
+    pub outcome_label: &'static str,
+    pub filer_label: &'static str,
+    pub channel_label: &'static str,
+    pub delivery_label: &'static str,
+    pub days_left: Option<i64>,
+    pub art39: String,
+    pub assignee_name: String,
+    pub timeline: Vec<TimelineItem>,
+    pub fee_lines: Vec<FeeLine>,
+    pub fee_status: &'static str,
+    pub balance: String,
+    pub credit: i64,
+    pub identity: Vec<IdentityLine>,
+    pub request_targets: Vec<Choice>,
+    pub verify_targets: Vec<Choice>,
+    pub fail_targets: Vec<Choice>,
+    pub outcomes: Vec<Choice>,
+    pub reasons: Vec<(&'static str, &'static str, &'static str)>,
+    pub methods: Vec<Choice>,
+    pub doc_types: Vec<Choice>,
+    pub payment_methods: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub asks: Vec<&'static str>,
+    pub errors: FormErrors,
+    /// The action whose form failed, to show its fields again as typed.
+    pub failed: String,
+    pub form: ActionForm,
+    pub notice: String,
+    pub today: String,
+    pub scheduled_fee: String,
+}
+
+impl CasePage {
+    pub fn can(&self, action: &str) -> bool {
+        self.f.actions.iter().any(|a| a.code() == action)
+    }
+
+    pub fn any_actions(&self) -> bool {
+        !self.f.actions.is_empty()
+    }
+
+    /// The value to show in a field of `action`'s form: what was typed if that form failed.
+    pub fn kept<'a>(&'a self, action: &str, value: &'a str) -> &'a str {
+        if self.failed == action { value } else { "" }
+    }
+}
+
+fn who(app_user: Option<&str>, actor_kind: &str, lang: Lang) -> String {
+    match (actor_kind, app_user) {
+        ("staff", Some(name)) => name.to_owned(),
+        ("requester", _) => lang.t("ご本人", "Requester").to_owned(),
+        _ => lang.t("システム", "System").to_owned(),
+    }
+}
+
+fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -> String {
+    let t = |ja: &str, en: &str| lang.t(ja, en).to_owned();
+    match event {
+        Event::Submitted { channel } => format!("{}（{}）", t("請求の提出", "Request submitted"), channel.label(lang)),
+        Event::EmailConfirmed => t("メールアドレスの確認", "E-mail address confirmed"),
+        Event::Received { received_on, due_on } => format!(
+            "{} {received_on} / {} {}",
+            t("受付", "Received"),
+            t("期限", "due"),
+            due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+        ),
+        Event::Assigned { assignee } => {
+            let name = assignee
+                .and_then(|id| staff.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone())
+                .unwrap_or_else(|| t("なし", "nobody"));
+            format!("{} → {name}", t("担当者の割当て", "Assigned"))
+        }
+        Event::NoteAdded => t("社内メモ", "Internal note"),
+        Event::MessageSent => t("ご本人へのメッセージ", "Message to the requester"),
+        Event::IdentityRequested { target } => format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang)),
+        Event::ClarificationRequested => t("確認事項の問い合わせ", "Details asked for"),
+        Event::FeeRequested { amount } => format!("{}：{}{}", t("手数料の請求", "Fee requested"), yen(*amount), t("円", " yen")),
+        Event::DocumentsSubmitted { target, .. } => format!("{}：{}", t("書類の提出", "Documents submitted"), target.label(lang)),
+        Event::RequesterReplied => t("ご本人からの返信", "Requester replied"),
+        Event::IdentityVerified { target, method, doc_type } => format!(
+            "{}：{}（{}{}）",
+            t("本人確認済み", "Identity verified"),
+            target.label(lang),
+            method.label(lang),
+            doc_type.map(|d| format!("、{}", d.label(lang))).unwrap_or_default()
+        ),
+        Event::IdentityFailed { target } => format!("{}：{}", t("本人確認できず", "Identity not verified"), target.label(lang)),
+        Event::PaymentRecorded { amount, method, paid_on } => format!(
+            "{}：{}{}（{}、{paid_on}）",
+            t("入金", "Payment"),
+            yen(*amount),
+            t("円", " yen"),
+            method.label(lang)
+        ),
+        Event::FeeWaived { amount } => format!("{}：{}{}", t("手数料の免除", "Fee waived"), yen(*amount), t("円", " yen")),
+        Event::RefundRecorded { amount } => format!("{}：{}{}", t("返金", "Refund"), yen(*amount), t("円", " yen")),
+        Event::AskMet { ask } => format!("{}：{}", t("依頼の完了", "Ask met"), ask.label(lang)),
+        Event::AsksCancelled { asks } => format!(
+            "{}：{}",
+            t("依頼の取消し", "Asks cancelled"),
+            asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
+        ),
+        Event::Extended { from, to } => format!("{}：{from} → {to}", t("期限の延長", "Deadline extended")),
+        Event::Started => t("対応開始", "Work started"),
+        Event::Closed { outcome, reasons, .. } => {
+            let mut s = format!("{}：{}", t("完了", "Closed"), outcome.label(lang));
+            if !reasons.is_empty() {
+                s.push_str(&format!(
+                    "（{}）",
+                    reasons.iter().map(|r| format!("{} {}", r.label(lang), r.basis())).collect::<Vec<_>>().join("、")
+                ));
+            }
+            s
+        }
+        Event::Withdrawn { .. } => t("取下げ", "Withdrawn"),
+        Event::Reopened => t("再開", "Reopened"),
+        Event::KindChanged { from, to } => format!("{}：{} → {}", t("種別の訂正", "Kind corrected"), from.label(lang), to.label(lang)),
+        Event::DocumentDiscarded { document } => format!("{} #{document}", t("書類の廃棄", "Document discarded")),
+        Event::ResultAttached { document } => format!("{} #{document}", t("結果ファイルの添付", "Result attached")),
+    }
+}
+
+fn choices<T: Copy>(all: &[T], lang: Lang, code: fn(T) -> &'static str, label: fn(T, Lang) -> &'static str) -> Vec<Choice> {
+    all.iter().map(|x| (code(*x), label(*x, lang))).collect()
+}
+
+fn targets(case: &Case, lang: Lang, keep: impl Fn(IdentityStatus) -> bool) -> Vec<Choice> {
+    case.identity_targets()
+        .iter()
+        .filter(|t| keep(case.identity.get(**t)))
+        .map(|t| (t.code(), t.label(lang)))
+        .collect()
+}
+
+/// Builds the page; `errors`, `failed` and `form` refill a failed action.
+pub async fn case_page(
+    ctx: &Ctx,
+    user: &StaffUser,
+    reference: &str,
+    errors: FormErrors,
+    failed: &str,
+    form: ActionForm,
+    notice: String,
+) -> Result<CasePage, WebError> {
+    let app = &ctx.state.app;
+    let f = case_file(app, reference, &user.actor()).await?;
+    let p = ctx.page(Some(user)).await?;
+    let lang = p.lang;
+    let case = &f.case;
+    let today = app.today();
+    let running = matches!(case.state, State::Received | State::InProgress);
+    let timeline = f
+        .events
+        .iter()
+        .map(|e| {
+            let label = serde_json::from_str::<Event>(&e.data)
+                .map(|ev| describe(&ev, lang, &f.staff))
+                .unwrap_or_else(|_| e.kind.clone());
+            TimelineItem {
+                at: app.local_time(e.at),
+                who: who(e.actor_name.as_deref(), &e.actor_kind, lang),
+                label,
+                text: e.message_body.clone(),
+                internal: e.message_visibility.as_deref() == Some("internal"),
+            }
+        })
+        .collect();
+    let fee_lines = f
+        .fees
+        .iter()
+        .map(|fe| FeeLine {
+            entry: match fe.entry.as_str() {
+                "requested" => lang.t("請求", "Requested"),
+                "payment" => lang.t("入金", "Payment"),
+                "waiver" => lang.t("免除", "Waiver"),
+                _ => lang.t("返金", "Refund"),
+            },
+            amount: yen(fe.amount),
+            method: fe.method.as_deref().and_then(|m| m.parse::<PaymentMethod>().ok()).map(|m| m.label(lang)).unwrap_or(""),
+            on_date: fe.on_date.clone(),
+            payment_ref: fe.payment_ref.clone().unwrap_or_default(),
+        })
+        .collect();
+    let identity = case
+        .identity_targets()
+        .iter()
+        .map(|t| {
+            let s = case.identity.get(*t);
+            IdentityLine { label: t.label(lang), status: s.code(), status_label: s.label(lang) }
+        })
+        .collect();
+    let reasons = Reason::ALL
+        .iter()
+        .filter(|r| r.offered_for(case.kind))
+        .map(|r| (r.code(), r.label(lang), r.basis()))
+        .collect();
+    let outcomes = Outcome::ALL
+        .iter()
+        .copied()
+        .filter(|o| *o != Outcome::Withdrawn)
+        .filter(|o| if case.kind == RequestKind::Complaint { matches!(o, Outcome::Answered | Outcome::Refused) } else { *o != Outcome::Answered })
+        .filter(|o| case.state == State::InProgress || *o == Outcome::Refused)
+        .map(|o| (o.code(), o.label(lang)))
+        .collect();
+    let assignee_name = case
+        .assignee
+        .and_then(|id| f.staff.iter().find(|u| u.id == id))
+        .map(|u| u.display_name.clone())
+        .unwrap_or_default();
+    Ok(CasePage {
+        kind_label: case.kind.label(lang),
+        state_label: case.state.label(lang),
+        outcome_label: case.outcome.map(|o| o.label(lang)).unwrap_or(""),
+        filer_label: case.filer.label(lang),
+        channel_label: f.row.channel.parse::<Channel>().map(|c| c.label(lang)).unwrap_or(""),
+        delivery_label: f.row.delivery.as_deref().and_then(|d| d.parse::<Delivery>().ok()).map(|d| d.label(lang)).unwrap_or(""),
+        days_left: case.due_on.filter(|_| running).map(|d| (d - today).get_days() as i64),
+        art39: f.art39.map(|d| d.to_string()).unwrap_or_default(),
+        assignee_name,
+        timeline,
+        fee_lines,
+        fee_status: case.fees.status().label(lang),
+        balance: yen(case.fees.balance()),
+        credit: case.fees.credit(),
+        identity,
+        request_targets: targets(case, lang, |s| matches!(s, IdentityStatus::NotChecked | IdentityStatus::Submitted | IdentityStatus::Failed)),
+        verify_targets: targets(case, lang, |s| s != IdentityStatus::Verified),
+        fail_targets: targets(case, lang, |s| matches!(s, IdentityStatus::Requested | IdentityStatus::Submitted)),
+        outcomes,
+        reasons,
+        methods: choices(IdMethod::ALL, lang, IdMethod::code, IdMethod::label)
+            .into_iter()
+            .filter(|(c, _)| *c != IdMethod::DocumentUpload.code() || case.stored_documents > 0)
+            .collect(),
+        doc_types: choices(DocType::ALL, lang, DocType::code, DocType::label),
+        payment_methods: choices(PaymentMethod::ALL, lang, PaymentMethod::code, PaymentMethod::label),
+        kinds: RequestKind::ALL.iter().filter(|k| **k != case.kind).map(|k| (k.code(), k.label(lang))).collect(),
+        asks: case.asks.iter().map(|a| a.label(lang)).collect(),
+        errors,
+        failed: failed.to_owned(),
+        form,
+        notice,
+        today: today.to_string(),
+        scheduled_fee: f.scheduled_fee.map(|n| n.to_string()).unwrap_or_default(),
+        p,
+        f,
+    })
+}
+
+pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<String>) -> Result<Response, WebError> {
+    let page = case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), String::new()).await?;
+    Ok(html(StatusCode::OK, &page))
+}

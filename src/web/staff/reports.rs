@@ -1,0 +1,104 @@
+//! Monthly reports for managers: the page and the per-case CSV.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::reports::{Month, Report, csv, monthly};
+use crate::domain::{Lang, Role};
+use crate::mail::yen;
+use crate::web::auth::StaffUser;
+use crate::web::errors::html;
+use crate::web::page::{Ctx, Page};
+use crate::web::WebError;
+
+#[derive(Template)]
+#[template(path = "staff/reports.html")]
+struct ReportPage {
+    p: Page,
+    r: Report,
+    month: String,
+    prev: String,
+    next: String,
+    rate: String,
+    median: String,
+    mean: String,
+    by_kind: Vec<(&'static str, i64, i64)>,
+    by_outcome: Vec<(&'static str, i64)>,
+    by_channel: Vec<(&'static str, i64)>,
+    by_filer: Vec<(&'static str, i64)>,
+    reasons: Vec<(&'static str, &'static str, i64)>,
+    fees: Vec<(&'static str, String)>,
+    by_method: Vec<(&'static str, String)>,
+    bad_month: bool,
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    #[serde(default)]
+    month: String,
+}
+
+fn fmt1(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
+}
+
+pub async fn reports_get(user: StaffUser, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, WebError> {
+    user.require(Role::Manager)?;
+    let app = &ctx.state.app;
+    let parsed = Month::parse(q.month.trim());
+    let bad_month = !q.month.trim().is_empty() && parsed.is_none();
+    let month = parsed.unwrap_or_else(|| Month::of(app.today()));
+    let r = monthly(app, month).await?;
+    let p = ctx.page(Some(&user)).await?;
+    let lang: Lang = p.lang;
+    let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("円", " yen"));
+    let page = ReportPage {
+        month: month.code(),
+        prev: month.previous().code(),
+        next: month.next().code(),
+        rate: r.on_time_rate.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or_else(|| "—".into()),
+        median: fmt1(r.median_days),
+        mean: fmt1(r.mean_days),
+        by_kind: r.by_kind.iter().map(|(k, a, b)| (k.label(lang), *a, *b)).collect(),
+        by_outcome: r.by_outcome.iter().map(|(o, n)| (o.label(lang), *n)).collect(),
+        by_channel: r.by_channel.iter().map(|(c, n)| (c.label(lang), *n)).collect(),
+        by_filer: r.by_filer.iter().map(|(f, n)| (f.label(lang), *n)).collect(),
+        reasons: r.refusals_by_reason.iter().map(|(x, n)| (x.label(lang), x.basis(), *n)).collect(),
+        fees: vec![
+            (lang.t("請求額", "Requested"), yen_label(r.fees.requested)),
+            (lang.t("入金額", "Collected"), yen_label(r.fees.collected)),
+            (lang.t("免除額", "Waived"), yen_label(r.fees.waived)),
+            (lang.t("返金額", "Refunded"), yen_label(r.fees.refunded)),
+        ],
+        by_method: r.fees.collected_by_method.iter().map(|(m, n)| (m.label(lang), yen_label(*n))).collect(),
+        bad_month,
+        r,
+        p,
+    };
+    let status = if bad_month { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(html(status, &page))
+}
+
+/// `/staff/reports/YYYY-MM.csv` (axum cannot route `{month}.csv`, so the
+/// whole file name is parsed here).
+pub async fn report_file_get(user: StaffUser, ctx: Ctx, Path(file): Path<String>) -> Result<Response, WebError> {
+    user.require(Role::Manager)?;
+    let Some(month) = file.strip_suffix(".csv").and_then(Month::parse) else {
+        return Err(WebError::NotFound);
+    };
+    let r = monthly(&ctx.state.app, month).await?;
+    let body = csv(&r)?;
+    let disposition = format!("attachment; filename=\"madoguchi-{}.csv\"", month.code());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
