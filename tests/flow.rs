@@ -1,0 +1,250 @@
+//! The whole life of a request over HTTP, on SQLite or PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Mail, file_request, link, request_form, spawn};
+use madoguchi::domain::Role;
+use reqwest::StatusCode;
+
+fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
+    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
+    assert_eq!(found.len(), 1, "expected one mail to {to} about {subject:?}, got {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+    found[0]
+}
+
+#[tokio::test]
+async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
+    let app = spawn().await;
+    let staff_email = app.login_as(Role::Manager).await;
+    let requester = app.new_client();
+    let _ = requester;
+
+    // The requester files and confirms.
+    let (reference, mails) = file_request(&app, &request_form()).await;
+    assert!(reference.len() == 11 && reference.as_bytes()[4] == b'-', "reference {reference}");
+    assert_eq!(mails.len(), 3, "confirm, receipt, staff notice: {mails:#?}");
+    one(&mails, "taro@example.jp", "メールアドレスの確認");
+    let receipt = one(&mails, "taro@example.jp", "ご請求を受け付けました");
+    assert!(receipt.text.contains(&reference));
+    let due_line = receipt.text.lines().find(|l| l.starts_with("回答予定日")).expect("due date in the receipt");
+    one(&mails, &staff_email, "新しい請求が届きました");
+
+    // The status link is exchanged for a cookie, and the page shows the case.
+    let status_url = link(&receipt.text, &format!("{}/status/", app.base));
+    let page = app.get(&status_url).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some(format!("/status/{reference}").as_str()));
+    let page = app.get(&format!("/status/{reference}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!(r#"data-reference="{reference}" data-state="received""#)));
+    let due = due_line.trim_start_matches("回答予定日：").trim_end_matches("まで");
+    assert!(page.body.contains(&format!(r#"<time datetime="{due}">"#)), "due date {due} on the status page");
+
+    let act = |action: &'static str| format!("/staff/cases/{reference}/{action}");
+
+    // Staff ask for identity documents, then verify them.
+    let page = app.post(&act("request-identity"), &[("target", "subject"), ("note", "運転免許証の写しをお送りください。")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "awaiting_requester");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1);
+    let ask = one(&mails, "taro@example.jp", "本人確認書類のご提出のお願い");
+    assert!(ask.text.contains("運転免許証の写しをお送りください。"));
+    assert!(ask.text.contains("マイナンバーカード（表面のみ"));
+
+    let page = app.post(&act("verify-identity"), &[("target", "subject"), ("method", "postal_copy"), ("doc_type", "drivers_license")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "received");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1);
+    one(&mails, "taro@example.jp", "本人確認ができました");
+
+    // A fee is requested and paid.
+    let page = app.post(&act("request-fee"), &[("amount", "1000"), ("reason", "")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "awaiting_requester");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1);
+    let fee = one(&mails, "taro@example.jp", "手数料のお支払いのお願い");
+    assert!(fee.text.contains("1,000円"));
+    assert!(fee.text.contains("定額小為替"), "payment instructions in the fee mail");
+
+    let today = app.running.app.today().to_string();
+    let page = app
+        .post(&act("record-payment"), &[("amount", "1000"), ("method", "postal_money_order"), ("paid_on", &today), ("payment_ref", "小為替 12-345")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "received");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1);
+    assert!(one(&mails, "taro@example.jp", "手数料の入金を確認しました").text.contains("お支払いは完了しました"));
+
+    // Work starts, and the case is decided.
+    let page = app.post(&act("start"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "in_progress");
+    assert!(app.take_mails().await.is_empty(), "starting work sends nothing");
+
+    let page = app.post(&act("close"), &[("outcome", "granted"), ("explanation", "開示書類を電子データでお送りします。")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "closed");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1);
+    let decision = one(&mails, "taro@example.jp", "ご請求に対する決定のお知らせ");
+    assert!(decision.text.contains("対応済み（請求どおり）"));
+    assert!(decision.text.contains("個人情報保護委員会"), "where to complain");
+    assert!(decision.html.contains("<p>"), "HTML alternative");
+
+    // The audit trail, in order.
+    assert_eq!(
+        app.event_kinds(&reference).await,
+        [
+            "submitted", "email_confirmed", "received", "identity_requested", "identity_verified", "ask_met",
+            "fee_requested", "payment_recorded", "ask_met", "started", "closed",
+        ]
+    );
+    let page = app.get(&format!("/staff/cases/{reference}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!(r#"data-reference="{reference}" data-state="closed""#)));
+    assert!(!page.body.contains("記録の連鎖が一致しません"), "the hash chain verifies");
+    assert!(page.body.contains("action=\"/staff/cases/") && page.body.contains("/reopen\""), "a manager may reopen");
+    assert!(!page.body.contains("/start\""), "no illegal action is offered");
+
+    // The monthly CSV counts it.
+    let month = &today[..7];
+    let res = app.client.get(app.url(&format!("/staff/reports/{month}.csv"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM for Excel");
+    let csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("reference,kind,channel,filer,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid")
+    );
+    let row = lines.find(|l| l.starts_with(&reference)).expect("the case is in the CSV");
+    assert_eq!(row, format!("{reference},disclosure,web,self,{today},{due},{today},granted,,yes,0,1000,1000"));
+    assert!(!csv.contains("山田"), "no names in the export");
+
+    let page = app.get(&format!("/staff/reports?month={month}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("100%"), "on-time rate");
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn manual_intake_is_received_on_its_arrival_date_without_a_confirmation() {
+    let app = spawn().await;
+    app.login_as(Role::Staff).await;
+    let arrival = app.running.app.today().saturating_sub(jiff::ToSpan::days(3)).to_string();
+    let page = app
+        .post(
+            "/staff/intake",
+            &[
+                ("kind", "correction"),
+                ("subject_name", "佐藤 花子"),
+                ("filer", "self"),
+                ("details", "住所の訂正を求める手紙"),
+                ("channel", "post"),
+                ("received_on", &arrival),
+                ("contact_email", ""),
+                ("lang", "ja"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let reference = page.location.unwrap().trim_start_matches("/staff/cases/").to_owned();
+    assert_eq!(app.case_state(&reference).await, "received");
+    assert_eq!(app.event_kinds(&reference).await, ["submitted", "received"]);
+    let page = app.get(&format!("/staff/cases/{reference}")).await;
+    let due = app.running.app.today().saturating_add(jiff::ToSpan::days(11)).to_string();
+    assert!(page.body.contains(&format!(r#"<time datetime="{due}">"#)), "due 14 days after arrival, {due}");
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), 1, "only the staff notice: the person gave no e-mail");
+    assert!(mails[0].subject.contains("新しい請求"));
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_requester_answers_a_question_from_the_status_page() {
+    let app = spawn().await;
+    let staff = app.login_as(Role::Staff).await;
+    let (reference, _) = file_request(&app, &request_form()).await;
+    let page = app.post(&format!("/staff/cases/{reference}/assign"), &[("assignee", "1")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = app.post(&format!("/staff/cases/{reference}/request-clarification"), &[("body", "対象のサービス名を教えてください。")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let mails = app.take_mails().await;
+    let question = one(&mails, "taro@example.jp", "ご請求内容の確認のお願い");
+    assert!(question.text.contains("対象のサービス名を教えてください。"));
+
+    // Empty replies are refused, and what was typed is kept.
+    let status_url = link(&question.text, &format!("{}/status/", app.base));
+    assert_eq!(app.get(&status_url).await.status, StatusCode::SEE_OTHER);
+    let page = app.post(&format!("/status/{reference}/messages"), &[("body", "   ")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("メッセージを入力してください。"));
+    assert_eq!(app.case_state(&reference).await, "awaiting_requester");
+
+    let page = app.post(&format!("/status/{reference}/messages"), &[("body", "会員サービス「サンプルポイント」です。")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.case_state(&reference).await, "received");
+    let page = app.get(&format!("/status/{reference}")).await;
+    assert!(page.body.contains("会員サービス「サンプルポイント」です。"));
+    let mails = app.take_mails().await;
+    one(&mails, &staff, "ご本人から返信がありました");
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_status_link_can_be_sent_again_and_says_nothing_about_strangers() {
+    let app = spawn().await;
+    let (reference, _) = file_request(&app, &request_form()).await;
+    let page = app.post("/status/resend", &[("reference", &reference), ("contact_email", "someone@example.jp")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page_wrong = page.location.clone();
+    assert!(app.take_mails().await.is_empty(), "nothing sent to a stranger");
+    let page = app.post("/status/resend", &[("reference", &reference), ("contact_email", "ＴＡＲＯ＠example.jp")]).await;
+    assert_eq!(page.location, page_wrong, "the same answer either way");
+    let mails = app.take_mails().await;
+    let mail = one(&mails, "taro@example.jp", "状況確認ページのご案内");
+    let url = link(&mail.text, &format!("{}/status/", app.base));
+    let fresh = app.new_client();
+    let res = fresh.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refusal_before_work_starts_needs_a_manager_and_gives_reasons() {
+    let app = spawn().await;
+    let (reference, _) = file_request(&app, &request_form()).await;
+    app.take_mails().await;
+    app.login_as(Role::Staff).await;
+    let refuse = [
+        ("outcome", "refused"),
+        ("reasons", "identity_unverified"),
+        ("reasons", "procedure_not_followed"),
+        ("explanation", "期限までに本人確認書類のご提出がありませんでした。"),
+    ];
+    let page = app.post(&format!("/staff/cases/{reference}/close"), &refuse).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("管理者の承認が必要です"));
+    assert_eq!(app.case_state(&reference).await, "received");
+
+    // A manager signs off: the decision carries the reasons and their articles.
+    assert_eq!(app.post("/staff/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    app.login_as(Role::Manager).await;
+    let page = app.post(&format!("/staff/cases/{reference}/close"), &refuse).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.case_state(&reference).await, "closed");
+    let mails = app.take_mails().await;
+    let decision = one(&mails, "taro@example.jp", "ご請求に対する決定のお知らせ");
+    assert!(decision.text.contains("不対応（拒否）"));
+    assert!(decision.text.contains("・本人確認ができない（第37条）"));
+    assert!(decision.text.contains("・所定の手続によらない（第37条）"));
+    assert!(decision.text.contains("期限までに本人確認書類のご提出がありませんでした。"));
+    app.running.shutdown().await;
+}
