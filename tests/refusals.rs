@@ -103,6 +103,10 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
     form.push(("csrf_token", "forged"));
     let page = app.post_raw("/requests", &form).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "wrong token");
+    assert!(page.body.contains("もう一度送信してください"), "the form says why");
+    assert!(page.body.contains("会員サービスで保有している"), "and keeps what was typed");
+    let page = app.post_raw("/staff/logout", &[("csrf_token", "forged")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("フォームの有効期限が切れました"));
     nothing_stored(&app).await;
 

@@ -185,6 +185,7 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "doc_type" => ("書類の種類", "Document type"),
         "assignee" => ("担当者", "Assignee"),
         "new_due_on" | "days" => ("新しい期限", "New due date"),
+        "form" => ("送信", "Sending"),
         _ => ("入力", "Input"),
     };
     lang.t(ja, en)

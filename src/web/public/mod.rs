@@ -134,7 +134,18 @@ pub struct RequestPost {
 }
 
 async fn request_form_post(ctx: Ctx, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &post.csrf_token).await?;
+    // A form left open past the session's life keeps what was typed: it is
+    // shown again (still 403, nothing stored) with a fresh token to send it.
+    if let Err(WebError::Csrf) = csrf::check(&ctx.session, &post.csrf_token).await {
+        let p = ctx.page(None).await?;
+        let s = ctx.state.app.settings().await?;
+        let msg = p.t(
+            "安全のため、この送信は受け付けませんでした（画面を開いてから時間が経ちました）。内容を確かめて、もう一度送信してください。",
+            "For your safety this was not accepted (the page was open for a long time). Check what you entered and send it again.",
+        );
+        let errors = FormErrors::one("form", msg, p.lang);
+        return Ok(html(StatusCode::FORBIDDEN, &request_form_page(p, post.form, errors, &s, false)));
+    }
     match requests::submit(&ctx.state.app, &post.form, ctx.lang).await {
         Ok(sent) => {
             ctx.session.insert("sent_to", sent.email).await.map_err(|e| WebError::Internal(e.to_string()))?;
