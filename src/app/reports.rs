@@ -152,10 +152,8 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
             if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
                 e.2 += 1;
             }
-            if let Some(o) = outcome {
-                if let Some(e) = by_outcome.iter_mut().find(|e| e.0 == o) {
-                    e.1 += 1;
-                }
+            if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
+                e.1 += 1;
             }
             if outcome == Some(Outcome::Withdrawn) {
                 withdrawn += 1;

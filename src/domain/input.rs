@@ -221,14 +221,14 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     };
 
     let postal = f.subject_postal_code.replace(['-', 'ー', '−'], "");
-    if !postal.is_empty() && !(postal.len() == 7 && postal.bytes().all(|b| b.is_ascii_digit())) {
+    let postal_ok = postal.len() == 7 && postal.bytes().all(|b| b.is_ascii_digit());
+    if !postal.is_empty() && !postal_ok {
         c.err("subject_postal_code", "郵便番号は7桁の数字で入力してください（例：100-0001）。", "Enter a 7-digit postal code, e.g. 100-0001.");
     }
     c.max_len("subject_address", &f.subject_address, 300);
-    if !f.subject_phone.is_empty()
-        && !(f.subject_phone.chars().all(|ch| ch.is_ascii_digit() || "-+() ".contains(ch))
-            && f.subject_phone.chars().filter(char::is_ascii_digit).count() >= 9)
-    {
+    let phone_ok = f.subject_phone.chars().all(|ch| ch.is_ascii_digit() || "-+() ".contains(ch))
+        && f.subject_phone.chars().filter(char::is_ascii_digit).count() >= 9;
+    if !f.subject_phone.is_empty() && !phone_ok {
         c.err("subject_phone", "電話番号は数字とハイフンで入力してください。", "Enter a phone number with digits and hyphens.");
     }
     c.max_len("subject_phone", &f.subject_phone, 30);

@@ -165,7 +165,7 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     assert_eq!(case.state, State::Received);
     run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
     assert_eq!(case.state, State::AwaitingRequester);
-    assert_eq!(permitted(&case, Action::Start, &STAFF).is_ok(), false, "no start while the fee is open");
+    assert!(permitted(&case, Action::Start, &STAFF).is_err(), "no start while the fee is open");
     let pay = |amount| Command::RecordPayment {
         amount,
         method: PaymentMethod::PostalMoneyOrder,

@@ -260,11 +260,7 @@ async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Re
     if !needle.is_empty() {
         f.q = Some(needle.to_owned());
     }
-    if let Some((due, id)) = q.cursor.split_once('_') {
-        if let Ok(id) = id.parse() {
-            f.after = Some((due.to_owned(), id));
-        }
-    }
+    f.after = q.cursor.split_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
     let mut rows = sc::queue(&app.store, &f).await.map_err(AppError::from)?;
     let next_cursor = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
