@@ -100,8 +100,9 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert_eq!(
         app.event_kinds(&reference).await,
         [
-            "submitted", "email_confirmed", "received", "identity_requested", "identity_verified", "ask_met",
-            "fee_requested", "payment_recorded", "ask_met", "started", "closed",
+            "submitted", "email_confirmed", "received", "identity_requested", "clock_paused", "identity_verified",
+            "ask_met", "clock_resumed", "fee_requested", "clock_paused", "payment_recorded", "ask_met",
+            "clock_resumed", "started", "closed",
         ]
     );
     let page = app.get(&format!("/staff/cases/{reference}")).await;
@@ -246,5 +247,24 @@ async fn a_refusal_before_work_starts_needs_a_manager_and_gives_reasons() {
     assert!(decision.text.contains("・本人確認ができない（第37条）"));
     assert!(decision.text.contains("・所定の手続によらない（第37条）"));
     assert!(decision.text.contains("期限までに本人確認書類のご提出がありませんでした。"));
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn days_spent_waiting_for_the_requester_move_the_due_date() {
+    let app = spawn().await;
+    let (reference, mails) = file_request(&app, &request_form()).await;
+    let receipt = one(&mails, "taro@example.jp", "ご請求を受け付けました");
+    let due: jiff::civil::Date = receipt.text.lines().find_map(|l| l.strip_prefix("回答予定日：")).unwrap().trim_end_matches("まで").parse().unwrap();
+    app.login_as(Role::Staff).await;
+    let act = |a: &str| format!("/staff/cases/{reference}/{a}");
+    assert_eq!(app.post(&act("request-identity"), &[("target", "subject")]).await.status, StatusCode::SEE_OTHER);
+    app.running.app.clock.advance_days(3);
+    assert_eq!(app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await.status, StatusCode::SEE_OTHER);
+    let moved = due.saturating_add(jiff::ToSpan::days(3)).to_string();
+    let page = app.get(&format!("/staff/cases/{reference}")).await;
+    assert!(page.body.contains(&format!(r#"<time datetime="{moved}">"#)), "due date moved by the 3 days paused to {moved}");
+    let art39 = due.to_string();
+    assert!(page.body.contains("第39条の日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)), "the Art. 39 date never moves");
     app.running.shutdown().await;
 }

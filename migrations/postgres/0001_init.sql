@@ -38,6 +38,7 @@ CREATE TABLE cases (
     due_on TEXT,
     first_due_on TEXT,
     closed_on TEXT,
+    paused_on TEXT,
     assignee_id BIGINT REFERENCES staff_users(id),
     subject_name TEXT NOT NULL,
     subject_name_kana TEXT,

@@ -44,6 +44,7 @@ fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::D
         due_on: None,
         first_due_on: None,
         closed_on: None,
+        paused_on: None,
         assignee_id: None,
         subject_name: req.subject_name.clone(),
         subject_name_kana: req.subject_name_kana.clone(),

@@ -26,6 +26,8 @@ pub struct Case {
     /// The due date before any extension, to bound extensions.
     pub first_due_on: Option<Date>,
     pub closed_on: Option<Date>,
+    /// Since when the clock is paused (while waiting for the requester).
+    pub paused_on: Option<Date>,
     pub assignee: Option<i64>,
     /// Stored identity documents, per target (documents arrive with a later room).
     pub stored_documents: u32,
@@ -49,6 +51,7 @@ impl Case {
             due_on: None,
             first_due_on: None,
             closed_on: None,
+            paused_on: None,
             assignee: None,
             stored_documents: 0,
         }

@@ -13,6 +13,10 @@ pub trait DeadlinePolicy {
     fn due_on(&self, received_on: Date) -> Date;
     /// The latest date an extension may move the due date to.
     fn latest_extension(&self, first_due_on: Date) -> Date;
+    /// Whether waiting for the requester stops the clock.
+    fn pauses(&self) -> bool;
+    /// The due date after a pause from `paused_on` to `resumed_on`.
+    fn resume(&self, due_on: Date, paused_on: Date, resumed_on: Date) -> Date;
 }
 
 /// APPI: the law says "without delay"; the desk promises 14 calendar days,
@@ -32,6 +36,16 @@ impl DeadlinePolicy for Appi {
 
     fn latest_extension(&self, first_due_on: Date) -> Date {
         first_due_on.saturating_add(30.days())
+    }
+
+    fn pauses(&self) -> bool {
+        true
+    }
+
+    // Calendar days in (pause, resume]: paused on the 3rd, resumed on the 5th moves 2 days.
+    fn resume(&self, due_on: Date, paused_on: Date, resumed_on: Date) -> Date {
+        let days = (resumed_on - paused_on).get_days().max(0);
+        due_on.saturating_add(i64::from(days).days())
     }
 }
 
@@ -55,6 +69,13 @@ mod tests {
     fn calendar_day_due_dates_do_not_move_off_holidays() {
         // 2026-04-15 + 14 = 2026-04-29 (昭和の日), and it stays there.
         assert_eq!(Appi.due_on(date(2026, 4, 15)), date(2026, 4, 29));
+    }
+
+    #[test]
+    fn a_pause_moves_the_due_date_by_the_calendar_days_paused() {
+        let due = date(2026, 4, 15);
+        assert_eq!(Appi.resume(due, date(2026, 4, 3), date(2026, 4, 5)), date(2026, 4, 17));
+        assert_eq!(Appi.resume(due, date(2026, 4, 3), date(2026, 4, 3)), due, "a same-day pause moves nothing");
     }
 
     #[test]

@@ -184,6 +184,10 @@ pub enum Event {
     RefundRecorded { amount: i64 },
     AskMet { ask: Ask },
     AsksCancelled { asks: Vec<Ask> },
+    /// The clock stops while the requester is asked for something.
+    ClockPaused { on: Date },
+    /// The clock runs again from the requester's act; the due date moves by the days paused.
+    ClockResumed { on: Date, due_on: Option<Date> },
     Extended { from: Date, to: Date },
     Started,
     Closed { outcome: Outcome, reasons: Vec<Reason>, closed_on: Date },
@@ -216,6 +220,8 @@ impl Event {
             Event::RefundRecorded { .. } => "refund_recorded",
             Event::AskMet { .. } => "ask_met",
             Event::AsksCancelled { .. } => "asks_cancelled",
+            Event::ClockPaused { .. } => "clock_paused",
+            Event::ClockResumed { .. } => "clock_resumed",
             Event::Extended { .. } => "extended",
             Event::Started => "started",
             Event::Closed { .. } => "closed",
@@ -482,6 +488,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
     // consequences (an ask met, a state resumed) follow from one `apply`.
     let mut next = case.clone();
     let mut events = Vec::new();
+    // The requester's act ends a pause: a payment on the day it was received.
+    let resumed_on = match &cmd {
+        Command::RecordPayment { paid_on, .. } => Some(*paid_on),
+        _ => None,
+    };
     let mut push = |next: &mut Case, e: Event| {
         apply(next, &e);
         events.push(e);
@@ -693,7 +704,32 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::AttachResult { document } => push(&mut next, Event::ResultAttached { document }),
     }
+    clock(case, &mut next, &mut events, resumed_on, ctx);
     Ok(events)
+}
+
+/// Pauses (DESIGN.md §1 "Deadlines"): the clock stops when the case starts
+/// waiting for the requester and runs again at the requester's act, moving
+/// the due date by the days in (pause, resume]. A same-day pause moves nothing.
+fn clock(before: &Case, next: &mut Case, events: &mut Vec<Event>, resumed_on: Option<Date>, ctx: &Ctx) {
+    let was_waiting = before.state == State::AwaitingRequester;
+    let waits = next.state == State::AwaitingRequester;
+    if !was_waiting && waits && next.received_on.is_some() {
+        let e = Event::ClockPaused { on: ctx.today };
+        apply(next, &e);
+        events.push(e);
+    } else if was_waiting && !waits {
+        let Some(paused_on) = before.paused_on else { return };
+        let on = resumed_on.unwrap_or(ctx.today).clamp(paused_on, ctx.today.max(paused_on));
+        let due_on = if next.state.is_open() && ctx.policy.pauses() {
+            next.due_on.map(|d| ctx.policy.resume(d, paused_on, on))
+        } else {
+            next.due_on
+        };
+        let e = Event::ClockResumed { on, due_on };
+        apply(next, &e);
+        events.push(e);
+    }
 }
 
 fn open_ask(case: &mut Case, ask: Ask) {
@@ -750,6 +786,11 @@ pub fn apply(case: &mut Case, event: &Event) {
             }
         }
         Event::Extended { to, .. } => case.due_on = Some(*to),
+        Event::ClockPaused { on } => case.paused_on = Some(*on),
+        Event::ClockResumed { due_on, .. } => {
+            case.paused_on = None;
+            case.due_on = *due_on;
+        }
         Event::Started => case.state = State::InProgress,
         Event::Closed { outcome, closed_on, .. } => {
             case.state = State::Closed;

@@ -34,6 +34,7 @@ pub struct CaseRow {
     pub due_on: Option<String>,
     pub first_due_on: Option<String>,
     pub closed_on: Option<String>,
+    pub paused_on: Option<String>,
     pub assignee_id: Option<i64>,
     pub subject_name: String,
     pub subject_name_kana: Option<String>,
@@ -88,6 +89,7 @@ impl CaseRow {
             due_on: opt_date(&self.due_on)?,
             first_due_on: opt_date(&self.first_due_on)?,
             closed_on: opt_date(&self.closed_on)?,
+            paused_on: opt_date(&self.paused_on)?,
             assignee: self.assignee_id,
             stored_documents: u32::try_from(self.stored_documents).unwrap_or(0),
         })
@@ -112,6 +114,7 @@ impl CaseRow {
         self.due_on = case.due_on.map(|d| d.to_string());
         self.first_due_on = case.first_due_on.map(|d| d.to_string());
         self.closed_on = case.closed_on.map(|d| d.to_string());
+        self.paused_on = case.paused_on.map(|d| d.to_string());
         self.assignee_id = case.assignee;
     }
 
@@ -127,7 +130,7 @@ impl CaseRow {
 const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
     reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
     fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
-    assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
+    paused_on, assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
     subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
     status_token_hash, created_at, updated_at, version";
 
@@ -137,9 +140,9 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
         assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
         subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
-        status_token_hash, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-        $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, \
-        $33, $34, $35, $36, $37, $38, $39, $40, $41, 0) RETURNING id";
+        status_token_hash, created_at, updated_at, paused_on, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+        $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, \
+        $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, 0) RETURNING id";
     let r = row;
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
@@ -151,7 +154,7 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         .bind(&r.subject_birth_date).bind(&r.subject_postal_code).bind(&r.subject_address).bind(&r.subject_phone)
         .bind(&r.contact_email).bind(&r.agent_name).bind(&r.agent_relationship).bind(&r.details)
         .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
-        .bind(r.created_at).bind(r.updated_at)
+        .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -162,15 +165,15 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         reasons = $6, asks = $7, identity_subject = $8, identity_agent = $9, identity_authority = $10, \
         fee_requested = $11, fee_paid = $12, fee_waived = $13, fee_refunded = $14, stored_documents = $15, \
         received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
-        confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, version = version + 1 \
-        WHERE id = $24 AND version = $25";
+        confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, paused_on = $24, \
+        version = version + 1 WHERE id = $25 AND version = $26";
     let done = on!(tx, c => sqlx::query(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
         .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
         .bind(&r.identity_authority).bind(r.fee_requested).bind(r.fee_paid).bind(r.fee_waived)
         .bind(r.fee_refunded).bind(r.stored_documents).bind(&r.received_on).bind(&r.due_on)
         .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
-        .bind(&r.status_token_hash).bind(r.updated_at).bind(r.id).bind(r.version)
+        .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(r.id).bind(r.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }

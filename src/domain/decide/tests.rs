@@ -136,7 +136,7 @@ fn managers_alone_waive_refund_and_reopen() {
     let waive = Command::WaiveFee { reason: "生活保護受給".into() };
     assert!(matches!(decide(&case, waive.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
     let events = run(&mut case, waive, &MANAGER);
-    assert_eq!(events, [Event::FeeWaived { amount: 1000 }, Event::AskMet { ask: Ask::Fee }]);
+    assert_eq!(events[..2], [Event::FeeWaived { amount: 1000 }, Event::AskMet { ask: Ask::Fee }]);
     assert_eq!(case.fees.status(), FeeStatus::Waived);
     assert_eq!(case.state, State::Received);
 }
@@ -161,7 +161,7 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     assert_eq!(case.state, State::AwaitingRequester);
     assert_eq!(case.resume_state, Some(State::Received));
     let events = run(&mut case, verify(IdentityTarget::Subject), &STAFF);
-    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Identity }));
+    assert!(events.contains(&Event::AskMet { ask: Ask::Identity }));
     assert_eq!(case.state, State::Received);
     run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
     assert_eq!(case.state, State::AwaitingRequester);
@@ -176,7 +176,7 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     assert_eq!(events.len(), 1, "an underpayment keeps the ask open");
     assert_eq!(case.fees.status(), FeeStatus::PartiallyPaid);
     let events = run(&mut case, pay(600), &STAFF);
-    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Fee }));
+    assert!(events.contains(&Event::AskMet { ask: Ask::Fee }));
     assert_eq!(case.state, State::Received);
     run(&mut case, Command::Start, &STAFF);
     assert_eq!(case.state, State::InProgress);
@@ -251,7 +251,7 @@ fn the_identity_ask_is_met_only_when_every_asked_target_is_verified() {
     assert_eq!(events.len(), 1);
     assert_eq!(case.state, State::AwaitingRequester);
     let events = run(&mut case, verify(IdentityTarget::Authority), &STAFF);
-    assert_eq!(events.last(), Some(&Event::AskMet { ask: Ask::Identity }));
+    assert!(events.contains(&Event::AskMet { ask: Ask::Identity }));
     assert_eq!(case.state, State::Received);
 }
 
@@ -380,4 +380,51 @@ fn events_serialise_as_codes_only() {
     let json = serde_json::to_string(&e).expect("serialise");
     assert_eq!(json, r#"{"type":"closed","outcome":"refused","reasons":["fee_unpaid"],"closed_on":"2026-04-03"}"#);
     assert_eq!(serde_json::from_str::<Event>(&json).expect("parse"), e);
+}
+
+fn run_on(case: &mut Case, cmd: Command, today: Date) -> Vec<Event> {
+    let ctx = Ctx { today, ..ctx() };
+    let events = decide(case, cmd, &STAFF, &ctx).expect("accepted");
+    for e in &events {
+        apply(case, e);
+    }
+    events
+}
+
+#[test]
+fn waiting_for_the_requester_pauses_the_clock_and_moves_the_due_date() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    assert_eq!(case.due_on, Some(date(2026, 4, 15)));
+    let events = run_on(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, date(2026, 4, 3));
+    assert_eq!(events.last(), Some(&Event::ClockPaused { on: date(2026, 4, 3) }));
+    let events = run_on(&mut case, verify(IdentityTarget::Subject), date(2026, 4, 6));
+    assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 6), due_on: Some(date(2026, 4, 18)) }));
+
+    // A payment resumes the clock on the day it was received, not the day it was recorded.
+    run_on(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, date(2026, 4, 6));
+    let pay = Command::RecordPayment { amount: 1000, method: PaymentMethod::BankTransfer, paid_on: date(2026, 4, 8), payment_ref: String::new() };
+    let events = run_on(&mut case, pay, date(2026, 4, 10));
+    assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 8), due_on: Some(date(2026, 4, 20)) }));
+
+    // A same-day pause moves nothing; the first due date stays the extension's base.
+    run_on(&mut case, Command::RequestClarification { body: "期間は？".into() }, date(2026, 4, 10));
+    let reply = Command::RequesterReply { body: "2025年です".into() };
+    let ctx = Ctx { today: date(2026, 4, 10), ..ctx() };
+    for e in decide(&case, reply, &Actor::Requester, &ctx).expect("reply") {
+        apply(&mut case, &e);
+    }
+    assert_eq!((case.state, case.due_on, case.paused_on), (State::Received, Some(date(2026, 4, 20)), None));
+    assert_eq!(case.first_due_on, Some(date(2026, 4, 15)));
+}
+
+#[test]
+fn closing_while_paused_ends_the_pause_without_moving_the_due_date() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run_on(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, date(2026, 4, 3));
+    let ctx = Ctx { today: date(2026, 5, 8), ..ctx() };
+    let close = Command::Close { outcome: Outcome::Refused, reasons: vec![Reason::IdentityUnverified], explanation: "書類が届きませんでした".into() };
+    for e in decide(&case, close, &MANAGER, &ctx).expect("refused") {
+        apply(&mut case, &e);
+    }
+    assert_eq!((case.state, case.due_on, case.paused_on), (State::Closed, Some(date(2026, 4, 15)), None));
 }

@@ -152,6 +152,13 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             t("依頼の取消し", "Asks cancelled"),
             asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
         ),
+        Event::ClockPaused { on } => format!("{}（{on}〜）", t("期限の停止", "Clock paused")),
+        Event::ClockResumed { on, due_on } => format!(
+            "{}（{on}）/ {} {}",
+            t("期限の再開", "Clock resumed"),
+            t("期限", "due"),
+            due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+        ),
         Event::Extended { from, to } => format!("{}：{from} → {to}", t("期限の延長", "Deadline extended")),
         Event::Started => t("対応開始", "Work started"),
         Event::Closed { outcome, reasons, .. } => {
