@@ -256,10 +256,13 @@ async fn days_spent_waiting_for_the_requester_move_the_due_date() {
     let (reference, mails) = file_request(&app, &request_form()).await;
     let receipt = one(&mails, "taro@example.jp", "ご請求を受け付けました");
     let due: jiff::civil::Date = receipt.text.lines().find_map(|l| l.strip_prefix("回答予定日：")).unwrap().trim_end_matches("まで").parse().unwrap();
-    app.login_as(Role::Staff).await;
+    let staff = app.login_as(Role::Staff).await;
     let act = |a: &str| format!("/staff/cases/{reference}/{a}");
     assert_eq!(app.post(&act("request-identity"), &[("target", "subject")]).await.status, StatusCode::SEE_OTHER);
     app.running.app.clock.advance_days(3);
+    let page = app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await;
+    assert_eq!(page.location.as_deref(), Some("/staff/login"), "three idle days end the staff session");
+    app.login(&staff, "correct horse battery staple").await;
     assert_eq!(app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await.status, StatusCode::SEE_OTHER);
     let moved = due.saturating_add(jiff::ToSpan::days(3)).to_string();
     let page = app.get(&format!("/staff/cases/{reference}")).await;
