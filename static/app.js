@@ -15,6 +15,8 @@
       sync(form);
       form.addEventListener("change", function () { sync(form); });
     }
+    var print = document.querySelector("[data-print]");
+    if (print) print.addEventListener("click", function () { window.print(); });
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });

@@ -61,7 +61,7 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     one(&mails, "taro@example.jp", "本人確認ができました");
 
     // A fee is requested and paid.
-    let page = app.post(&act("request-fee"), &[("amount", "1000"), ("reason", "")]).await;
+    let page = app.post(&act("request-fee"), &[("amount", "1000"), ("reason", "郵送料の実費")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "awaiting_requester");
     let mails = app.take_mails().await;
@@ -123,10 +123,13 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("reference,kind,channel,filer,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid")
+        Some(
+            "reference,kind,channel,filer,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,\
+             fee_requested,fee_paid,fee_waived,fee_refunded,fee_status"
+        )
     );
     let row = lines.find(|l| l.starts_with(&reference)).expect("the case is in the CSV");
-    assert_eq!(row, format!("{reference},disclosure,web,self,{today},{due},{today},granted,,yes,0,1000,1000"));
+    assert_eq!(row, format!("{reference},disclosure,web,self,{today},{due},{today},granted,,yes,0,1000,1000,0,0,paid"));
     assert!(!csv.contains("山田"), "no names in the export");
 
     let page = app.get(&format!("/staff/reports?month={month}")).await;

@@ -145,7 +145,7 @@ async fn staff_routes_refuse_anonymous_visitors_and_lower_roles() {
 
     // Waiving a fee is for managers.
     let act = |a: &str| format!("/staff/cases/{reference}/{a}");
-    assert_eq!(app.post(&act("request-fee"), &[("amount", "1000")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.post(&act("request-fee"), &[("amount", "500")]).await.status, StatusCode::SEE_OTHER, "the scheduled fee needs no reason");
     let page = app.post(&act("waive-fee"), &[("reason", "生活保護受給者のため")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM fee_entries WHERE entry = 'waiver'").await, 0);
@@ -332,10 +332,9 @@ async fn admins_change_settings_and_bad_values_are_refused() {
         .iter()
         .map(|d| (d.key.to_owned(), d.default.to_owned()))
         .collect();
+    fields.push(("fee_disclosure_postal".into(), "-1".into()));
+    fields.push(("fee_methods".into(), "cash".into()));
     for f in fields.iter_mut() {
-        if f.0 == "fee_disclosure" {
-            f.1 = "-1".into();
-        }
         if f.0 == "org_name" {
             f.1 = "窓口商事株式会社".into();
         }
@@ -347,11 +346,11 @@ async fn admins_change_settings_and_bad_values_are_refused() {
     assert!(page.body.contains("0 以上 100,000 以下"));
     assert!(page.body.contains("窓口商事株式会社"), "input kept");
     assert_eq!(app.count("SELECT COUNT(*) FROM settings WHERE key = 'org_name' AND value = '窓口商事株式会社'").await, 0);
-    let fixed: Vec<(&str, &str)> = as_refs.iter().map(|(k, v)| if *k == "fee_disclosure" { (*k, "500") } else { (*k, *v) }).collect();
+    let fixed: Vec<(&str, &str)> = as_refs.iter().map(|(k, v)| if *k == "fee_disclosure_postal" { (*k, "800") } else { (*k, *v) }).collect();
     let page = app.post("/admin/settings", &fixed).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let home = app.get("/").await;
     assert!(home.body.contains("窓口商事株式会社"));
-    assert!(home.body.contains("500円"));
+    assert!(home.body.contains("800円"), "the public page shows the schedule");
     app.running.shutdown().await;
 }

@@ -39,6 +39,8 @@ CREATE TABLE cases (
     first_due_on TEXT,
     closed_on TEXT,
     paused_on TEXT,
+    fee_pay_by TEXT,
+    fee_reminded BIGINT NOT NULL DEFAULT 0,
     assignee_id BIGINT REFERENCES staff_users(id),
     subject_name TEXT NOT NULL,
     subject_name_kana TEXT,

@@ -1,7 +1,5 @@
 //! The one service path of every state change, and the staff's reads.
 
-use jiff::ToSpan;
-
 use super::{App, AppError, Result, Settings, keys};
 use crate::domain::deadline::{Appi, DeadlinePolicy, art39_date};
 use crate::domain::{
@@ -103,7 +101,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
     let today = app.today().to_string();
     for e in &events {
         let (entry, amount, method, on_date) = match e {
-            Event::FeeRequested { amount } => ("requested", *amount, None, today.clone()),
+            Event::FeeRequested { amount, .. } => ("requested", *amount, None, today.clone()),
             Event::PaymentRecorded { amount, method, paid_on } => ("payment", *amount, Some(method.code()), paid_on.to_string()),
             Event::FeeWaived { amount } => ("waiver", *amount, None, today.clone()),
             Event::RefundRecorded { amount } => ("refund", *amount, None, today.clone()),
@@ -173,6 +171,7 @@ pub(crate) fn mail_view(app: &App, settings: &Settings, row: &CaseRow, lang: Lan
             .unwrap_or_default(),
         case_url: row.reference.as_ref().map(|r| app.url(&format!("/staff/cases/{r}"))).unwrap_or_default(),
         payment_instructions: settings.get("payment_instructions").to_owned(),
+        payment_methods: settings.schedule().methods.iter().map(|pm| pm.label(lang).to_owned()).collect(),
         is_agent,
         ..MailView::default()
     }
@@ -249,15 +248,23 @@ async fn mails_for(
             m.target = target_label(*target, lang);
             to_requester(Kind::IdentityFailed, &m, &mut out)?;
         }
-        Event::FeeRequested { amount } => {
+        Event::FeeRequested { amount, pay_by } => {
             m.amount = *amount;
-            m.pay_by = app.today().saturating_add(settings.fee_pay_days().days()).to_string();
+            m.balance = case.fees.balance();
+            m.pay_by = pay_by.to_string();
             m.text.clear();
             to_requester(Kind::FeeRequested, &m, &mut out)?;
+        }
+        Event::FeeReminderSent { pay_by } => {
+            m.balance = case.fees.balance();
+            m.pay_by = pay_by.to_string();
+            to_requester(Kind::FeeReminder, &m, &mut out)?;
         }
         Event::PaymentRecorded { amount, .. } => {
             m.amount = *amount;
             m.balance = case.fees.balance();
+            m.credit = case.fees.credit();
+            m.fee_requested = case.fees.requested > 0;
             to_requester(Kind::PaymentReceived, &m, &mut out)?;
         }
         Event::FeeWaived { .. } => to_requester(Kind::FeeWaived, &m, &mut out)?,
@@ -372,9 +379,10 @@ pub async fn case_file(app: &App, reference: &str, actor: &Actor) -> Result<Case
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
     let settings = app.settings().await?;
+    let delivery = row.delivery.as_deref().and_then(|d| d.parse().ok());
     Ok(CaseFile {
         art39: case.received_on.map(art39_date),
-        scheduled_fee: settings.fee_for(case.kind),
+        scheduled_fee: settings.fee_for(case.kind, delivery),
         row,
         case,
         events,
@@ -421,4 +429,22 @@ pub async fn verify_all(store: &crate::store::Store) -> Result<Vec<String>> {
         }
     }
     Ok(broken)
+}
+
+/// A payment's receipt (領収書): the case and the ledger entry.
+pub struct Receipt {
+    pub row: CaseRow,
+    pub entry: sc::FeeEntryRow,
+    pub settings: Settings,
+}
+
+/// Reads the receipt of payment `entry_id` on a case the caller may see.
+pub async fn receipt(app: &App, row: CaseRow, entry_id: i64, actor: &Actor) -> Result<Receipt> {
+    let entry = sc::fee_entry(&app.store, row.id, entry_id).await?.filter(|e| e.entry == "payment").ok_or(AppError::NotFound)?;
+    if let Some(user_id) = actor.staff_id() {
+        let mut tx = app.store.begin().await?;
+        store::log_access(&mut tx, user_id, Some(row.id), "receipt", app.now_us()).await?;
+        tx.commit().await?;
+    }
+    Ok(Receipt { row, entry, settings: app.settings().await? })
 }

@@ -59,6 +59,9 @@ pub struct ExportRow {
     pub days_to_close: String,
     pub fee_requested: i64,
     pub fee_paid: i64,
+    pub fee_waived: i64,
+    pub fee_refunded: i64,
+    pub fee_status: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -203,6 +206,17 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
                 days_to_close: days_to_close.map(|d| d.to_string()).unwrap_or_default(),
                 fee_requested: r.fee_requested,
                 fee_paid: r.fee_paid,
+                fee_waived: r.fee_waived,
+                fee_refunded: r.fee_refunded,
+                fee_status: crate::domain::FeeLedger {
+                    requested: r.fee_requested,
+                    paid: r.fee_paid,
+                    waived: r.fee_waived,
+                    refunded: r.fee_refunded,
+                }
+                .status()
+                .code()
+                .to_owned(),
             });
         }
     }
@@ -265,7 +279,7 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(&mut out);
         let header = [
             "reference", "kind", "channel", "filer", "received_on", "due_on", "closed_on", "outcome", "reasons",
-            "on_time", "days_to_close", "fee_requested", "fee_paid",
+            "on_time", "days_to_close", "fee_requested", "fee_paid", "fee_waived", "fee_refunded", "fee_status",
         ];
         let err = |e: csv::Error| super::AppError::Internal(e.to_string());
         w.write_record(header).map_err(err)?;
@@ -284,6 +298,9 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
                 r.days_to_close.clone(),
                 r.fee_requested.to_string(),
                 r.fee_paid.to_string(),
+                r.fee_waived.to_string(),
+                r.fee_refunded.to_string(),
+                r.fee_status.clone(),
             ];
             w.write_record(cells.iter().map(|c| safe_cell(c))).map_err(err)?;
         }

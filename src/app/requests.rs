@@ -45,6 +45,8 @@ fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::D
         first_due_on: None,
         closed_on: None,
         paused_on: None,
+        fee_pay_by: None,
+        fee_reminded: 0,
         assignee_id: None,
         subject_name: req.subject_name.clone(),
         subject_name_kana: req.subject_name_kana.clone(),
@@ -178,6 +180,7 @@ pub struct StatusPage {
     pub row: CaseRow,
     pub case: Case,
     pub messages: Vec<sc::MessageRow>,
+    pub payments: Vec<sc::FeeEntryRow>,
     pub settings: super::Settings,
 }
 
@@ -185,8 +188,9 @@ pub async fn status_page(app: &App, reference: &str, token: &str) -> Result<Stat
     let row = status_case(app, reference, token).await?;
     let case = row.to_case()?;
     let messages = sc::requester_messages(&app.store, row.id).await?;
+    let payments = sc::fee_entries(&app.store, row.id).await?.into_iter().filter(|e| e.entry == "payment").collect();
     let settings = app.settings().await?;
-    Ok(StatusPage { row, case, messages, settings })
+    Ok(StatusPage { row, case, messages, payments, settings })
 }
 
 /// The requester writes to the desk from the status page.

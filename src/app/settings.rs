@@ -1,6 +1,7 @@
 //! Business settings (DESIGN.md §7): kept in the database, edited by admins.
 
-use crate::domain::RequestKind;
+use crate::domain::fees::FeeSchedule;
+use crate::domain::{Delivery, RequestKind};
 use crate::store::{self, Store};
 
 use super::AppError;
@@ -34,10 +35,8 @@ defs! {
     "window_email", "窓口のメールアドレス", "Window e-mail", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "privacy@example.jp", false;
     "accredited_body", "認定個人情報保護団体", "Accredited personal information protection organisation", "空欄なら表示しません。決定通知の苦情申出先に載ります。", "Left empty, nothing is shown; otherwise listed in decisions as a place to complain.", "", false;
     "payment_instructions", "手数料の支払方法の案内", "How to pay the fee", "手数料の請求メールにそのまま載ります。", "Printed as is in fee request e-mails.", "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", true;
-    "fee_purpose_notice", "手数料：利用目的の通知（円）", "Fee: purpose notice (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "300", false;
-    "fee_disclosure", "手数料：開示（円）", "Fee: disclosure (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "1000", false;
-    "fee_provision_record", "手数料：第三者提供記録の開示（円）", "Fee: provision records (yen)", "手数料の請求時の既定額。0 なら無料。", "The default amount when a fee is requested; 0 means free.", "1000", false;
-    "fee_pay_days", "手数料の支払期限（日）", "Days to pay the fee", "請求メールに書く支払期限までの日数。", "Days from the fee request to the payment deadline stated in the e-mail.", "14", false;
+    "fee_pay_days", "手数料の支払期限（日）", "Days to pay the fee", "請求の日から支払期限までの日数。請求メールに書かれます。", "Days from the fee request to the payment deadline stated in the e-mail.", "14", false;
+    "fee_reminder_days", "支払期限の何日前に督促するか", "Remind this many days before the fee deadline", "未納のとき、この日数前に一度だけ督促メールを送ります。", "If the fee is unpaid, one reminder is sent this many days before the deadline.", "3", false;
     "signoff_required", "不対応・一部対応に管理者の承認を要する", "Refusals need a manager", "yes の間、担当者は不対応・一部対応で完了できません。", "While yes, staff cannot close a case as refused or partially granted.", "yes", false;
 }
 
@@ -69,30 +68,33 @@ impl Settings {
         self.get("signoff_required") != "no"
     }
 
-    /// The scheduled fee for a kind, if one may be charged (APPI Art. 38).
-    pub fn fee_for(&self, kind: RequestKind) -> Option<i64> {
-        let key = match kind {
-            RequestKind::PurposeNotice => "fee_purpose_notice",
-            RequestKind::Disclosure => "fee_disclosure",
-            RequestKind::ProvisionRecord => "fee_provision_record",
-            _ => return None,
-        };
-        self.get(key).parse().ok()
+    /// The fee schedule (APPI Art. 38: purpose notices and disclosures only).
+    pub fn schedule(&self) -> FeeSchedule {
+        FeeSchedule::from_settings(|k| self.values.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()))
+    }
+
+    /// The scheduled fee of a request, if one is charged.
+    pub fn fee_for(&self, kind: RequestKind, delivery: Option<Delivery>) -> Option<i64> {
+        self.schedule().amount(kind, delivery)
     }
 
     pub fn fee_pay_days(&self) -> i64 {
         self.get("fee_pay_days").parse().unwrap_or(14)
+    }
+
+    pub fn fee_reminder_days(&self) -> i64 {
+        self.get("fee_reminder_days").parse().unwrap_or(3)
     }
 }
 
 /// Checks one submitted value; returns the message for a bad one.
 pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
     use crate::domain::Msg;
-    if key.starts_with("fee_") {
-        let ok = value.parse::<i64>().is_ok_and(|n| (0..=100_000).contains(&n));
-        if !ok {
-            return Err(Msg("0 以上 100,000 以下の整数（円）で入力してください。", "Enter whole yen from 0 to 100,000."));
-        }
+    if key == "fee_pay_days" && !value.parse::<i64>().is_ok_and(|n| (1..=90).contains(&n)) {
+        return Err(Msg("1〜90 の日数を入力してください。", "Enter a number of days from 1 to 90."));
+    }
+    if key == "fee_reminder_days" && !value.parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
+        return Err(Msg("0〜30 の日数を入力してください。", "Enter a number of days from 0 to 30."));
     }
     if key == "signoff_required" && value != "yes" && value != "no" {
         return Err(Msg("yes か no を選んでください。", "Choose yes or no."));

@@ -28,6 +28,10 @@ pub struct Case {
     pub closed_on: Option<Date>,
     /// Since when the clock is paused (while waiting for the requester).
     pub paused_on: Option<Date>,
+    /// The deadline to pay a requested fee, while the fee ask is open.
+    pub fee_pay_by: Option<Date>,
+    /// Whether the requester was reminded of that deadline.
+    pub fee_reminded: bool,
     pub assignee: Option<i64>,
     /// Stored identity documents, per target (documents arrive with a later room).
     pub stored_documents: u32,
@@ -52,6 +56,8 @@ impl Case {
             first_due_on: None,
             closed_on: None,
             paused_on: None,
+            fee_pay_by: None,
+            fee_reminded: false,
             assignee: None,
             stored_documents: 0,
         }

@@ -45,7 +45,9 @@ pub enum Command {
     MessageRequester { body: String },
     RequestIdentity { target: IdentityTarget, note: String },
     RequestClarification { body: String },
-    RequestFee { amount: i64, scheduled: Option<i64>, reason: String },
+    RequestFee { amount: i64, scheduled: Option<i64>, reason: String, pay_by: Date },
+    /// The desk reminds the requester of an unpaid fee before its deadline (a job does this).
+    RemindFee,
     SubmitDocuments { target: IdentityTarget, document: i64 },
     RequesterReply { body: String },
     VerifyIdentity { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
@@ -73,6 +75,7 @@ codes! {
         RequestIdentity = "request-identity", "本人確認書類の依頼", "Request identity documents";
         RequestClarification = "request-clarification", "確認事項の問い合わせ", "Ask for details";
         RequestFee = "request-fee", "手数料の請求", "Request the fee";
+        RemindFee = "remind-fee", "手数料の督促", "Remind of the fee";
         SubmitDocuments = "submit-documents", "書類の提出", "Submit documents";
         RequesterReply = "reply", "ご本人からの返信", "Requester's reply";
         VerifyIdentity = "verify-identity", "本人確認済みにする", "Verify identity";
@@ -101,6 +104,7 @@ impl Command {
             Command::RequestIdentity { .. } => Action::RequestIdentity,
             Command::RequestClarification { .. } => Action::RequestClarification,
             Command::RequestFee { .. } => Action::RequestFee,
+            Command::RemindFee => Action::RemindFee,
             Command::SubmitDocuments { .. } => Action::SubmitDocuments,
             Command::RequesterReply { .. } => Action::RequesterReply,
             Command::VerifyIdentity { .. } => Action::VerifyIdentity,
@@ -174,7 +178,8 @@ pub enum Event {
     MessageSent,
     IdentityRequested { target: IdentityTarget },
     ClarificationRequested,
-    FeeRequested { amount: i64 },
+    FeeRequested { amount: i64, pay_by: Date },
+    FeeReminderSent { pay_by: Date },
     DocumentsSubmitted { target: IdentityTarget, document: i64 },
     RequesterReplied,
     IdentityVerified { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
@@ -211,6 +216,7 @@ impl Event {
             Event::IdentityRequested { .. } => "identity_requested",
             Event::ClarificationRequested => "clarification_requested",
             Event::FeeRequested { .. } => "fee_requested",
+            Event::FeeReminderSent { .. } => "fee_reminder_sent",
             Event::DocumentsSubmitted { .. } => "documents_submitted",
             Event::RequesterReplied => "requester_replied",
             Event::IdentityVerified { .. } => "identity_verified",
@@ -268,6 +274,8 @@ pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: 
 
 fn min_role(action: Action) -> Option<Role> {
     match action {
+        // Only the application itself sends reminders; no staff role suffices.
+        Action::RemindFee => Some(Role::Admin),
         Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),
@@ -286,6 +294,9 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             )));
         }
         (Some(_), Actor::System) => {}
+        (Some(_), Actor::Staff { .. }) if action == Action::RemindFee => {
+            return Err(DomainError::Forbidden(Msg("督促は自動で送られます。", "Reminders are sent automatically.")));
+        }
         (Some(needed), Actor::Staff { role, .. }) => {
             if !role.at_least(needed) {
                 return Err(DomainError::Forbidden(Msg(
@@ -386,8 +397,17 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("免除できる未納の手数料がありません。", "There is no unpaid fee to waive."))
             }
         }
+        Action::RemindFee => {
+            if open && case.has_ask(Ask::Fee) && !case.fee_reminded {
+                Ok(())
+            } else {
+                Err(illegal("督促できる未納の手数料がありません。", "There is no unpaid fee to remind of."))
+            }
+        }
         Action::RecordRefund => {
-            if case.fees.credit() > 0 {
+            // An overpayment, or what a closed case (withdrawn, refused …) still holds.
+            let held = case.fees.paid - case.fees.refunded;
+            if case.fees.credit() > 0 || (state == State::Closed && held > 0) {
                 Ok(())
             } else {
                 Err(illegal("返金すべき金額がありません。", "Nothing is due for refund."))
@@ -541,16 +561,29 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             required("body", &body)?;
             push(&mut next, Event::ClarificationRequested);
         }
-        Command::RequestFee { amount, scheduled, reason } => {
+        Command::RequestFee { amount, scheduled, reason, pay_by } => {
             positive_amount(amount)?;
-            if scheduled.is_some_and(|s| s != amount) && reason.trim().is_empty() {
+            if scheduled != Some(amount) && reason.trim().is_empty() {
                 return Err(invalid(
                     "reason",
                     "規定と異なる金額には理由を入力してください。",
                     "Give a reason for an amount that differs from the schedule.",
                 ));
             }
-            push(&mut next, Event::FeeRequested { amount });
+            if pay_by <= ctx.today {
+                return Err(invalid("pay_by", "支払期限は明日以降にしてください。", "The payment deadline must be after today."));
+            }
+            push(&mut next, Event::FeeRequested { amount, pay_by });
+            // Money that came with the letter meets the fee at once.
+            if next.fees.balance() == 0 {
+                push(&mut next, Event::AskMet { ask: Ask::Fee });
+            }
+        }
+        Command::RemindFee => {
+            let Some(pay_by) = case.fee_pay_by else {
+                return Err(illegal("支払期限がありません。", "There is no payment deadline."));
+            };
+            push(&mut next, Event::FeeReminderSent { pay_by });
         }
         Command::SubmitDocuments { target, document } => {
             if !matches!(case.identity.get(target), IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted) {
@@ -608,10 +641,18 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::RecordRefund { amount, reason } => {
             positive_amount(amount)?;
-            if amount > case.fees.credit() {
-                return Err(invalid("amount", "返金額が返金すべき金額を超えています。", "The refund is larger than the credit."));
+            let held = case.fees.paid - case.fees.refunded;
+            let limit = if case.state == State::Closed { held } else { case.fees.credit() };
+            if amount > limit {
+                return Err(invalid("amount", "返金額が返金できる金額を超えています。", "The refund is larger than what can be refunded."));
             }
             required("reason", &reason)?;
+            // Refunding a closed case's fee means it is no longer owed: that part is waived.
+            let owed = case.fees.requested - case.fees.waived;
+            let kept = held - amount;
+            if owed > kept {
+                push(&mut next, Event::FeeWaived { amount: owed - kept });
+            }
             push(&mut next, Event::RefundRecorded { amount });
         }
         Command::Extend { new_due_on, reason } => {
@@ -761,10 +802,13 @@ pub fn apply(case: &mut Case, event: &Event) {
             open_ask(case, Ask::Identity);
         }
         Event::ClarificationRequested => open_ask(case, Ask::Clarification),
-        Event::FeeRequested { amount } => {
+        Event::FeeRequested { amount, pay_by } => {
             case.fees.requested += amount;
+            case.fee_pay_by = Some(*pay_by);
+            case.fee_reminded = false;
             open_ask(case, Ask::Fee);
         }
+        Event::FeeReminderSent { .. } => case.fee_reminded = true,
         Event::DocumentsSubmitted { target, .. } => {
             case.identity.set(*target, IdentityStatus::Submitted);
             case.stored_documents += 1;
@@ -776,6 +820,10 @@ pub fn apply(case: &mut Case, event: &Event) {
         Event::RefundRecorded { amount } => case.fees.refunded += amount,
         Event::AskMet { ask } => {
             case.asks.remove(ask);
+            if *ask == Ask::Fee {
+                case.fee_pay_by = None;
+                case.fee_reminded = false;
+            }
             if case.asks.is_empty() && case.state == State::AwaitingRequester {
                 case.state = case.resume_state.take().unwrap_or(State::Received);
             }

@@ -5,6 +5,7 @@ pub mod codes;
 pub mod case;
 pub mod deadline;
 pub mod decide;
+pub mod fees;
 pub mod input;
 
 pub use case::{Case, FeeLedger, IdentityChecks};

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::app::App;
+use crate::domain::{Actor, Command};
 use crate::mail::transport::Transport;
 use crate::store::{cases, outbox, sessions::SessionStore, users};
 
@@ -60,6 +61,11 @@ pub async fn run_housekeeping(app: App, sessions: SessionStore) {
 }
 
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
+    match fee_reminders(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "fee reminders sent"),
+        Err(e) => tracing::error!(error = %e, "fee reminders failed"),
+    }
     let now = app.now_us();
     match cases::purge_unconfirmed(&app.store, now - 72 * 3_600_000_000).await {
         Ok(0) => {}
@@ -72,4 +78,22 @@ pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     if let Err(e) = users::prune_login_failures(&app.store, now - 24 * 3_600_000_000).await {
         tracing::error!(error = %e, "pruning login failures failed");
     }
+}
+
+/// Reminds requesters of unpaid fees a few days (setting) before the
+/// deadline, once per fee. Safe with several instances: the reminder is a
+/// domain command, so a second instance finds it already sent and skips.
+pub async fn fee_reminders(app: &App) -> Result<usize, crate::app::AppError> {
+    use jiff::ToSpan;
+    let settings = app.settings().await?;
+    let until = app.today().saturating_add(settings.fee_reminder_days().days()).to_string();
+    let mut sent = 0;
+    for reference in cases::fee_reminders_due(&app.store, &until).await? {
+        match crate::app::cases::execute(app, &reference, Command::RemindFee, Actor::System).await {
+            Ok(_) => sent += 1,
+            Err(crate::app::AppError::Conflict | crate::app::AppError::Domain(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
 }

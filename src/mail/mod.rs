@@ -41,6 +41,10 @@ pub struct MailView {
     pub target: String,
     pub amount: i64,
     pub balance: i64,
+    /// Paid beyond what is owed, to be refunded.
+    pub credit: i64,
+    pub fee_requested: bool,
+    pub payment_methods: Vec<String>,
     pub pay_by: String,
     pub payment_instructions: String,
     pub outcome: Option<Outcome>,
@@ -124,6 +128,7 @@ mails! {
     IdentityFailed => "mail/identity_failed.txt", "identity_failed", "本人確認ができませんでした", "We could not verify your identity";
     FeeRequested => "mail/fee_requested.txt", "fee_requested", "手数料のお支払いのお願い", "Please pay the fee";
     PaymentReceived => "mail/payment_received.txt", "payment_received", "手数料の入金を確認しました", "We have received your payment";
+    FeeReminder => "mail/fee_reminder.txt", "fee_reminder", "手数料のお支払い期限が近づいています", "The fee is due soon";
     FeeWaived => "mail/fee_waived.txt", "fee_waived", "手数料を免除しました", "The fee has been waived";
     Clarification => "mail/clarification.txt", "clarification", "ご請求内容の確認のお願い", "We need a few details";
     Message => "mail/message.txt", "message", "担当者からのご連絡", "A message about your request";

@@ -35,6 +35,8 @@ pub struct CaseRow {
     pub first_due_on: Option<String>,
     pub closed_on: Option<String>,
     pub paused_on: Option<String>,
+    pub fee_pay_by: Option<String>,
+    pub fee_reminded: i64,
     pub assignee_id: Option<i64>,
     pub subject_name: String,
     pub subject_name_kana: Option<String>,
@@ -90,6 +92,8 @@ impl CaseRow {
             first_due_on: opt_date(&self.first_due_on)?,
             closed_on: opt_date(&self.closed_on)?,
             paused_on: opt_date(&self.paused_on)?,
+            fee_pay_by: opt_date(&self.fee_pay_by)?,
+            fee_reminded: self.fee_reminded != 0,
             assignee: self.assignee_id,
             stored_documents: u32::try_from(self.stored_documents).unwrap_or(0),
         })
@@ -115,6 +119,8 @@ impl CaseRow {
         self.first_due_on = case.first_due_on.map(|d| d.to_string());
         self.closed_on = case.closed_on.map(|d| d.to_string());
         self.paused_on = case.paused_on.map(|d| d.to_string());
+        self.fee_pay_by = case.fee_pay_by.map(|d| d.to_string());
+        self.fee_reminded = i64::from(case.fee_reminded);
         self.assignee_id = case.assignee;
     }
 
@@ -130,7 +136,7 @@ impl CaseRow {
 const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
     reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
     fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
-    paused_on, assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
+    paused_on, fee_pay_by, fee_reminded, assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
     subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
     status_token_hash, created_at, updated_at, version";
 
@@ -140,9 +146,9 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
         assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
         subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
-        status_token_hash, created_at, updated_at, paused_on, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-        $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, \
-        $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, 0) RETURNING id";
+        status_token_hash, created_at, updated_at, paused_on, fee_pay_by, fee_reminded, version) VALUES ($1, $2, $3, \
+        $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+        $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, 0) RETURNING id";
     let r = row;
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
@@ -154,7 +160,7 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         .bind(&r.subject_birth_date).bind(&r.subject_postal_code).bind(&r.subject_address).bind(&r.subject_phone)
         .bind(&r.contact_email).bind(&r.agent_name).bind(&r.agent_relationship).bind(&r.details)
         .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
-        .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on)
+        .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -166,14 +172,15 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         fee_requested = $11, fee_paid = $12, fee_waived = $13, fee_refunded = $14, stored_documents = $15, \
         received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
         confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, paused_on = $24, \
-        version = version + 1 WHERE id = $25 AND version = $26";
+        fee_pay_by = $25, fee_reminded = $26, version = version + 1 WHERE id = $27 AND version = $28";
     let done = on!(tx, c => sqlx::query(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
         .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
         .bind(&r.identity_authority).bind(r.fee_requested).bind(r.fee_paid).bind(r.fee_waived)
         .bind(r.fee_refunded).bind(r.stored_documents).bind(&r.received_on).bind(&r.due_on)
         .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
-        .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(r.id).bind(r.version)
+        .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
+        .bind(r.id).bind(r.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
@@ -486,4 +493,20 @@ pub async fn queue_counts(store: &Store, today: &str, week_end: &str) -> Result<
 
 pub async fn all_ids(store: &Store) -> Result<Vec<(i64, Option<String>)>> {
     Ok(on!(read store, c => sqlx::query_as("SELECT id, reference FROM cases ORDER BY id").fetch_all(c).await)?)
+}
+
+/// Cases with an open fee ask whose deadline falls on or before `until`,
+/// not yet reminded.
+pub async fn fee_reminders_due(store: &Store, until: &str) -> Result<Vec<String>> {
+    let rows: Vec<(Option<String>,)> = on!(read store, c => sqlx::query_as(
+        "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND (',' || asks || ',') LIKE '%,fee,%' \
+         AND fee_reminded = 0 AND fee_pay_by IS NOT NULL AND fee_pay_by <= $1 ORDER BY fee_pay_by, id")
+        .bind(until).fetch_all(c).await)?;
+    Ok(rows.into_iter().filter_map(|(r,)| r).collect())
+}
+
+pub async fn fee_entry(store: &Store, case_id: i64, id: i64) -> Result<Option<FeeEntryRow>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT id, entry, amount, method, on_date, payment_ref FROM fee_entries WHERE case_id = $1 AND id = $2")
+        .bind(case_id).bind(id).fetch_optional(c).await)?)
 }

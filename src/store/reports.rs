@@ -16,12 +16,14 @@ pub struct ReportCaseRow {
     pub reasons: String,
     pub fee_requested: i64,
     pub fee_paid: i64,
+    pub fee_waived: i64,
+    pub fee_refunded: i64,
 }
 
 /// Cases received in the month, closed in it, or open at its end.
 pub async fn month_cases(store: &Store, first: &str, last: &str) -> Result<Vec<ReportCaseRow>> {
     let sql = "SELECT reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
-        fee_requested, fee_paid FROM cases WHERE state <> 'unconfirmed' AND received_on IS NOT NULL AND ( \
+        fee_requested, fee_paid, fee_waived, fee_refunded FROM cases WHERE state <> 'unconfirmed' AND received_on IS NOT NULL AND ( \
         (received_on >= $1 AND received_on <= $2) OR (closed_on >= $3 AND closed_on <= $4) \
         OR (received_on <= $5 AND (closed_on IS NULL OR closed_on > $6))) ORDER BY received_on, reference";
     Ok(on!(read store, c => sqlx::query_as(sql)

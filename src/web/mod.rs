@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod errors;
 pub mod page;
 pub mod public;
+pub mod receipt;
 pub mod staff;
 
 use std::time::Duration;

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::deadline::Appi;
 
 const TODAY: Date = date(2026, 4, 3);
+const PAY_BY: Date = date(2026, 4, 17);
 
 fn ctx() -> Ctx<'static> {
     Ctx { today: TODAY, signoff_required: true, policy: &Appi }
@@ -95,6 +96,7 @@ fn every_action_is_legal_exactly_where_the_table_says() {
         (A::RecordPayment, [N, Y, Y, Y, N, N]),
         (A::WaiveFee, [N, N, N, N, N, N]),
         (A::RecordRefund, [N, N, N, N, N, N]),
+        (A::RemindFee, [N, N, N, N, N, N]),
         (A::Extend, [N, Y, N, Y, N, N]),
         (A::Start, [N, N, N, N, N, N]),
         (A::Close, [N, Y, Y, Y, N, N]),
@@ -107,10 +109,10 @@ fn every_action_is_legal_exactly_where_the_table_says() {
     assert_eq!(table.len(), Action::ALL.len(), "every action has a row");
     let fixtures = fixtures();
     for (action, row) in table {
-        let actor = if matches!(action, A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply) {
-            Actor::Requester
-        } else {
-            ADMIN
+        let actor = match action {
+            A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply => Actor::Requester,
+            A::RemindFee => Actor::System,
+            _ => ADMIN,
         };
         for ((name, case), expected) in fixtures.iter().zip(row) {
             let got = permitted(case, *action, &actor);
@@ -132,7 +134,7 @@ fn staff_cannot_act_for_the_requester_nor_the_requester_for_staff() {
 #[test]
 fn managers_alone_waive_refund_and_reopen() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
+    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
     let waive = Command::WaiveFee { reason: "生活保護受給".into() };
     assert!(matches!(decide(&case, waive.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
     let events = run(&mut case, waive, &MANAGER);
@@ -163,7 +165,7 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     let events = run(&mut case, verify(IdentityTarget::Subject), &STAFF);
     assert!(events.contains(&Event::AskMet { ask: Ask::Identity }));
     assert_eq!(case.state, State::Received);
-    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, &STAFF);
+    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
     assert_eq!(case.state, State::AwaitingRequester);
     assert!(permitted(&case, Action::Start, &STAFF).is_err(), "no start while the fee is open");
     let pay = |amount| Command::RecordPayment {
@@ -187,7 +189,7 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
 #[test]
 fn an_overpayment_leaves_a_credit_to_refund() {
     let mut case = received(RequestKind::PurposeNotice, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new() }, &STAFF);
+    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY }, &STAFF);
     run(
         &mut case,
         Command::RecordPayment { amount: 500, method: PaymentMethod::Stamps, paid_on: TODAY, payment_ref: String::new() },
@@ -218,7 +220,7 @@ fn a_payment_cannot_be_dated_in_the_future_nor_be_zero() {
 #[test]
 fn no_fee_can_be_requested_for_a_correction() {
     let case = received(RequestKind::Correction, Filer::SelfFiler);
-    let cmd = Command::RequestFee { amount: 300, scheduled: None, reason: String::new() };
+    let cmd = Command::RequestFee { amount: 300, scheduled: None, reason: String::new(), pay_by: PAY_BY };
     let Err(DomainError::Illegal(msg)) = decide(&case, cmd, &STAFF, &ctx()) else { panic!("fee on a correction accepted") };
     assert!(msg.1.contains("Art. 38"));
 }
@@ -226,7 +228,7 @@ fn no_fee_can_be_requested_for_a_correction() {
 #[test]
 fn a_fee_other_than_the_schedule_needs_a_reason() {
     let case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    let cmd = Command::RequestFee { amount: 1500, scheduled: Some(1000), reason: " ".into() };
+    let cmd = Command::RequestFee { amount: 1500, scheduled: Some(1000), reason: " ".into(), pay_by: PAY_BY };
     assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Invalid { field: "reason", .. })));
 }
 
@@ -366,7 +368,7 @@ fn extensions_stay_within_the_policy_and_only_before_the_due_date() {
 #[test]
 fn a_kind_with_a_fee_cannot_become_one_without() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 500, scheduled: Some(500), reason: String::new() }, &STAFF);
+    run(&mut case, Command::RequestFee { amount: 500, scheduled: Some(500), reason: String::new(), pay_by: PAY_BY }, &STAFF);
     let cmd = Command::ChangeKind { kind: RequestKind::Correction, reason: "内容から訂正請求".into() };
     assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Illegal(_))));
     let cmd = Command::ChangeKind { kind: RequestKind::ProvisionRecord, reason: "記録の開示".into() };
@@ -401,7 +403,7 @@ fn waiting_for_the_requester_pauses_the_clock_and_moves_the_due_date() {
     assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 6), due_on: Some(date(2026, 4, 18)) }));
 
     // A payment resumes the clock on the day it was received, not the day it was recorded.
-    run_on(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new() }, date(2026, 4, 6));
+    run_on(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, date(2026, 4, 6));
     let pay = Command::RecordPayment { amount: 1000, method: PaymentMethod::BankTransfer, paid_on: date(2026, 4, 8), payment_ref: String::new() };
     let events = run_on(&mut case, pay, date(2026, 4, 10));
     assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 8), due_on: Some(date(2026, 4, 20)) }));
@@ -427,4 +429,45 @@ fn closing_while_paused_ends_the_pause_without_moving_the_due_date() {
         apply(&mut case, &e);
     }
     assert_eq!((case.state, case.due_on, case.paused_on), (State::Closed, Some(date(2026, 4, 15)), None));
+}
+
+#[test]
+fn a_fee_paid_with_the_letter_meets_the_ask_when_requested() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RecordPayment { amount: 1000, method: PaymentMethod::PostalMoneyOrder, paid_on: TODAY, payment_ref: String::new() }, &STAFF);
+    assert_eq!(case.fees.status(), FeeStatus::RefundDue, "money without a fee requested is held");
+    let events = run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    assert_eq!(events, [Event::FeeRequested { amount: 1000, pay_by: PAY_BY }, Event::AskMet { ask: Ask::Fee }]);
+    assert_eq!((case.state, case.fees.status()), (State::Received, FeeStatus::Paid));
+}
+
+#[test]
+fn a_fee_deadline_must_lie_ahead() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let cmd = Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: TODAY };
+    assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Invalid { field: "pay_by", .. })));
+}
+
+#[test]
+fn the_fee_reminder_is_sent_once_and_only_by_the_application() {
+    let mut case = received(RequestKind::PurposeNotice, Filer::SelfFiler);
+    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    assert!(matches!(decide(&case, Command::RemindFee, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))));
+    let events = run(&mut case, Command::RemindFee, &Actor::System);
+    assert_eq!(events, [Event::FeeReminderSent { pay_by: PAY_BY }]);
+    assert!(matches!(decide(&case, Command::RemindFee, &Actor::System, &ctx()), Err(DomainError::Illegal(_))));
+}
+
+#[test]
+fn refunding_a_withdrawn_case_waives_what_is_no_longer_owed() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    run(&mut case, Command::RecordPayment { amount: 1000, method: PaymentMethod::BankTransfer, paid_on: TODAY, payment_ref: String::new() }, &STAFF);
+    assert!(permitted(&case, Action::RecordRefund, &MANAGER).is_err(), "nothing to refund while the case is open");
+    run(&mut case, Command::Withdraw { reason: "着手前の取下げ".into() }, &STAFF);
+    let too_much = Command::RecordRefund { amount: 1001, reason: "取下げ".into() };
+    assert!(matches!(decide(&case, too_much, &MANAGER, &ctx()), Err(DomainError::Invalid { field: "amount", .. })));
+    let events = run(&mut case, Command::RecordRefund { amount: 1000, reason: "着手前の取下げ".into() }, &MANAGER);
+    assert_eq!(events, [Event::FeeWaived { amount: 1000 }, Event::RefundRecorded { amount: 1000 }]);
+    assert_eq!((case.fees.status(), case.fees.balance()), (FeeStatus::Refunded, 0));
 }

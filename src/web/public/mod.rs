@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/status/resend", get(resend_get).post(resend_post))
         .route("/status/{reference}", get(status_get))
         .route("/status/{reference}/messages", post(status_message_post))
+        .route("/status/{reference}/receipts/{id}", get(status_receipt_get))
 }
 
 /// Remembers a `?lang=` choice in a cookie for the pages that follow.
@@ -49,7 +50,8 @@ pub struct KindInfo {
     pub code: &'static str,
     pub label: &'static str,
     pub summary: &'static str,
-    pub fee: Option<i64>,
+    /// The fee as shown: "300円", "500〜1,000円".
+    pub fee: Option<String>,
     pub disclosure: bool,
 }
 
@@ -60,7 +62,10 @@ fn kinds(settings: &Settings, lang: Lang) -> Vec<KindInfo> {
             code: k.code(),
             label: k.label(lang),
             summary: k.summary(lang),
-            fee: settings.fee_for(*k).filter(|f| *f > 0),
+            fee: settings.schedule().range(*k).map(|(lo, hi)| {
+                let unit = lang.t("円", " yen");
+                if lo == hi { format!("{}{unit}", yen(&lo)) } else { format!("{}〜{}{unit}", yen(&lo), yen(&hi)) }
+            }),
             disclosure: k.is_disclosure(),
         })
         .collect()
@@ -75,13 +80,27 @@ pub fn yen(n: &i64) -> String {
 struct HomePage {
     p: Page,
     kinds: Vec<KindInfo>,
+    schedule: Vec<(&'static str, &'static str, String)>,
+    methods: Vec<&'static str>,
     s: Settings,
 }
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {
     let p = ctx.page(None).await?;
     let s = ctx.state.app.settings().await?;
-    Ok(html(StatusCode::OK, &HomePage { kinds: kinds(&s, p.lang), p, s }))
+    let lang = p.lang;
+    let fees = s.schedule();
+    let schedule = fees
+        .lines
+        .iter()
+        .filter(|l| l.kind.fee_allowed())
+        .map(|l| {
+            let amount = if l.amount > 0 { format!("{}{}", yen(&l.amount), lang.t("円", " yen")) } else { lang.t("無料", "free").to_owned() };
+            (l.kind.label(lang), l.delivery.map(|d| d.label(lang)).unwrap_or("—"), amount)
+        })
+        .collect();
+    let methods = fees.methods.iter().map(|m| m.label(lang)).collect();
+    Ok(html(StatusCode::OK, &HomePage { kinds: kinds(&s, lang), schedule, methods, p, s }))
 }
 
 /// The request form; staff intake shows the same fields plus channel and date.
@@ -279,6 +298,9 @@ struct StatusPage {
     asks: Vec<Ask>,
     messages: Vec<MessageRow>,
     times: Vec<String>,
+    payments: Vec<crate::store::cases::FeeEntryRow>,
+    pay_by: String,
+    methods: Vec<&'static str>,
     balance: i64,
     s: Settings,
     errors: FormErrors,
@@ -338,6 +360,9 @@ async fn render_status(
             outcome_label: page.case.outcome.map(|o| o.label(lang)).unwrap_or(""),
             messages: page.messages,
             times,
+            pay_by: page.case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
+            methods: page.settings.schedule().methods.iter().map(|m| m.label(lang)).collect(),
+            payments: page.payments,
             row: page.row,
             s: page.settings,
             p,
@@ -434,4 +459,12 @@ async fn resend_post(ctx: Ctx, axum::Form(post): axum::Form<ResendPost>) -> Resu
 /// The channel choices of staff intake (the web is not one of them).
 pub fn intake_channels(lang: Lang) -> Vec<(&'static str, &'static str)> {
     Channel::ALL.iter().filter(|c| **c != Channel::Web).map(|c| (c.code(), c.label(lang))).collect()
+}
+
+async fn status_receipt_get(ctx: Ctx, jar: CookieJar, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    let app = &ctx.state.app;
+    let row = requests::status_case(app, &reference, &token).await?;
+    let r = crate::app::cases::receipt(app, row, id, &crate::domain::Actor::Requester).await?;
+    Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/status/{reference}")))
 }

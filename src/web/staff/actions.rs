@@ -77,7 +77,15 @@ fn date_field(field: &'static str, v: &str) -> Result<jiff::civil::Date, FieldEr
 }
 
 /// Parses the form of `action` into a command.
-fn command(action: Action, f: &ActionForm, due_on: Option<jiff::civil::Date>, scheduled: Option<i64>) -> Result<Command, FieldError> {
+/// What a command needs from the case and the settings besides the form.
+struct Facts {
+    due_on: Option<jiff::civil::Date>,
+    scheduled: Option<i64>,
+    pay_by: jiff::civil::Date,
+}
+
+fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, FieldError> {
+    let (due_on, scheduled) = (facts.due_on, facts.scheduled);
     Ok(match action {
         Action::Assign => Command::Assign {
             assignee: if f.assignee.trim().is_empty() {
@@ -96,7 +104,12 @@ fn command(action: Action, f: &ActionForm, due_on: Option<jiff::civil::Date>, sc
         },
         Action::FailIdentity => Command::FailIdentity { target: choice("target", &f.target)?, reason: f.reason.trim().to_owned() },
         Action::RequestClarification => Command::RequestClarification { body: f.body.trim().to_owned() },
-        Action::RequestFee => Command::RequestFee { amount: parse_amount(&f.amount)?, scheduled, reason: f.reason.trim().to_owned() },
+        Action::RequestFee => Command::RequestFee {
+            amount: parse_amount(&f.amount)?,
+            scheduled,
+            reason: f.reason.trim().to_owned(),
+            pay_by: facts.pay_by,
+        },
         Action::RecordPayment => Command::RecordPayment {
             amount: parse_amount(&f.amount)?,
             method: choice("method", &f.method)?,
@@ -133,7 +146,7 @@ fn command(action: Action, f: &ActionForm, due_on: Option<jiff::civil::Date>, sc
             document: f.document.trim().parse().map_err(|_| bad("document", "書類を選んでください。", "Choose a document."))?,
             reason: f.reason.trim().to_owned(),
         },
-        Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => {
+        Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::RemindFee => {
             return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
         }
     })
@@ -168,8 +181,14 @@ pub async fn case_action_post(
     let app = &ctx.state.app;
     let row = sc::read_by_reference(&app.store, &reference).await.map_err(AppError::from)?.ok_or(WebError::NotFound)?;
     let case = row.to_case().map_err(AppError::from)?;
-    let scheduled = app.settings().await?.fee_for(case.kind).filter(|n| *n > 0);
-    let parsed = check_lengths(&form).and_then(|()| command(action, &form, case.due_on, scheduled));
+    let settings = app.settings().await?;
+    let delivery = row.delivery.as_deref().and_then(|d| d.parse().ok());
+    let facts = Facts {
+        due_on: case.due_on,
+        scheduled: settings.fee_for(case.kind, delivery),
+        pay_by: app.today().saturating_add(settings.fee_pay_days().days()),
+    };
+    let parsed = check_lengths(&form).and_then(|()| command(action, &form, &facts));
     let result = match parsed {
         Ok(cmd) => cases::execute(app, &reference, cmd, user.actor()).await,
         Err(e) => Err(AppError::Invalid(vec![e])),

@@ -10,7 +10,8 @@ use crate::app::settings::{SETTINGS, SettingDef, validate};
 use crate::app::users::{NewUser, add_user};
 use crate::app::AppError;
 use crate::domain::input::FieldError;
-use crate::domain::{Msg, Role};
+use crate::domain::fees;
+use crate::domain::{Msg, PaymentMethod, Role};
 use crate::store::{self, users as su};
 use crate::web::auth::StaffUser;
 use crate::web::errors::html;
@@ -136,49 +137,123 @@ pub struct SettingLine {
     pub value: String,
 }
 
+/// One line of the fee schedule as the settings page shows it.
+pub struct FeeLine {
+    pub key: String,
+    pub kind: &'static str,
+    pub delivery: &'static str,
+    pub value: String,
+    /// APPI Art. 38: only purpose notices and disclosures may carry a fee.
+    pub allowed: bool,
+}
+
 #[derive(Template)]
 #[template(path = "staff/admin_settings.html")]
 struct SettingsPage {
     p: Page,
     lines: Vec<SettingLine>,
+    fees: Vec<FeeLine>,
+    methods: Vec<(&'static str, &'static str, bool)>,
     errors: FormErrors,
     saved: bool,
 }
 
-pub async fn settings_get(user: StaffUser, ctx: Ctx, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Response, WebError> {
+fn fee_lines(lang: crate::domain::Lang, get: impl Fn(&str) -> String) -> Vec<FeeLine> {
+    fees::slots()
+        .into_iter()
+        .map(|(kind, delivery)| {
+            let key = fees::key(kind, delivery);
+            FeeLine {
+                value: get(&key),
+                key,
+                kind: kind.label(lang),
+                delivery: delivery.map(|d| d.label(lang)).unwrap_or("—"),
+                allowed: kind.fee_allowed(),
+            }
+        })
+        .collect()
+}
+
+fn method_choices(lang: crate::domain::Lang, chosen: &[PaymentMethod]) -> Vec<(&'static str, &'static str, bool)> {
+    PaymentMethod::ALL.iter().map(|m| (m.code(), m.label(lang), chosen.contains(m))).collect()
+}
+
+pub async fn settings_get(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
     let s = ctx.state.app.settings().await?;
     let lines = SETTINGS.iter().map(|def| SettingLine { def, value: s.get(def.key).to_owned() }).collect();
+    let schedule = s.schedule();
     let p = ctx.page(Some(&user)).await?;
-    Ok(html(StatusCode::OK, &SettingsPage { p, lines, errors: FormErrors::default(), saved: q.contains_key("saved") }))
+    let fees = fee_lines(p.lang, |k| {
+        schedule.lines.iter().find(|l| l.key() == k).map(|l| l.amount.to_string()).unwrap_or_default()
+    });
+    let methods = method_choices(p.lang, &schedule.methods);
+    Ok(html(StatusCode::OK, &SettingsPage { p, lines, fees, methods, errors: FormErrors::default(), saved: q.contains_key("saved") }))
 }
 
 pub async fn settings_post(
     user: StaffUser,
     ctx: Ctx,
-    axum::Form(post): axum::Form<std::collections::HashMap<String, String>>,
+    axum_extra::extract::Form(pairs): axum_extra::extract::Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
-    csrf::check(&ctx.session, post.get("csrf_token").map(String::as_str).unwrap_or("")).await?;
+    let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    csrf::check(&ctx.session, &one("csrf_token").unwrap_or_default()).await?;
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
     let mut lines = Vec::new();
     for def in SETTINGS {
-        let value = post.get(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
+        let value = one(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
         if let Err(msg) = validate(def.key, &value) {
             errors.list.push((def.key.to_owned(), lang.t(def.label_ja, def.label_en).to_owned(), msg.get(lang).to_owned()));
         }
         lines.push(SettingLine { def, value });
     }
+    let chosen: Vec<String> = pairs.iter().filter(|(k, _)| k == "fee_methods").map(|(_, v)| v.clone()).collect();
+    let fee_values = fees::validate(|k| if k == "fee_methods" { Some(chosen.join(",")) } else { one(k) });
+    let fee_values = match fee_values {
+        Ok(v) => v,
+        Err(fee_errors) => {
+            for e in fee_errors {
+                errors.list.push((e.field.to_owned(), fee_label(e.field, lang), e.msg.get(lang).to_owned()));
+            }
+            Vec::new()
+        }
+    };
     if errors.any() {
         let p = ctx.page(Some(&user)).await?;
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { p, lines, errors, saved: false }));
+        let fees = fee_lines(p.lang, |k| one(k).unwrap_or_default());
+        let parsed: Vec<PaymentMethod> = chosen.iter().filter_map(|c| c.parse().ok()).collect();
+        let methods = method_choices(p.lang, &parsed);
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { p, lines, fees, methods, errors, saved: false }));
     }
     let app = &ctx.state.app;
     let mut tx = app.store.begin().await.map_err(AppError::from)?;
     for line in &lines {
         store::put_setting(&mut tx, line.def.key, &line.value).await.map_err(AppError::from)?;
     }
+    for (k, v) in &fee_values {
+        store::put_setting(&mut tx, k, v).await.map_err(AppError::from)?;
+    }
     tx.commit().await.map_err(AppError::from)?;
     Ok(Redirect::to("/admin/settings?saved=1").into_response())
+}
+
+/// "手数料：開示（郵送）" for the error summary.
+fn fee_label(field: &str, lang: crate::domain::Lang) -> String {
+    if field == "fee_methods" {
+        return lang.t("支払方法", "Payment methods").to_owned();
+    }
+    fees::slots()
+        .into_iter()
+        .find(|(k, d)| fees::key(*k, *d) == field)
+        .map(|(k, d)| match d {
+            Some(d) => format!("{}：{}（{}）", lang.t("手数料", "Fee"), k.label(lang), d.label(lang)),
+            None => format!("{}：{}", lang.t("手数料", "Fee"), k.label(lang)),
+        })
+        .unwrap_or_default()
 }

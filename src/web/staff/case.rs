@@ -27,6 +27,8 @@ pub struct TimelineItem {
 }
 
 pub struct FeeLine {
+    pub id: i64,
+    pub payment: bool,
     pub entry: &'static str,
     pub amount: String,
     pub method: &'static str,
@@ -79,6 +81,9 @@ pub struct CasePage {
     pub notice: String,
     pub today: String,
     pub scheduled_fee: String,
+    /// The fee deadline, once it has passed with the fee unpaid.
+    pub fee_overdue_since: String,
+    pub pay_by: String,
 }
 
 impl CasePage {
@@ -126,7 +131,10 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
         Event::MessageSent => t("ご本人へのメッセージ", "Message to the requester"),
         Event::IdentityRequested { target } => format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang)),
         Event::ClarificationRequested => t("確認事項の問い合わせ", "Details asked for"),
-        Event::FeeRequested { amount } => format!("{}：{}{}", t("手数料の請求", "Fee requested"), yen(*amount), t("円", " yen")),
+        Event::FeeRequested { amount, pay_by } => {
+            format!("{}：{}{}（{} {pay_by}）", t("手数料の請求", "Fee requested"), yen(*amount), t("円", " yen"), t("支払期限", "pay by"))
+        }
+        Event::FeeReminderSent { pay_by } => format!("{}（{} {pay_by}）", t("手数料の督促", "Fee reminder sent"), t("支払期限", "pay by")),
         Event::DocumentsSubmitted { target, .. } => format!("{}：{}", t("書類の提出", "Documents submitted"), target.label(lang)),
         Event::RequesterReplied => t("ご本人からの返信", "Requester replied"),
         Event::IdentityVerified { target, method, doc_type } => format!(
@@ -228,6 +236,8 @@ pub async fn case_page(
         .fees
         .iter()
         .map(|fe| FeeLine {
+            id: fe.id,
+            payment: fe.entry == "payment",
             entry: match fe.entry.as_str() {
                 "requested" => lang.t("請求", "Requested"),
                 "payment" => lang.t("入金", "Payment"),
@@ -301,6 +311,12 @@ pub async fn case_page(
         notice,
         today: today.to_string(),
         scheduled_fee: f.scheduled_fee.map(|n| n.to_string()).unwrap_or_default(),
+        fee_overdue_since: case
+            .fee_pay_by
+            .filter(|d| *d < today && case.has_ask(crate::domain::Ask::Fee))
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        pay_by: case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
         p,
         f,
     })
@@ -309,4 +325,14 @@ pub async fn case_page(
 pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<String>) -> Result<Response, WebError> {
     let page = case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), String::new()).await?;
     Ok(html(StatusCode::OK, &page))
+}
+
+pub async fn receipt_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+    let app = &ctx.state.app;
+    let row = crate::store::cases::read_by_reference(&app.store, &reference)
+        .await
+        .map_err(crate::app::AppError::from)?
+        .ok_or(WebError::NotFound)?;
+    let r = crate::app::cases::receipt(app, row, id, &user.actor()).await?;
+    Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/staff/cases/{reference}")))
 }
