@@ -2,6 +2,7 @@
 
 #[macro_use]
 pub mod codes;
+pub mod calendar;
 pub mod case;
 pub mod deadline;
 pub mod decide;
