@@ -1,7 +1,7 @@
 //! The one service path of every state change, and the staff's reads.
 
 use super::{App, AppError, Result, Settings, keys};
-use crate::domain::deadline::{Appi, DeadlinePolicy, art39_date};
+use crate::domain::deadline::{Policy, art39_date};
 use crate::domain::{
     Action, Actor, Case, Command, Ctx, Event, Filer, IdentityTarget, Lang, Reference, RequestKind, State,
     Visibility, apply, decide, permitted,
@@ -9,12 +9,6 @@ use crate::domain::{
 use crate::mail::{self, Kind, MailView, Outgoing};
 use crate::store::cases::{self as sc, CaseRow, NewEvent, NewFeeEntry};
 use crate::store::{self, Tx, outbox, users};
-
-/// The deadline policy of the desk. One profile for now; the deadline engine
-/// will choose per kind behind this same seam.
-pub fn policy() -> &'static dyn DeadlinePolicy {
-    &Appi
-}
 
 /// One change to persist: a case as read, the events decided, and what the
 /// command carried besides.
@@ -310,9 +304,9 @@ fn kind_label(row: &CaseRow, lang: Lang) -> String {
     row.kind.parse::<RequestKind>().map(|k| k.label(lang).to_owned()).unwrap_or_default()
 }
 
-/// The decision context of today.
-pub fn ctx<'a>(app: &App, settings: &Settings) -> Ctx<'a> {
-    Ctx { today: app.today(), signoff_required: settings.signoff_required(), policy: policy() }
+/// The decision context of today, under a case's deadline policy.
+pub fn ctx<'a>(app: &App, settings: &Settings, policy: &'a Policy) -> Ctx<'a> {
+    Ctx { today: app.today(), signoff_required: settings.signoff_required(), policy }
 }
 
 /// Runs one staff (or requester) command on a case: decide, then persist
@@ -333,7 +327,8 @@ pub async fn execute(app: &App, reference: &str, cmd: Command, actor: Actor) -> 
         Command::RecordPayment { payment_ref, .. } => Some(payment_ref.clone()),
         _ => None,
     };
-    let events = decide(&before, cmd, &actor, &ctx(app, &settings))?;
+    let policy = settings.policy_of(&row.policy, before.kind);
+    let events = decide(&before, cmd, &actor, &ctx(app, &settings, &policy))?;
     if events.is_empty() {
         return Ok(row);
     }

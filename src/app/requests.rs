@@ -4,6 +4,7 @@
 use super::cases::{Change, ctx, execute, mail_view, persist, status_hash};
 use super::{App, AppError, Result, keys};
 use crate::domain::input::{Intake, NewRequest, RequestForm, parse_request};
+use crate::domain::deadline::{DeadlinePolicy, Policy};
 use crate::domain::{Actor, Case, Channel, Command, Lang, open_case};
 use crate::mail::{self, Kind};
 use crate::store::cases::{self as sc, CaseRow};
@@ -14,7 +15,7 @@ pub struct Submitted {
     pub email: String,
 }
 
-fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::Date) -> (CaseRow, Case) {
+fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::Date, policy: &Policy) -> (CaseRow, Case) {
     let case = Case::blank(req.kind, req.filer, submitted_on);
     let nonce = keys::random_token();
     let mut row = CaseRow {
@@ -38,7 +39,7 @@ fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::D
         fee_waived: 0,
         fee_refunded: 0,
         stored_documents: 0,
-        policy: super::cases::policy().code().to_owned(),
+        policy: policy.code(),
         submitted_on: submitted_on.to_string(),
         received_on: None,
         due_on: None,
@@ -80,10 +81,11 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
         return Ok(Submitted { email });
     }
     let settings = app.settings().await?;
-    let (mut row, before) = new_row(app, &req, lang, today);
+    let policy = settings.policy(settings.profile_for(req.kind));
+    let (mut row, before) = new_row(app, &req, lang, today, &policy);
     let token = keys::random_token();
     row.confirm_token_hash = Some(keys::hash_token(&token));
-    let events = open_case(&before, Channel::Web, None, &ctx(app, &settings));
+    let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &policy));
     let change = Change {
         row,
         before,
@@ -109,8 +111,9 @@ pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<Strin
     let lang = form.lang.parse().unwrap_or_default();
     let settings = app.settings().await?;
     let received_on = req.received_on.unwrap_or(today);
-    let (row, before) = new_row(app, &req, lang, received_on);
-    let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings));
+    let policy = settings.policy(settings.profile_for(req.kind));
+    let (row, before) = new_row(app, &req, lang, received_on, &policy);
+    let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings, &policy));
     let change = Change {
         row,
         before,
@@ -143,7 +146,8 @@ pub async fn confirm(app: &App, token: &str) -> Result<(String, String)> {
     let mut tx = app.store.begin().await?;
     let row = sc::by_confirm_hash(&mut tx, &hash).await?.ok_or(AppError::NotFound)?;
     let before = row.to_case()?;
-    let events = crate::domain::decide(&before, Command::ConfirmEmail, &Actor::Requester, &ctx(app, &settings))?;
+    let policy = settings.policy_of(&row.policy, before.kind);
+    let events = crate::domain::decide(&before, Command::ConfirmEmail, &Actor::Requester, &ctx(app, &settings, &policy))?;
     let row = if events.is_empty() {
         row
     } else {

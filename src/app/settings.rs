@@ -1,5 +1,7 @@
 //! Business settings (DESIGN.md §7): kept in the database, edited by admins.
 
+use crate::domain::calendar::{Calendar, DEFAULT_CLOSURES, parse_closures};
+use crate::domain::deadline::{Policy, Profile};
 use crate::domain::fees::FeeSchedule;
 use crate::domain::{Delivery, RequestKind};
 use crate::store::{self, Store};
@@ -76,6 +78,43 @@ impl Settings {
     /// The scheduled fee of a request, if one is charged.
     pub fn fee_for(&self, kind: RequestKind, delivery: Option<Delivery>) -> Option<i64> {
         self.schedule().amount(kind, delivery)
+    }
+
+    /// The organisation's calendar: holidays plus its closure days.
+    pub fn calendar(&self) -> Calendar {
+        let text = self.values.iter().find(|(k, _)| k == "closure_days").map(|(_, v)| v.as_str()).unwrap_or(DEFAULT_CLOSURES);
+        Calendar { closures: parse_closures(text).unwrap_or_default() }
+    }
+
+    /// The deadline profile new requests of `kind` get.
+    pub fn profile_for(&self, kind: RequestKind) -> Profile {
+        Profile::parse(self.get(&format!("deadline_profile_{}", kind.code()))).unwrap_or(Profile::Appi)
+    }
+
+    /// A profile with the organisation's deadline settings.
+    pub fn policy(&self, profile: Profile) -> Policy {
+        Policy {
+            profile,
+            pause: self.get("deadline_pause") != "no",
+            start_on_identity: self.get("deadline_clock_start") == "identity_verified",
+            max_extension_days: self.get("deadline_max_extension_days").parse().unwrap_or(30),
+            calendar: self.calendar(),
+        }
+    }
+
+    /// The policy of a case: the profile stored on it, with today's settings.
+    pub fn policy_of(&self, stored: &str, kind: RequestKind) -> Policy {
+        self.policy(Profile::parse(stored).unwrap_or_else(|| self.profile_for(kind)))
+    }
+
+    /// Business days before the due date when the assignee is reminded.
+    pub fn due_reminder_days(&self) -> i64 {
+        self.get("deadline_reminder_days").parse().unwrap_or(3)
+    }
+
+    /// Whether managers hear of cases that become overdue.
+    pub fn escalation(&self) -> bool {
+        self.get("deadline_escalation") != "no"
     }
 
     pub fn fee_pay_days(&self) -> i64 {

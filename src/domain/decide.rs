@@ -189,6 +189,8 @@ pub enum Event {
     RefundRecorded { amount: i64 },
     AskMet { ask: Ask },
     AsksCancelled { asks: Vec<Ask> },
+    /// The clock starts late: at identity verification, when the policy says so.
+    ClockStarted { on: Date, due_on: Date },
     /// The clock stops while the requester is asked for something.
     ClockPaused { on: Date },
     /// The clock runs again from the requester's act; the due date moves by the days paused.
@@ -226,6 +228,7 @@ impl Event {
             Event::RefundRecorded { .. } => "refund_recorded",
             Event::AskMet { .. } => "ask_met",
             Event::AsksCancelled { .. } => "asks_cancelled",
+            Event::ClockStarted { .. } => "clock_started",
             Event::ClockPaused { .. } => "clock_paused",
             Event::ClockResumed { .. } => "clock_resumed",
             Event::Extended { .. } => "extended",
@@ -266,9 +269,8 @@ fn invalid(field: &'static str, ja: &'static str, en: &'static str) -> DomainErr
 pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: &Ctx) -> Vec<Event> {
     let mut events = vec![Event::Submitted { channel }];
     if let Some(received_on) = received_on {
-        events.push(Event::Received { received_on, due_on: Some(ctx.policy.due_on(received_on)) });
+        events.push(Event::Received { received_on, due_on: due_at_receipt(case, received_on, ctx) });
     }
-    let _ = case;
     events
 }
 
@@ -524,7 +526,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             if case.state == State::Unconfirmed {
                 let received_on = case.submitted_on;
                 push(&mut next, Event::EmailConfirmed);
-                push(&mut next, Event::Received { received_on, due_on: Some(ctx.policy.due_on(received_on)) });
+                push(&mut next, Event::Received { received_on, due_on: due_at_receipt(case, received_on, ctx) });
             }
         }
         Command::Assign { assignee } => {
@@ -749,28 +751,35 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
     Ok(events)
 }
 
-/// Pauses (DESIGN.md §1 "Deadlines"): the clock stops when the case starts
-/// waiting for the requester and runs again at the requester's act, moving
-/// the due date by the days in (pause, resume]. A same-day pause moves nothing.
+/// The clock (DESIGN.md §1 "Deadlines"): it starts at receipt, or when
+/// identity is verified if the policy says so; it stops while the case waits
+/// for the requester with asks the policy pauses for, and runs again at the
+/// requester's act, moving the due date by the days in (pause, resume]. A
+/// same-day pause moves nothing.
 fn clock(before: &Case, next: &mut Case, events: &mut Vec<Event>, resumed_on: Option<Date>, ctx: &Ctx) {
-    let was_waiting = before.state == State::AwaitingRequester;
-    let waits = next.state == State::AwaitingRequester;
-    if !was_waiting && waits && next.received_on.is_some() {
-        let e = Event::ClockPaused { on: ctx.today };
+    let mut push = |next: &mut Case, e: Event| {
         apply(next, &e);
         events.push(e);
-    } else if was_waiting && !waits {
+    };
+    if next.received_on.is_some() && next.due_on.is_none() && next.state.is_open() && next.identity_complete() {
+        let due_on = ctx.policy.due_on(ctx.today);
+        push(next, Event::ClockStarted { on: ctx.today, due_on });
+    }
+    let paused = before.paused_on.is_some();
+    let pause = next.state == State::AwaitingRequester && next.due_on.is_some() && ctx.policy.pauses_for(&next.asks);
+    if !paused && pause {
+        push(next, Event::ClockPaused { on: ctx.today });
+    } else if paused && !pause {
         let Some(paused_on) = before.paused_on else { return };
         let on = resumed_on.unwrap_or(ctx.today).clamp(paused_on, ctx.today.max(paused_on));
-        let due_on = if next.state.is_open() && ctx.policy.pauses() {
-            next.due_on.map(|d| ctx.policy.resume(d, paused_on, on))
-        } else {
-            next.due_on
-        };
-        let e = Event::ClockResumed { on, due_on };
-        apply(next, &e);
-        events.push(e);
+        let due_on = if next.state.is_open() { next.due_on.map(|d| ctx.policy.resume(d, paused_on, on)) } else { next.due_on };
+        push(next, Event::ClockResumed { on, due_on });
     }
+}
+
+/// The due date set at receipt: none yet when the clock waits for identity.
+fn due_at_receipt(case: &Case, received_on: Date, ctx: &Ctx) -> Option<Date> {
+    if ctx.policy.starts_on_identity() && !case.identity_complete() { None } else { Some(ctx.policy.due_on(received_on)) }
 }
 
 fn open_ask(case: &mut Case, ask: Ask) {
@@ -834,6 +843,10 @@ pub fn apply(case: &mut Case, event: &Event) {
             }
         }
         Event::Extended { to, .. } => case.due_on = Some(*to),
+        Event::ClockStarted { due_on, .. } => {
+            case.due_on = Some(*due_on);
+            case.first_due_on = Some(*due_on);
+        }
         Event::ClockPaused { on } => case.paused_on = Some(*on),
         Event::ClockResumed { due_on, .. } => {
             case.paused_on = None;

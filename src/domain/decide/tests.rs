@@ -471,3 +471,45 @@ fn refunding_a_withdrawn_case_waives_what_is_no_longer_owed() {
     assert_eq!(events, [Event::FeeWaived { amount: 1000 }, Event::RefundRecorded { amount: 1000 }]);
     assert_eq!((case.fees.status(), case.fees.balance()), (FeeStatus::Refunded, 0));
 }
+
+#[test]
+fn the_clock_can_wait_for_identity_to_start() {
+    use crate::domain::deadline::{Policy, Profile};
+    let policy = Policy { start_on_identity: true, ..Policy::new(Profile::Appi) };
+    let at = |today| Ctx { today, signoff_required: true, policy: &policy };
+    let mut case = Case::blank(RequestKind::Disclosure, Filer::SelfFiler, date(2026, 4, 1));
+    for e in decide(&case, Command::ConfirmEmail, &Actor::Requester, &at(date(2026, 4, 1))).expect("confirm") {
+        apply(&mut case, &e);
+    }
+    assert_eq!((case.received_on, case.due_on), (Some(date(2026, 4, 1)), None), "no due date before identity");
+    let ask = Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() };
+    let events = decide(&case, ask, &STAFF, &at(date(2026, 4, 2))).expect("ask");
+    assert!(!events.iter().any(|e| matches!(e, Event::ClockPaused { .. })), "nothing to pause yet");
+    for e in events {
+        apply(&mut case, &e);
+    }
+    let events = decide(&case, verify(IdentityTarget::Subject), &STAFF, &at(date(2026, 4, 6))).expect("verify");
+    assert_eq!(events.last(), Some(&Event::ClockStarted { on: date(2026, 4, 6), due_on: date(2026, 4, 20) }));
+    for e in events {
+        apply(&mut case, &e);
+    }
+    assert_eq!((case.due_on, case.first_due_on), (Some(date(2026, 4, 20)), Some(date(2026, 4, 20))));
+}
+
+#[test]
+fn under_ccpa_waiting_for_the_requester_never_stops_the_clock() {
+    use crate::domain::deadline::{Policy, Profile};
+    let policy = Policy::new(Profile::Ccpa);
+    let at = |today| Ctx { today, signoff_required: true, policy: &policy };
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let ask = Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() };
+    for e in decide(&case, ask, &STAFF, &at(date(2026, 4, 3))).expect("ask") {
+        apply(&mut case, &e);
+    }
+    assert_eq!(case.paused_on, None);
+    let due = case.due_on;
+    for e in decide(&case, verify(IdentityTarget::Subject), &STAFF, &at(date(2026, 4, 9))).expect("verify") {
+        apply(&mut case, &e);
+    }
+    assert_eq!(case.due_on, due);
+}

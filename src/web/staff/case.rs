@@ -160,6 +160,7 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             t("依頼の取消し", "Asks cancelled"),
             asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
         ),
+        Event::ClockStarted { on, due_on } => format!("{}（{on}）/ {} {due_on}", t("期限の起算（本人確認の完了）", "Clock started (identity verified)"), t("期限", "due")),
         Event::ClockPaused { on } => format!("{}（{on}〜）", t("期限の停止", "Clock paused")),
         Event::ClockResumed { on, due_on } => format!(
             "{}（{on}）/ {} {}",
