@@ -41,6 +41,8 @@ CREATE TABLE cases (
     paused_on TEXT,
     fee_pay_by TEXT,
     fee_reminded BIGINT NOT NULL DEFAULT 0,
+    due_soon_sent_for TEXT,
+    overdue_sent_for TEXT,
     assignee_id BIGINT REFERENCES staff_users(id),
     subject_name TEXT NOT NULL,
     subject_name_kana TEXT,

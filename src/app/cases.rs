@@ -274,6 +274,30 @@ async fn mails_for(
                 out.push(render(Kind::StaffReplied, &user.email, &staff_view)?);
             }
         }
+        Event::DueSoonNotified { due_on } => {
+            let policy = settings.policy_of(&row.policy, case.kind);
+            let recipients = match row.assignee_id {
+                Some(id) => users::by_id_in(tx, id).await?.into_iter().filter(|u| u.active).collect(),
+                None => users::active_with_roles(tx, &["manager", "admin"]).await?,
+            };
+            let staff_view = MailView {
+                lang: Lang::Ja,
+                kind: kind_label(row, Lang::Ja),
+                due_on: due_on.to_string(),
+                days_left: policy.calendar.business_days_between(app.today(), *due_on),
+                text: String::new(),
+                ..m.clone()
+            };
+            for user in recipients {
+                out.push(render(Kind::StaffDueSoon, &user.email, &staff_view)?);
+            }
+        }
+        Event::OverdueNotified { due_on } => {
+            let staff_view = MailView { lang: Lang::Ja, kind: kind_label(row, Lang::Ja), due_on: due_on.to_string(), text: String::new(), ..m.clone() };
+            for user in users::active_with_roles(tx, &["manager", "admin"]).await? {
+                out.push(render(Kind::StaffOverdue, &user.email, &staff_view)?);
+            }
+        }
         Event::Extended { from, to } => {
             m.due_on = from.to_string();
             m.new_due_on = to.to_string();

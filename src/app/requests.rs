@@ -48,6 +48,8 @@ fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::D
         paused_on: None,
         fee_pay_by: None,
         fee_reminded: 0,
+        due_soon_sent_for: None,
+        overdue_sent_for: None,
         assignee_id: None,
         subject_name: req.subject_name.clone(),
         subject_name_kana: req.subject_name_kana.clone(),

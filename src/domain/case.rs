@@ -32,6 +32,9 @@ pub struct Case {
     pub fee_pay_by: Option<Date>,
     /// Whether the requester was reminded of that deadline.
     pub fee_reminded: bool,
+    /// The due date the assignee was last told is near, and the one managers were told has passed.
+    pub due_soon_notified: Option<Date>,
+    pub overdue_notified: Option<Date>,
     pub assignee: Option<i64>,
     /// Stored identity documents, per target (documents arrive with a later room).
     pub stored_documents: u32,
@@ -58,6 +61,8 @@ impl Case {
             paused_on: None,
             fee_pay_by: None,
             fee_reminded: false,
+            due_soon_notified: None,
+            overdue_notified: None,
             assignee: None,
             stored_documents: 0,
         }

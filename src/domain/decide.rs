@@ -48,6 +48,10 @@ pub enum Command {
     RequestFee { amount: i64, scheduled: Option<i64>, reason: String, pay_by: Date },
     /// The desk reminds the requester of an unpaid fee before its deadline (a job does this).
     RemindFee,
+    /// The assignee hears that the due date is near (a job does this).
+    NotifyDueSoon,
+    /// Managers hear that the case is overdue (a job does this).
+    NotifyOverdue,
     SubmitDocuments { target: IdentityTarget, document: i64 },
     RequesterReply { body: String },
     VerifyIdentity { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
@@ -76,6 +80,8 @@ codes! {
         RequestClarification = "request-clarification", "確認事項の問い合わせ", "Ask for details";
         RequestFee = "request-fee", "手数料の請求", "Request the fee";
         RemindFee = "remind-fee", "手数料の督促", "Remind of the fee";
+        NotifyDueSoon = "notify-due-soon", "期限が近いことの通知", "Notice: due soon";
+        NotifyOverdue = "notify-overdue", "期限超過の通知", "Notice: overdue";
         SubmitDocuments = "submit-documents", "書類の提出", "Submit documents";
         RequesterReply = "reply", "ご本人からの返信", "Requester's reply";
         VerifyIdentity = "verify-identity", "本人確認済みにする", "Verify identity";
@@ -105,6 +111,8 @@ impl Command {
             Command::RequestClarification { .. } => Action::RequestClarification,
             Command::RequestFee { .. } => Action::RequestFee,
             Command::RemindFee => Action::RemindFee,
+            Command::NotifyDueSoon => Action::NotifyDueSoon,
+            Command::NotifyOverdue => Action::NotifyOverdue,
             Command::SubmitDocuments { .. } => Action::SubmitDocuments,
             Command::RequesterReply { .. } => Action::RequesterReply,
             Command::VerifyIdentity { .. } => Action::VerifyIdentity,
@@ -180,6 +188,8 @@ pub enum Event {
     ClarificationRequested,
     FeeRequested { amount: i64, pay_by: Date },
     FeeReminderSent { pay_by: Date },
+    DueSoonNotified { due_on: Date },
+    OverdueNotified { due_on: Date },
     DocumentsSubmitted { target: IdentityTarget, document: i64 },
     RequesterReplied,
     IdentityVerified { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
@@ -219,6 +229,8 @@ impl Event {
             Event::ClarificationRequested => "clarification_requested",
             Event::FeeRequested { .. } => "fee_requested",
             Event::FeeReminderSent { .. } => "fee_reminder_sent",
+            Event::DueSoonNotified { .. } => "due_soon_notified",
+            Event::OverdueNotified { .. } => "overdue_notified",
             Event::DocumentsSubmitted { .. } => "documents_submitted",
             Event::RequesterReplied => "requester_replied",
             Event::IdentityVerified { .. } => "identity_verified",
@@ -277,7 +289,7 @@ pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: 
 fn min_role(action: Action) -> Option<Role> {
     match action {
         // Only the application itself sends reminders; no staff role suffices.
-        Action::RemindFee => Some(Role::Admin),
+        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue => Some(Role::Admin),
         Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),
@@ -296,8 +308,8 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             )));
         }
         (Some(_), Actor::System) => {}
-        (Some(_), Actor::Staff { .. }) if action == Action::RemindFee => {
-            return Err(DomainError::Forbidden(Msg("督促は自動で送られます。", "Reminders are sent automatically.")));
+        (Some(_), Actor::Staff { .. }) if matches!(action, Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue) => {
+            return Err(DomainError::Forbidden(Msg("この通知は自動で送られます。", "This notice is sent automatically.")));
         }
         (Some(needed), Actor::Staff { role, .. }) => {
             if !role.at_least(needed) {
@@ -404,6 +416,14 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Ok(())
             } else {
                 Err(illegal("督促できる未納の手数料がありません。", "There is no unpaid fee to remind of."))
+            }
+        }
+        Action::NotifyDueSoon | Action::NotifyOverdue => {
+            let running = matches!(state, State::Received | State::InProgress);
+            let sent = if action == Action::NotifyDueSoon { case.due_soon_notified } else { case.overdue_notified };
+            match case.due_on {
+                Some(due) if running && sent != Some(due) => Ok(()),
+                _ => Err(illegal("通知の対象ではありません。", "No notice is due.")),
             }
         }
         Action::RecordRefund => {
@@ -580,6 +600,16 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             if next.fees.balance() == 0 {
                 push(&mut next, Event::AskMet { ask: Ask::Fee });
             }
+        }
+        Command::NotifyDueSoon | Command::NotifyOverdue => {
+            let Some(due_on) = case.due_on else {
+                return Err(illegal("期限がありません。", "There is no due date."));
+            };
+            if action == Action::NotifyOverdue && due_on >= ctx.today {
+                return Err(illegal("まだ期限を過ぎていません。", "The case is not overdue."));
+            }
+            let e = if action == Action::NotifyDueSoon { Event::DueSoonNotified { due_on } } else { Event::OverdueNotified { due_on } };
+            push(&mut next, e);
         }
         Command::RemindFee => {
             let Some(pay_by) = case.fee_pay_by else {
@@ -818,6 +848,8 @@ pub fn apply(case: &mut Case, event: &Event) {
             open_ask(case, Ask::Fee);
         }
         Event::FeeReminderSent { .. } => case.fee_reminded = true,
+        Event::DueSoonNotified { due_on } => case.due_soon_notified = Some(*due_on),
+        Event::OverdueNotified { due_on } => case.overdue_notified = Some(*due_on),
         Event::DocumentsSubmitted { target, .. } => {
             case.identity.set(*target, IdentityStatus::Submitted);
             case.stored_documents += 1;

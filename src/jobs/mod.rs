@@ -61,6 +61,11 @@ pub async fn run_housekeeping(app: App, sessions: SessionStore) {
 }
 
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
+    match deadline_notices(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "deadline notices sent"),
+        Err(e) => tracing::error!(error = %e, "deadline notices failed"),
+    }
     match fee_reminders(app).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "fee reminders sent"),
@@ -90,6 +95,40 @@ pub async fn fee_reminders(app: &App) -> Result<usize, crate::app::AppError> {
     let mut sent = 0;
     for reference in cases::fee_reminders_due(&app.store, &until).await? {
         match crate::app::cases::execute(app, &reference, Command::RemindFee, Actor::System).await {
+            Ok(_) => sent += 1,
+            Err(crate::app::AppError::Conflict | crate::app::AppError::Domain(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
+}
+
+/// E-mails the assignee N business days (setting, default 3) before a case
+/// is due, and managers when it becomes overdue; once per due date each, and
+/// recorded as events. A paused case is never overdue. Safe with several
+/// instances: each notice is a domain command that refuses to repeat.
+pub async fn deadline_notices(app: &App) -> Result<usize, crate::app::AppError> {
+    use jiff::ToSpan;
+    let settings = app.settings().await?;
+    let today = app.today();
+    let lead = settings.due_reminder_days();
+    // Business days stretch over weekends, holidays and the new year: look far enough ahead.
+    let until = today.saturating_add((lead * 2 + 14).days()).to_string();
+    let mut sent = 0;
+    for (reference, kind, policy, due_on, soon_for, overdue_for) in cases::deadline_candidates(&app.store, &until).await? {
+        let (Ok(kind), Ok(due)) = (kind.parse(), due_on.parse::<jiff::civil::Date>()) else { continue };
+        let calendar = settings.policy_of(&policy, kind).calendar;
+        let cmd = if due < today {
+            if !settings.escalation() || overdue_for.as_deref() == Some(due_on.as_str()) {
+                continue;
+            }
+            Command::NotifyOverdue
+        } else if calendar.business_days_between(today, due) <= lead && soon_for.as_deref() != Some(due_on.as_str()) {
+            Command::NotifyDueSoon
+        } else {
+            continue;
+        };
+        match crate::app::cases::execute(app, &reference, cmd, Actor::System).await {
             Ok(_) => sent += 1,
             Err(crate::app::AppError::Conflict | crate::app::AppError::Domain(_)) => {}
             Err(e) => return Err(e),

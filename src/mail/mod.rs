@@ -53,6 +53,8 @@ pub struct MailView {
     pub delivery: String,
     pub new_due_on: String,
     pub identity_complete: bool,
+    /// Business days left before the due date (staff notices).
+    pub days_left: i64,
     pub is_agent: bool,
 }
 
@@ -138,6 +140,8 @@ mails! {
     StatusLink => "mail/status_link.txt", "status_link", "状況確認ページのご案内", "Your status page link";
     StaffNewCase => "mail/staff_new_case.txt", "staff_new_case", "新しい請求が届きました", "A new request has arrived";
     StaffAssigned => "mail/staff_assigned.txt", "staff_assigned", "担当に割り当てられました", "A case was assigned to you";
+    StaffDueSoon => "mail/staff_due_soon.txt", "staff_due_soon", "回答期限が近づいています", "A case is due soon";
+    StaffOverdue => "mail/staff_overdue.txt", "staff_overdue", "回答期限を過ぎた請求があります", "A case is overdue";
     StaffReplied => "mail/staff_replied.txt", "staff_replied", "ご本人から返信がありました", "The requester replied";
 }
 

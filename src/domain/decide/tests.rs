@@ -97,6 +97,8 @@ fn every_action_is_legal_exactly_where_the_table_says() {
         (A::WaiveFee, [N, N, N, N, N, N]),
         (A::RecordRefund, [N, N, N, N, N, N]),
         (A::RemindFee, [N, N, N, N, N, N]),
+        (A::NotifyDueSoon, [N, Y, N, Y, N, N]),
+        (A::NotifyOverdue, [N, Y, N, Y, N, N]),
         (A::Extend, [N, Y, N, Y, N, N]),
         (A::Start, [N, N, N, N, N, N]),
         (A::Close, [N, Y, Y, Y, N, N]),
@@ -111,7 +113,7 @@ fn every_action_is_legal_exactly_where_the_table_says() {
     for (action, row) in table {
         let actor = match action {
             A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply => Actor::Requester,
-            A::RemindFee => Actor::System,
+            A::RemindFee | A::NotifyDueSoon | A::NotifyOverdue => Actor::System,
             _ => ADMIN,
         };
         for ((name, case), expected) in fixtures.iter().zip(row) {
@@ -512,4 +514,17 @@ fn under_ccpa_waiting_for_the_requester_never_stops_the_clock() {
         apply(&mut case, &e);
     }
     assert_eq!(case.due_on, due);
+}
+
+#[test]
+fn due_date_notices_go_once_per_due_date() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let late = Ctx { today: date(2026, 4, 16), ..ctx() };
+    assert!(matches!(decide(&case, Command::NotifyOverdue, &Actor::System, &ctx()), Err(DomainError::Illegal(_))), "not overdue yet");
+    for e in decide(&case, Command::NotifyOverdue, &Actor::System, &late).expect("overdue") {
+        apply(&mut case, &e);
+    }
+    assert_eq!(case.overdue_notified, Some(date(2026, 4, 15)));
+    assert!(decide(&case, Command::NotifyOverdue, &Actor::System, &late).is_err(), "once");
+    assert!(matches!(decide(&case, Command::NotifyDueSoon, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))), "staff cannot send it");
 }

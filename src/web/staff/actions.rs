@@ -146,7 +146,8 @@ fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, Fie
             document: f.document.trim().parse().map_err(|_| bad("document", "書類を選んでください。", "Choose a document."))?,
             reason: f.reason.trim().to_owned(),
         },
-        Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::RemindFee => {
+        Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::RemindFee
+        | Action::NotifyDueSoon | Action::NotifyOverdue => {
             return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
         }
     })

@@ -56,6 +56,11 @@ pub struct CasePage {
     pub channel_label: &'static str,
     pub delivery_label: &'static str,
     pub days_left: Option<i64>,
+    pub business_days_left: Option<i64>,
+    pub profile_label: String,
+    pub ack_by: String,
+    /// The clock's pauses: (from, to or empty while paused).
+    pub pauses: Vec<(String, String)>,
     pub art39: String,
     pub assignee_name: String,
     pub timeline: Vec<TimelineItem>,
@@ -160,6 +165,8 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             t("依頼の取消し", "Asks cancelled"),
             asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
         ),
+        Event::DueSoonNotified { due_on } => format!("{}（{} {due_on}）", t("期限が近いことを担当者に通知", "Assignee told the due date is near"), t("期限", "due")),
+        Event::OverdueNotified { due_on } => format!("{}（{} {due_on}）", t("期限超過を管理者に通知", "Managers told the case is overdue"), t("期限", "due")),
         Event::ClockStarted { on, due_on } => format!("{}（{on}）/ {} {due_on}", t("期限の起算（本人確認の完了）", "Clock started (identity verified)"), t("期限", "due")),
         Event::ClockPaused { on } => format!("{}（{on}〜）", t("期限の停止", "Clock paused")),
         Event::ClockResumed { on, due_on } => format!(
@@ -217,6 +224,20 @@ pub async fn case_page(
     let case = &f.case;
     let today = app.today();
     let running = matches!(case.state, State::Received | State::InProgress);
+    let settings = app.settings().await?;
+    let policy = settings.policy_of(&f.row.policy, case.kind);
+    let mut pauses: Vec<(String, String)> = Vec::new();
+    for e in &f.events {
+        match serde_json::from_str::<Event>(&e.data) {
+            Ok(Event::ClockPaused { on }) => pauses.push((on.to_string(), String::new())),
+            Ok(Event::ClockResumed { on, .. }) => {
+                if let Some(last) = pauses.last_mut() {
+                    last.1 = on.to_string();
+                }
+            }
+            _ => {}
+        }
+    }
     let timeline = f
         .events
         .iter()
@@ -285,6 +306,10 @@ pub async fn case_page(
         channel_label: f.row.channel.parse::<Channel>().map(|c| c.label(lang)).unwrap_or(""),
         delivery_label: f.row.delivery.as_deref().and_then(|d| d.parse::<Delivery>().ok()).map(|d| d.label(lang)).unwrap_or(""),
         days_left: case.due_on.filter(|_| running).map(|d| (d - today).get_days() as i64),
+        business_days_left: case.due_on.filter(|_| running).map(|d| policy.calendar.business_days_between(today, d)),
+        profile_label: policy.profile.label(lang),
+        ack_by: case.received_on.and_then(|r| policy.acknowledge_by(r)).map(|d| d.to_string()).unwrap_or_default(),
+        pauses,
         art39: f.art39.map(|d| d.to_string()).unwrap_or_default(),
         assignee_name,
         timeline,

@@ -3,6 +3,7 @@
 mod actions;
 mod admin;
 mod case;
+mod deadlines;
 mod reports;
 
 use askama::Template;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
+        .route("/staff/deadlines", get(deadlines::deadlines_get).post(deadlines::deadlines_post))
 }
 
 #[derive(Template)]
@@ -274,7 +276,8 @@ async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Re
         .map_err(AppError::from)?;
     let p = ctx.page(Some(&user)).await?;
     let lang = p.lang;
-    let items = rows.into_iter().map(|row| queue_item(row, today, lang)).collect();
+    let calendar = app.settings().await?.calendar();
+    let items = rows.into_iter().map(|row| queue_item(row, today, lang, &calendar)).collect();
     let staff = crate::store::users::all(&app.store)
         .await
         .map_err(AppError::from)?
@@ -296,7 +299,7 @@ async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Re
     Ok(html(StatusCode::OK, &page))
 }
 
-fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang) -> QueueItem {
+fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang, calendar: &crate::domain::calendar::Calendar) -> QueueItem {
     let state: State = row.state.parse().unwrap_or(State::Received);
     let running = matches!(state, State::Received | State::InProgress);
     let days_left = row
@@ -305,9 +308,11 @@ fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang) -> QueueItem 
         .and_then(|d| d.parse::<jiff::civil::Date>().ok())
         .filter(|_| running)
         .map(|due| (due - today).get_days() as i64);
-    let urgency = match days_left {
-        Some(d) if d < 0 => "overdue",
-        Some(d) if d <= 3 => "soon",
+    // Amber within 3 business days, red once overdue (UI.md).
+    let business_left = row.due_on.as_deref().and_then(|d| d.parse().ok()).map(|due| calendar.business_days_between(today, due));
+    let urgency = match (days_left, business_left) {
+        (Some(d), _) if d < 0 => "overdue",
+        (Some(_), Some(b)) if b <= 3 => "soon",
         _ => "",
     };
     QueueItem {

@@ -1,0 +1,235 @@
+//! Deadline settings for managers and administrators: the profile of each
+//! kind, pauses, extensions, reminders, closure days, and the holidays ahead.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::ToSpan;
+
+use crate::app::AppError;
+use crate::domain::calendar::{self, parse_closures};
+use crate::domain::deadline::Profile;
+use crate::domain::{Lang, RequestKind, Role};
+use crate::store;
+use crate::web::auth::StaffUser;
+use crate::web::errors::html;
+use crate::web::page::{Ctx, FormErrors, Page};
+use crate::web::{WebError, csrf};
+
+pub struct KindLine {
+    pub kind: &'static str,
+    pub label: &'static str,
+    /// `appi`, `gdpr`, `ccpa` or `custom`.
+    pub profile: String,
+    pub days: String,
+    pub unit: String,
+    pub invalid: bool,
+}
+
+pub struct HolidayLine {
+    pub date: String,
+    pub weekday: &'static str,
+    pub name: &'static str,
+    pub provisional: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/deadlines.html")]
+struct DeadlinesPage {
+    p: Page,
+    kinds: Vec<KindLine>,
+    profiles: Vec<(&'static str, &'static str)>,
+    clock_start: String,
+    pause: String,
+    max_extension_days: String,
+    reminder_days: String,
+    escalation: String,
+    closure_days: String,
+    holidays: Vec<HolidayLine>,
+    errors: FormErrors,
+    saved: bool,
+}
+
+fn weekday(d: jiff::civil::Date, lang: Lang) -> &'static str {
+    use jiff::civil::Weekday::*;
+    let i = match d.weekday() {
+        Monday => 0,
+        Tuesday => 1,
+        Wednesday => 2,
+        Thursday => 3,
+        Friday => 4,
+        Saturday => 5,
+        Sunday => 6,
+    };
+    let ja = ["月", "火", "水", "木", "金", "土", "日"];
+    let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    lang.t(ja[i], en[i])
+}
+
+/// The next 12 months of national holidays and closure days.
+fn holidays_ahead(today: jiff::civil::Date, closures: &str, lang: Lang) -> Vec<HolidayLine> {
+    let end = today.saturating_add(12.months());
+    let cal = crate::domain::calendar::Calendar { closures: parse_closures(closures).unwrap_or_default() };
+    let mut out = Vec::new();
+    let mut d = today;
+    while d <= end {
+        let holiday = calendar::holiday(d);
+        let closed = cal.is_closure(d);
+        if holiday.is_some() || closed {
+            out.push(HolidayLine {
+                date: d.to_string(),
+                weekday: weekday(d, lang),
+                name: holiday.map(|h| h.name).unwrap_or(if lang == Lang::Ja { "休業日（事業者）" } else { "Closure day" }),
+                provisional: holiday.is_some() && calendar::is_provisional(d.year(), today),
+            });
+        }
+        d = d.saturating_add(1.day());
+    }
+    out
+}
+
+fn profiles(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("appi", lang.t("個人情報保護法（14日）", "APPI (14 days)")),
+        ("gdpr", lang.t("GDPR（1か月）", "GDPR (one month)")),
+        ("ccpa", lang.t("CCPA（45日）", "CCPA (45 days)")),
+        ("custom", lang.t("独自", "Custom")),
+    ]
+}
+
+fn kind_lines(lang: Lang, get: impl Fn(&str) -> String) -> Vec<KindLine> {
+    RequestKind::ALL
+        .iter()
+        .map(|k| {
+            let (profile, days, unit) = match Profile::parse(&get(&format!("deadline_profile_{}", k.code()))).unwrap_or(Profile::Appi) {
+                Profile::Custom { days, business } => ("custom".to_owned(), days.to_string(), if business { "business" } else { "calendar" }.to_owned()),
+                p => (p.code(), "30".to_owned(), "calendar".to_owned()),
+            };
+            KindLine { kind: k.code(), label: k.label(lang), profile, days, unit, invalid: false }
+        })
+        .collect()
+}
+
+pub async fn deadlines_get(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.require(Role::Manager)?;
+    let app = &ctx.state.app;
+    let s = app.settings().await?;
+    let p = ctx.page(Some(&user)).await?;
+    let lang = p.lang;
+    let or = |k: &str, d: &str| {
+        let v = s.get(k);
+        if v.is_empty() { d.to_owned() } else { v.to_owned() }
+    };
+    let closure_days = or("closure_days", calendar::DEFAULT_CLOSURES);
+    let page = DeadlinesPage {
+        profiles: profiles(lang),
+        kinds: kind_lines(lang, |k| s.get(k).to_owned()),
+        clock_start: or("deadline_clock_start", "received"),
+        pause: or("deadline_pause", "yes"),
+        max_extension_days: or("deadline_max_extension_days", "30"),
+        reminder_days: or("deadline_reminder_days", "3"),
+        escalation: or("deadline_escalation", "yes"),
+        holidays: holidays_ahead(app.today(), &closure_days, lang),
+        closure_days,
+        errors: FormErrors::default(),
+        saved: q.contains_key("saved"),
+        p,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+pub async fn deadlines_post(
+    user: StaffUser,
+    ctx: Ctx,
+    axum_extra::extract::Form(pairs): axum_extra::extract::Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    user.require(Role::Manager)?;
+    let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    csrf::check(&ctx.session, &one("csrf_token")).await?;
+    let lang = ctx.lang;
+    let mut errors = FormErrors::default();
+    let mut err = |field: &str, label: (&str, &str), msg: (&str, &str)| {
+        errors.list.push((field.to_owned(), lang.t(label.0, label.1).to_owned(), lang.t(msg.0, msg.1).to_owned()));
+    };
+    let mut values: Vec<(String, String)> = Vec::new();
+    for k in RequestKind::ALL {
+        let code = match one(&format!("profile_{}", k.code())).as_str() {
+            "custom" => format!("custom:{}:{}", one(&format!("custom_days_{}", k.code())), one(&format!("custom_unit_{}", k.code()))),
+            other => other.to_owned(),
+        };
+        if Profile::parse(&code).is_none() {
+            err(&format!("custom_days_{}", k.code()), (k.label(Lang::Ja), k.label(Lang::En)), ("期限の方針を選び、独自の場合は 1〜365 の日数を入力してください。", "Choose a profile; for a custom one enter 1 to 365 days."));
+        }
+        values.push((format!("deadline_profile_{}", k.code()), code));
+    }
+    let clock_start = one("deadline_clock_start");
+    if !matches!(clock_start.as_str(), "received" | "identity_verified") {
+        err("deadline_clock_start", ("起算日", "Clock start"), ("選択肢から選んでください。", "Choose one of the options."));
+    }
+    for key in ["deadline_pause", "deadline_escalation"] {
+        if !matches!(one(key).as_str(), "yes" | "no") {
+            err(key, ("設定", "Setting"), ("選択肢から選んでください。", "Choose one of the options."));
+        }
+    }
+    if !one("deadline_max_extension_days").parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
+        err("deadline_max_extension_days", ("延長の上限", "Longest extension"), ("1〜365 の日数を入力してください。", "Enter 1 to 365 days."));
+    }
+    if !one("deadline_reminder_days").parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
+        err("deadline_reminder_days", ("期限前の通知", "Reminder lead time"), ("0〜30 の営業日数を入力してください。", "Enter 0 to 30 business days."));
+    }
+    let closure_days = one("closure_days").replace("\r\n", "\n");
+    if let Err(line) = parse_closures(&closure_days) {
+        errors.list.push((
+            "closure_days".to_owned(),
+            lang.t("休業日", "Closure days").to_owned(),
+            format!("{}「{line}」", lang.t("読み取れない行があります：", "This line cannot be read: ")),
+        ));
+    }
+    let app = &ctx.state.app;
+    if errors.any() {
+        let p = ctx.page(Some(&user)).await?;
+        let mut kinds = kind_lines(lang, |k| {
+            let kind = k.trim_start_matches("deadline_profile_");
+            match one(&format!("profile_{kind}")).as_str() {
+                "custom" => format!("custom:{}:{}", one(&format!("custom_days_{kind}")), one(&format!("custom_unit_{kind}"))),
+                other => other.to_owned(),
+            }
+        });
+        for k in kinds.iter_mut() {
+            k.invalid = errors.has(&format!("custom_days_{}", k.kind));
+            if k.invalid {
+                k.profile = "custom".to_owned();
+                k.days = one(&format!("custom_days_{}", k.kind));
+            }
+        }
+        let page = DeadlinesPage {
+            profiles: profiles(lang),
+            kinds,
+            clock_start,
+            pause: one("deadline_pause"),
+            max_extension_days: one("deadline_max_extension_days"),
+            reminder_days: one("deadline_reminder_days"),
+            escalation: one("deadline_escalation"),
+            holidays: holidays_ahead(app.today(), calendar::DEFAULT_CLOSURES, lang),
+            closure_days,
+            errors,
+            saved: false,
+            p,
+        };
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    for key in ["deadline_clock_start", "deadline_pause", "deadline_escalation", "deadline_max_extension_days", "deadline_reminder_days"] {
+        values.push((key.to_owned(), one(key)));
+    }
+    values.push(("closure_days".to_owned(), closure_days));
+    let mut tx = app.store.begin().await.map_err(AppError::from)?;
+    for (k, v) in &values {
+        store::put_setting(&mut tx, k, v).await.map_err(AppError::from)?;
+    }
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(Redirect::to("/staff/deadlines?saved=1").into_response())
+}
