@@ -115,9 +115,11 @@ pub async fn deadline_notices(app: &App) -> Result<usize, crate::app::AppError> 
     // Business days stretch over weekends, holidays and the new year: look far enough ahead.
     let until = today.saturating_add((lead * 2 + 14).days()).to_string();
     let mut sent = 0;
-    for (reference, kind, policy, due_on, soon_for, overdue_for) in cases::deadline_candidates(&app.store, &until).await? {
-        let (Ok(kind), Ok(due)) = (kind.parse(), due_on.parse::<jiff::civil::Date>()) else { continue };
-        let calendar = settings.policy_of(&policy, kind).calendar;
+    for c in cases::deadline_candidates(&app.store, &until).await? {
+        let (Some(reference), Some(due_on)) = (c.reference, c.due_on) else { continue };
+        let (soon_for, overdue_for) = (c.due_soon_sent_for, c.overdue_sent_for);
+        let (Ok(kind), Ok(due)) = (c.kind.parse(), due_on.parse::<jiff::civil::Date>()) else { continue };
+        let calendar = settings.policy_of(&c.policy, kind).calendar;
         let cmd = if due < today {
             if !settings.escalation() || overdue_for.as_deref() == Some(due_on.as_str()) {
                 continue;

@@ -520,17 +520,24 @@ pub async fn fee_entry(store: &Store, case_id: i64, id: i64) -> Result<Option<Fe
         .bind(case_id).bind(id).fetch_optional(c).await)?)
 }
 
+/// A running case whose due-date notices may still be owed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeadlineCandidate {
+    pub reference: Option<String>,
+    pub kind: String,
+    pub policy: String,
+    pub due_on: Option<String>,
+    pub due_soon_sent_for: Option<String>,
+    pub overdue_sent_for: Option<String>,
+}
+
 /// Running cases due on or before `until` whose notices for the present due
-/// date may still be owed: (reference, kind, policy, due_on, due_soon_sent_for, overdue_sent_for).
-pub async fn deadline_candidates(store: &Store, until: &str) -> Result<Vec<(String, String, String, String, Option<String>, Option<String>)>> {
-    let rows: Vec<(Option<String>, String, String, Option<String>, Option<String>, Option<String>)> = on!(read store, c => sqlx::query_as(
+/// date may still be owed.
+pub async fn deadline_candidates(store: &Store, until: &str) -> Result<Vec<DeadlineCandidate>> {
+    Ok(on!(read store, c => sqlx::query_as(
         "SELECT reference, kind, policy, due_on, due_soon_sent_for, overdue_sent_for FROM cases \
          WHERE state IN ('received', 'in_progress') AND due_on IS NOT NULL AND due_on <= $1 \
          AND (due_soon_sent_for IS NULL OR due_soon_sent_for <> due_on OR overdue_sent_for IS NULL OR overdue_sent_for <> due_on) \
          ORDER BY due_on, id")
-        .bind(until).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(r, k, p, d, s, o)| Some((r?, k, p, d?, s, o)))
-        .collect())
+        .bind(until).fetch_all(c).await)?)
 }
