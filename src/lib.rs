@@ -99,7 +99,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let sessions = SessionStore::open(&app.store).await?;
     let transport = Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
 
-    let state = web::AppState { app: app.clone(), secure_cookies: base_url.starts_with("https://") };
+    let state = web::AppState::new(app.clone(), base_url.starts_with("https://"));
     let router = web::router(state, sessions.clone());
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();

@@ -37,6 +37,12 @@ enum Cmd {
         #[arg(long, default_value = "csv", value_parser = ["csv"])]
         format: String,
     },
+    /// Destroy identity document contents past their retention (the record stays).
+    Purge {
+        /// Only list what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check every case's hash-chained audit trail.
     Audit {
         #[command(subcommand)]
@@ -140,6 +146,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = monthly(&app, month).await?;
             use std::io::Write;
             std::io::stdout().write_all(&csv(&report)?)?;
+        }
+        Cmd::Purge { dry_run } => {
+            let store = madoguchi::open_store(&config).await?;
+            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let purged = madoguchi::app::documents::purge(&app, dry_run).await?;
+            let verb = if dry_run { "would purge" } else { "purged" };
+            for (reference, ids) in &purged {
+                println!("{reference}: {verb} {}", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" "));
+            }
+            println!("{} case(s), {} document(s) {verb}", purged.len(), purged.iter().map(|(_, i)| i.len()).sum::<usize>());
         }
         Cmd::Audit { cmd: AuditCmd::Verify } => {
             let store = madoguchi::open_store(&config).await?;

@@ -41,6 +41,8 @@ CREATE TABLE cases (
     paused_on TEXT,
     fee_pay_by TEXT,
     fee_reminded BIGINT NOT NULL DEFAULT 0,
+    identity_asked_on TEXT,
+    identity_reminded BIGINT NOT NULL DEFAULT 0,
     due_soon_sent_for TEXT,
     overdue_sent_for TEXT,
     assignee_id BIGINT REFERENCES staff_users(id),
@@ -94,6 +96,25 @@ CREATE TABLE case_events (
     UNIQUE (case_id, seq)
 );
 CREATE INDEX case_events_kind_at ON case_events (kind, at);
+
+-- Identity documents and result files. The content is encrypted (AEAD) and
+-- destroyed (NULL) when discarded or purged; the row stays as the record.
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    case_id BIGINT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL CHECK (purpose IN ('identity', 'result')),
+    target TEXT,
+    doc_type TEXT,
+    mime TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    content BLOB,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    verified_on TEXT,
+    discarded_at BIGINT,
+    purged_at BIGINT
+);
+CREATE INDEX documents_case ON documents (case_id, id);
 
 CREATE TABLE fee_entries (
     id INTEGER PRIMARY KEY,

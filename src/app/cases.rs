@@ -109,6 +109,22 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         .await?;
     }
 
+    // Document contents follow their events in the same transaction.
+    for e in &events {
+        match e {
+            Event::DocumentDiscarded { document } => store::documents::discard(tx, row.id, *document, now).await?,
+            Event::DocumentsPurged { documents } => {
+                for d in documents {
+                    store::documents::purge(tx, row.id, *d, now).await?;
+                }
+            }
+            Event::IdentityVerified { target, .. } => {
+                store::documents::mark_verified(tx, row.id, target.code(), &today).await?;
+            }
+            _ => {}
+        }
+    }
+
     let text_body = text.as_ref().map(|(t, _)| t.as_str()).unwrap_or("");
     let mut mails = Vec::new();
     for e in &events {
@@ -228,7 +244,7 @@ async fn mails_for(
                 out.push(render(Kind::StaffAssigned, &user.email, &staff_view)?);
             }
         }
-        Event::IdentityRequested { target } => {
+        Event::IdentityRequested { target, .. } => {
             m.target = target_label(*target, lang);
             to_requester(Kind::IdentityRequested, &m, &mut out)?;
         }
@@ -264,6 +280,26 @@ async fn mails_for(
         Event::FeeWaived { .. } => to_requester(Kind::FeeWaived, &m, &mut out)?,
         Event::ClarificationRequested => to_requester(Kind::Clarification, &m, &mut out)?,
         Event::MessageSent => to_requester(Kind::Message, &m, &mut out)?,
+        Event::DocumentsSubmitted { target, .. } => {
+            let recipients = match row.assignee_id {
+                Some(id) => users::by_id_in(tx, id).await?.into_iter().filter(|u| u.active).collect(),
+                None => users::active_with_roles(tx, &["staff", "manager", "admin"]).await?,
+            };
+            let staff_view = MailView { lang: Lang::Ja, target: target.label(Lang::Ja).to_owned(), text: String::new(), ..m.clone() };
+            for user in recipients {
+                out.push(render(Kind::StaffDocuments, &user.email, &staff_view)?);
+            }
+        }
+        Event::IdentityReminderSent { asked_on } => {
+            let recipients = match row.assignee_id {
+                Some(id) => users::by_id_in(tx, id).await?.into_iter().filter(|u| u.active).collect(),
+                None => users::active_with_roles(tx, &["manager", "admin"]).await?,
+            };
+            let staff_view = MailView { lang: Lang::Ja, received_on: asked_on.to_string(), text: String::new(), ..m.clone() };
+            for user in recipients {
+                out.push(render(Kind::StaffIdentityOverdue, &user.email, &staff_view)?);
+            }
+        }
         Event::RequesterReplied => {
             let recipients = match row.assignee_id {
                 Some(id) => users::by_id_in(tx, id).await?.into_iter().collect(),

@@ -97,6 +97,15 @@ impl Keys {
         URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
     }
 
+    /// The key that encrypts stored documents, separate from the others.
+    pub fn document_key(&self) -> [u8; 32] {
+        let Ok(mut m) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return [0; 32];
+        };
+        m.update(b"madoguchi documents v1");
+        m.finalize().into_bytes().into()
+    }
+
     /// The status-link token of a case: derived from its random nonce, so it
     /// can be put in every e-mail while the database keeps only its hash.
     pub fn status_token(&self, nonce: &str) -> String {

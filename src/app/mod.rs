@@ -3,6 +3,7 @@
 //! together (DESIGN.md §2).
 
 pub mod cases;
+pub mod documents;
 pub mod keys;
 pub mod reports;
 pub mod requests;
@@ -35,6 +36,8 @@ pub enum AppError {
     Conflict,
     #[error("too many attempts")]
     Throttled,
+    #[error("too large")]
+    TooLarge(crate::domain::Msg),
     #[error("wrong credentials")]
     Unauthorized,
     #[error("database: {0}")]

@@ -48,6 +48,8 @@ fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::D
         paused_on: None,
         fee_pay_by: None,
         fee_reminded: 0,
+        identity_asked_on: None,
+        identity_reminded: 0,
         due_soon_sent_for: None,
         overdue_sent_for: None,
         assignee_id: None,
@@ -187,6 +189,7 @@ pub struct StatusPage {
     pub case: Case,
     pub messages: Vec<sc::MessageRow>,
     pub payments: Vec<sc::FeeEntryRow>,
+    pub documents: Vec<crate::store::documents::DocumentRow>,
     pub settings: super::Settings,
 }
 
@@ -195,8 +198,9 @@ pub async fn status_page(app: &App, reference: &str, token: &str) -> Result<Stat
     let case = row.to_case()?;
     let messages = sc::requester_messages(&app.store, row.id).await?;
     let payments = sc::fee_entries(&app.store, row.id).await?.into_iter().filter(|e| e.entry == "payment").collect();
+    let documents = crate::store::documents::for_case(&app.store, row.id).await?.into_iter().filter(|d| d.purpose == "identity").collect();
     let settings = app.settings().await?;
-    Ok(StatusPage { row, case, messages, payments, settings })
+    Ok(StatusPage { row, case, messages, payments, documents, settings })
 }
 
 /// The requester writes to the desk from the status page.

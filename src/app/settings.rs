@@ -39,6 +39,10 @@ defs! {
     "payment_instructions", "手数料の支払方法の案内", "How to pay the fee", "手数料の請求メールにそのまま載ります。", "Printed as is in fee request e-mails.", "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", true;
     "fee_pay_days", "手数料の支払期限（日）", "Days to pay the fee", "請求の日から支払期限までの日数。請求メールに書かれます。", "Days from the fee request to the payment deadline stated in the e-mail.", "14", false;
     "fee_reminder_days", "支払期限の何日前に督促するか", "Remind this many days before the fee deadline", "未納のとき、この日数前に一度だけ督促メールを送ります。", "If the fee is unpaid, one reminder is sent this many days before the deadline.", "3", false;
+    "document_max_bytes", "書類1件の上限（バイト）", "Largest document (bytes)", "これを超えるファイルは受け付けません（既定 10MB）。", "Larger files are refused (default 10 MB).", "10485760", false;
+    "document_max_count", "1件の請求あたりの書類の上限", "Documents per request", "これを超えると受け付けません（既定 10）。", "More are refused (default 10).", "10", false;
+    "document_retention_days", "本人確認書類を保管する日数", "Days identity documents are kept", "確認または完了の後この日数で内容を消去し、確認した記録だけを残します。", "Contents are destroyed this many days after verification or closing; the record of the check stays.", "30", false;
+    "identity_ask_days", "本人確認書類を待つ日数", "Days to wait for identity documents", "過ぎると担当者に知らせ、「本人確認ができない」での完了を提案します。", "After this, the assignee is told and closing as identity unverified is proposed.", "30", false;
     "signoff_required", "不対応・一部対応に管理者の承認を要する", "Refusals need a manager", "yes の間、担当者は不対応・一部対応で完了できません。", "While yes, staff cannot close a case as refused or partially granted.", "yes", false;
 }
 
@@ -117,6 +121,22 @@ impl Settings {
         self.get("deadline_escalation") != "no"
     }
 
+    pub fn document_max_bytes(&self) -> i64 {
+        self.get("document_max_bytes").parse().unwrap_or(super::documents::DEFAULT_MAX_BYTES)
+    }
+
+    pub fn document_max_count(&self) -> i64 {
+        self.get("document_max_count").parse().unwrap_or(super::documents::DEFAULT_MAX_COUNT)
+    }
+
+    pub fn document_retention_days(&self) -> i64 {
+        self.get("document_retention_days").parse().unwrap_or(30)
+    }
+
+    pub fn identity_ask_days(&self) -> i64 {
+        self.get("identity_ask_days").parse().unwrap_or(30)
+    }
+
     pub fn fee_pay_days(&self) -> i64 {
         self.get("fee_pay_days").parse().unwrap_or(14)
     }
@@ -134,6 +154,16 @@ pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
     }
     if key == "fee_reminder_days" && !value.parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
         return Err(Msg("0〜30 の日数を入力してください。", "Enter a number of days from 0 to 30."));
+    }
+    let hard_max = i64::try_from(super::documents::HARD_MAX_BYTES).unwrap_or(i64::MAX);
+    if key == "document_max_bytes" && !value.parse::<i64>().is_ok_and(|n| (1024..=hard_max).contains(&n)) {
+        return Err(Msg("1,024〜31,457,280 バイトで入力してください。", "Enter 1,024 to 31,457,280 bytes."));
+    }
+    if key == "document_max_count" && !value.parse::<i64>().is_ok_and(|n| (1..=50).contains(&n)) {
+        return Err(Msg("1〜50 で入力してください。", "Enter 1 to 50."));
+    }
+    if matches!(key, "document_retention_days" | "identity_ask_days") && !value.parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
+        return Err(Msg("1〜365 の日数を入力してください。", "Enter 1 to 365 days."));
     }
     if key == "signoff_required" && value != "yes" && value != "no" {
         return Err(Msg("yes か no を選んでください。", "Choose yes or no."));

@@ -32,6 +32,9 @@ pub struct Case {
     pub fee_pay_by: Option<Date>,
     /// Whether the requester was reminded of that deadline.
     pub fee_reminded: bool,
+    /// Since when identity documents are asked for, and whether the assignee was reminded.
+    pub identity_asked_on: Option<Date>,
+    pub identity_reminded: bool,
     /// The due date the assignee was last told is near, and the one managers were told has passed.
     pub due_soon_notified: Option<Date>,
     pub overdue_notified: Option<Date>,
@@ -61,6 +64,8 @@ impl Case {
             paused_on: None,
             fee_pay_by: None,
             fee_reminded: false,
+            identity_asked_on: None,
+            identity_reminded: false,
             due_soon_notified: None,
             overdue_notified: None,
             assignee: None,

@@ -65,7 +65,12 @@ pub enum Command {
     Withdraw { reason: String },
     Reopen { reason: String },
     ChangeKind { kind: RequestKind, reason: String },
-    DiscardDocument { document: i64, reason: String },
+    /// `target` is the identity check the document was for; it is asked again.
+    DiscardDocument { document: i64, target: Option<IdentityTarget>, reason: String },
+    /// Retention: the contents of these documents are destroyed (a job does this).
+    PurgeDocuments { documents: Vec<i64> },
+    /// The assignee hears that identity documents are long overdue (a job does this).
+    RemindIdentity,
     AttachResult { document: i64 },
 }
 
@@ -96,6 +101,8 @@ codes! {
         Reopen = "reopen", "再開", "Reopen";
         ChangeKind = "change-kind", "請求種別の訂正", "Correct the kind";
         DiscardDocument = "discard-document", "書類の廃棄", "Discard a document";
+        PurgeDocuments = "purge-documents", "書類の消去（保存期間経過）", "Purge documents";
+        RemindIdentity = "remind-identity", "本人確認書類の催促", "Identity reminder";
         AttachResult = "attach-result", "結果ファイルの添付", "Attach a result";
     }
 }
@@ -127,6 +134,8 @@ impl Command {
             Command::Reopen { .. } => Action::Reopen,
             Command::ChangeKind { .. } => Action::ChangeKind,
             Command::DiscardDocument { .. } => Action::DiscardDocument,
+            Command::PurgeDocuments { .. } => Action::PurgeDocuments,
+            Command::RemindIdentity => Action::RemindIdentity,
             Command::AttachResult { .. } => Action::AttachResult,
         }
     }
@@ -148,8 +157,9 @@ impl Command {
             | Command::RecordRefund { reason, .. }
             | Command::Withdraw { reason }
             | Command::Reopen { reason }
-            | Command::ChangeKind { reason, .. }
-            | Command::DiscardDocument { reason, .. } => (reason, Visibility::Internal),
+            | Command::ChangeKind { reason, .. } => (reason, Visibility::Internal),
+            // The requester is told why their document was destroyed and what to send instead.
+            Command::DiscardDocument { reason, .. } => (reason, Visibility::ToRequester),
             _ => return None,
         };
         (!text.trim().is_empty()).then_some((text.as_str(), vis))
@@ -184,7 +194,8 @@ pub enum Event {
     Assigned { assignee: Option<i64> },
     NoteAdded,
     MessageSent,
-    IdentityRequested { target: IdentityTarget },
+    IdentityRequested { target: IdentityTarget, on: Date },
+    IdentityReminderSent { asked_on: Date },
     ClarificationRequested,
     FeeRequested { amount: i64, pay_by: Date },
     FeeReminderSent { pay_by: Date },
@@ -212,6 +223,7 @@ pub enum Event {
     Reopened,
     KindChanged { from: RequestKind, to: RequestKind },
     DocumentDiscarded { document: i64 },
+    DocumentsPurged { documents: Vec<i64> },
     ResultAttached { document: i64 },
 }
 
@@ -226,6 +238,7 @@ impl Event {
             Event::NoteAdded => "note_added",
             Event::MessageSent => "message_sent",
             Event::IdentityRequested { .. } => "identity_requested",
+            Event::IdentityReminderSent { .. } => "identity_reminder_sent",
             Event::ClarificationRequested => "clarification_requested",
             Event::FeeRequested { .. } => "fee_requested",
             Event::FeeReminderSent { .. } => "fee_reminder_sent",
@@ -250,6 +263,7 @@ impl Event {
             Event::Reopened => "reopened",
             Event::KindChanged { .. } => "kind_changed",
             Event::DocumentDiscarded { .. } => "document_discarded",
+            Event::DocumentsPurged { .. } => "documents_purged",
             Event::ResultAttached { .. } => "result_attached",
         }
     }
@@ -286,10 +300,20 @@ pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: 
     events
 }
 
+/// Actions only the application itself takes (jobs), never a person.
+pub fn is_system_only(action: Action) -> bool {
+    matches!(
+        action,
+        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity
+    )
+}
+
 fn min_role(action: Action) -> Option<Role> {
     match action {
         // Only the application itself sends reminders; no staff role suffices.
-        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue => Some(Role::Admin),
+        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity => {
+            Some(Role::Admin)
+        }
         Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),
@@ -308,7 +332,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             )));
         }
         (Some(_), Actor::System) => {}
-        (Some(_), Actor::Staff { .. }) if matches!(action, Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue) => {
+        (Some(_), Actor::Staff { .. }) if is_system_only(action) => {
             return Err(DomainError::Forbidden(Msg("この通知は自動で送られます。", "This notice is sent automatically.")));
         }
         (Some(needed), Actor::Staff { role, .. }) => {
@@ -416,6 +440,14 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Ok(())
             } else {
                 Err(illegal("督促できる未納の手数料がありません。", "There is no unpaid fee to remind of."))
+            }
+        }
+        Action::PurgeDocuments => if case.stored_documents > 0 { Ok(()) } else { Err(illegal("保管中の書類がありません。", "No document is stored.")) },
+        Action::RemindIdentity => {
+            if open && case.has_ask(Ask::Identity) && !case.identity_reminded {
+                Ok(())
+            } else {
+                Err(illegal("催促の対象ではありません。", "No identity reminder is due."))
             }
         }
         Action::NotifyDueSoon | Action::NotifyOverdue => {
@@ -577,7 +609,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
                     "That check is already requested or verified.",
                 ));
             }
-            push(&mut next, Event::IdentityRequested { target });
+            push(&mut next, Event::IdentityRequested { target, on: ctx.today });
         }
         Command::RequestClarification { body } => {
             required("body", &body)?;
@@ -771,9 +803,25 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             required("reason", &reason)?;
             push(&mut next, Event::KindChanged { from: case.kind, to: kind });
         }
-        Command::DiscardDocument { document, reason } => {
+        Command::DiscardDocument { document, target, reason } => {
             required("reason", &reason)?;
             push(&mut next, Event::DocumentDiscarded { document });
+            // The person is asked again for what was destroyed.
+            if let Some(target) = target.filter(|t| next.state.is_open() && identity_may_be_requested(&next, *t)) {
+                push(&mut next, Event::IdentityRequested { target, on: ctx.today });
+            }
+        }
+        Command::PurgeDocuments { documents } => {
+            if documents.is_empty() {
+                return Err(invalid("document", "消去する書類がありません。", "No document to purge."));
+            }
+            push(&mut next, Event::DocumentsPurged { documents });
+        }
+        Command::RemindIdentity => {
+            let Some(asked_on) = case.identity_asked_on else {
+                return Err(illegal("本人確認を依頼していません。", "Identity was not asked for."));
+            };
+            push(&mut next, Event::IdentityReminderSent { asked_on });
         }
         Command::AttachResult { document } => push(&mut next, Event::ResultAttached { document }),
     }
@@ -836,10 +884,15 @@ pub fn apply(case: &mut Case, event: &Event) {
             case.first_due_on = *due_on;
         }
         Event::Assigned { assignee } => case.assignee = *assignee,
-        Event::IdentityRequested { target } => {
+        Event::IdentityRequested { target, on } => {
             case.identity.set(*target, IdentityStatus::Requested);
+            if !case.has_ask(Ask::Identity) {
+                case.identity_asked_on = Some(*on);
+                case.identity_reminded = false;
+            }
             open_ask(case, Ask::Identity);
         }
+        Event::IdentityReminderSent { .. } => case.identity_reminded = true,
         Event::ClarificationRequested => open_ask(case, Ask::Clarification),
         Event::FeeRequested { amount, pay_by } => {
             case.fees.requested += amount;
@@ -865,6 +918,10 @@ pub fn apply(case: &mut Case, event: &Event) {
                 case.fee_pay_by = None;
                 case.fee_reminded = false;
             }
+            if *ask == Ask::Identity {
+                case.identity_asked_on = None;
+                case.identity_reminded = false;
+            }
             if case.asks.is_empty() && case.state == State::AwaitingRequester {
                 case.state = case.resume_state.take().unwrap_or(State::Received);
             }
@@ -873,6 +930,8 @@ pub fn apply(case: &mut Case, event: &Event) {
             for ask in asks {
                 case.asks.remove(ask);
             }
+            case.identity_asked_on = None;
+            case.fee_pay_by = None;
         }
         Event::Extended { to, .. } => case.due_on = Some(*to),
         Event::ClockStarted { due_on, .. } => {
@@ -904,6 +963,10 @@ pub fn apply(case: &mut Case, event: &Event) {
         }
         Event::KindChanged { to, .. } => case.kind = *to,
         Event::DocumentDiscarded { .. } => case.stored_documents = case.stored_documents.saturating_sub(1),
+        Event::DocumentsPurged { documents } => {
+            let n = u32::try_from(documents.len()).unwrap_or(u32::MAX);
+            case.stored_documents = case.stored_documents.saturating_sub(n);
+        }
     }
 }
 

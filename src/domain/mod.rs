@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod deadline;
 pub mod decide;
+pub mod documents;
 pub mod fees;
 pub mod input;
 

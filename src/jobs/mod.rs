@@ -61,6 +61,16 @@ pub async fn run_housekeeping(app: App, sessions: SessionStore) {
 }
 
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
+    match crate::app::documents::purge(app, false).await {
+        Ok(p) if p.is_empty() => {}
+        Ok(p) => tracing::info!(cases = p.len(), "identity documents purged after retention"),
+        Err(e) => tracing::error!(error = %e, "purging documents failed"),
+    }
+    match crate::app::documents::identity_reminders(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "identity reminders sent"),
+        Err(e) => tracing::error!(error = %e, "identity reminders failed"),
+    }
     match deadline_notices(app).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(count = n, "deadline notices sent"),

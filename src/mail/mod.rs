@@ -142,6 +142,8 @@ mails! {
     StaffAssigned => "mail/staff_assigned.txt", "staff_assigned", "担当に割り当てられました", "A case was assigned to you";
     StaffDueSoon => "mail/staff_due_soon.txt", "staff_due_soon", "回答期限が近づいています", "A case is due soon";
     StaffOverdue => "mail/staff_overdue.txt", "staff_overdue", "回答期限を過ぎた請求があります", "A case is overdue";
+    StaffDocuments => "mail/staff_documents.txt", "staff_documents", "本人確認書類が提出されました", "Identity documents were submitted";
+    StaffIdentityOverdue => "mail/staff_identity_overdue.txt", "staff_identity_overdue", "本人確認書類が届いていません", "Identity documents have not arrived";
     StaffReplied => "mail/staff_replied.txt", "staff_replied", "ご本人から返信がありました", "The requester replied";
 }
 

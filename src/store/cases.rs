@@ -37,6 +37,8 @@ pub struct CaseRow {
     pub paused_on: Option<String>,
     pub fee_pay_by: Option<String>,
     pub fee_reminded: i64,
+    pub identity_asked_on: Option<String>,
+    pub identity_reminded: i64,
     pub due_soon_sent_for: Option<String>,
     pub overdue_sent_for: Option<String>,
     pub assignee_id: Option<i64>,
@@ -96,6 +98,8 @@ impl CaseRow {
             paused_on: opt_date(&self.paused_on)?,
             fee_pay_by: opt_date(&self.fee_pay_by)?,
             fee_reminded: self.fee_reminded != 0,
+            identity_asked_on: opt_date(&self.identity_asked_on)?,
+            identity_reminded: self.identity_reminded != 0,
             due_soon_notified: opt_date(&self.due_soon_sent_for)?,
             overdue_notified: opt_date(&self.overdue_sent_for)?,
             assignee: self.assignee_id,
@@ -125,6 +129,8 @@ impl CaseRow {
         self.paused_on = case.paused_on.map(|d| d.to_string());
         self.fee_pay_by = case.fee_pay_by.map(|d| d.to_string());
         self.fee_reminded = i64::from(case.fee_reminded);
+        self.identity_asked_on = case.identity_asked_on.map(|d| d.to_string());
+        self.identity_reminded = i64::from(case.identity_reminded);
         self.due_soon_sent_for = case.due_soon_notified.map(|d| d.to_string());
         self.overdue_sent_for = case.overdue_notified.map(|d| d.to_string());
         self.assignee_id = case.assignee;
@@ -142,7 +148,8 @@ impl CaseRow {
 const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
     reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
     fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
-    paused_on, fee_pay_by, fee_reminded, due_soon_sent_for, overdue_sent_for, assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
+    paused_on, fee_pay_by, fee_reminded, identity_asked_on, identity_reminded, due_soon_sent_for, overdue_sent_for, \
+    assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
     subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
     status_token_hash, created_at, updated_at, version";
 
@@ -153,9 +160,9 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
         subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
         status_token_hash, created_at, updated_at, paused_on, fee_pay_by, fee_reminded, due_soon_sent_for, \
-        overdue_sent_for, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-        $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, \
-        $38, $39, $40, $41, $42, $43, $44, $45, $46, 0) RETURNING id";
+        overdue_sent_for, identity_asked_on, identity_reminded, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+        $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
+        $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, 0) RETURNING id";
     let r = row;
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
@@ -168,7 +175,7 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         .bind(&r.contact_email).bind(&r.agent_name).bind(&r.agent_relationship).bind(&r.details)
         .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
         .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
-        .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for)
+        .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -181,7 +188,7 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
         confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, paused_on = $24, \
         fee_pay_by = $25, fee_reminded = $26, due_soon_sent_for = $27, overdue_sent_for = $28, \
-        version = version + 1 WHERE id = $29 AND version = $30";
+        identity_asked_on = $29, identity_reminded = $30, version = version + 1 WHERE id = $31 AND version = $32";
     let done = on!(tx, c => sqlx::query(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
         .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
@@ -189,7 +196,8 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         .bind(r.fee_refunded).bind(r.stored_documents).bind(&r.received_on).bind(&r.due_on)
         .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
         .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
-        .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(r.id).bind(r.version)
+        .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
+        .bind(r.id).bind(r.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }

@@ -34,6 +34,7 @@ impl From<AppError> for WebError {
             ),
             AppError::Conflict => WebError::Conflict,
             AppError::Throttled => WebError::Throttled,
+            AppError::TooLarge(_) => WebError::TooLarge,
             AppError::Unauthorized => WebError::Login,
             AppError::Store(e) => WebError::Internal(e.to_string()),
             AppError::Internal(e) => WebError::Internal(e),

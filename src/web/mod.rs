@@ -33,6 +33,16 @@ pub struct AppState {
     pub app: App,
     /// Cookies carry `Secure` when the base URL is https.
     pub secure_cookies: bool,
+    /// Uploads per client address: 30 an hour, in bursts of 10.
+    pub upload_limiter: std::sync::Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+}
+
+impl AppState {
+    pub fn new(app: App, secure_cookies: bool) -> AppState {
+        let quota = governor::Quota::per_hour(std::num::NonZeroU32::MIN.saturating_add(29))
+            .allow_burst(std::num::NonZeroU32::MIN.saturating_add(9));
+        AppState { app, secure_cookies, upload_limiter: std::sync::Arc::new(governor::RateLimiter::keyed(quota)) }
+    }
 }
 
 /// Form bodies are small; uploads (a later room) raise this on their routes only.

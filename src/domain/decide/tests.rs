@@ -99,6 +99,8 @@ fn every_action_is_legal_exactly_where_the_table_says() {
         (A::RemindFee, [N, N, N, N, N, N]),
         (A::NotifyDueSoon, [N, Y, N, Y, N, N]),
         (A::NotifyOverdue, [N, Y, N, Y, N, N]),
+        (A::PurgeDocuments, [N, N, N, N, N, N]),
+        (A::RemindIdentity, [N, N, Y, N, N, N]),
         (A::Extend, [N, Y, N, Y, N, N]),
         (A::Start, [N, N, N, N, N, N]),
         (A::Close, [N, Y, Y, Y, N, N]),
@@ -113,7 +115,7 @@ fn every_action_is_legal_exactly_where_the_table_says() {
     for (action, row) in table {
         let actor = match action {
             A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply => Actor::Requester,
-            A::RemindFee | A::NotifyDueSoon | A::NotifyOverdue => Actor::System,
+            a if crate::domain::decide::is_system_only(*a) => Actor::System,
             _ => ADMIN,
         };
         for ((name, case), expected) in fixtures.iter().zip(row) {
@@ -527,4 +529,31 @@ fn due_date_notices_go_once_per_due_date() {
     assert_eq!(case.overdue_notified, Some(date(2026, 4, 15)));
     assert!(decide(&case, Command::NotifyOverdue, &Actor::System, &late).is_err(), "once");
     assert!(matches!(decide(&case, Command::NotifyDueSoon, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))), "staff cannot send it");
+}
+
+#[test]
+fn a_discarded_document_is_asked_for_again() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
+    run(&mut case, Command::SubmitDocuments { target: IdentityTarget::Subject, document: 5 }, &Actor::Requester);
+    assert_eq!((case.identity.subject, case.stored_documents), (IdentityStatus::Submitted, 1));
+    let discard = Command::DiscardDocument { document: 5, target: Some(IdentityTarget::Subject), reason: "個人番号が写っていたため破棄".into() };
+    let events = run(&mut case, discard, &STAFF);
+    assert_eq!(events, [Event::DocumentDiscarded { document: 5 }, Event::IdentityRequested { target: IdentityTarget::Subject, on: TODAY }]);
+    assert_eq!((case.identity.subject, case.stored_documents), (IdentityStatus::Requested, 0));
+    assert!(case.has_ask(Ask::Identity));
+}
+
+#[test]
+fn identity_reminders_go_once_and_purges_are_for_the_application() {
+    let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
+    assert_eq!(case.identity_asked_on, Some(TODAY));
+    run(&mut case, Command::RemindIdentity, &Actor::System);
+    assert!(decide(&case, Command::RemindIdentity, &Actor::System, &ctx()).is_err());
+    run(&mut case, Command::SubmitDocuments { target: IdentityTarget::Subject, document: 9 }, &Actor::Requester);
+    let purge = Command::PurgeDocuments { documents: vec![9] };
+    assert!(matches!(decide(&case, purge.clone(), &ADMIN, &ctx()), Err(DomainError::Forbidden(_))));
+    run(&mut case, purge, &Actor::System);
+    assert_eq!(case.stored_documents, 0);
 }

@@ -30,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/status/{reference}", get(status_get))
         .route("/status/{reference}/messages", post(status_message_post))
         .route("/status/{reference}/receipts/{id}", get(status_receipt_get))
+        .route(
+            "/status/{reference}/documents",
+            post(status_documents_post)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::documents::HARD_MAX_BYTES + 1024 * 1024)),
+        )
 }
 
 /// Remembers a `?lang=` choice in a cookie for the pages that follow.
@@ -299,6 +304,13 @@ struct StatusPage {
     messages: Vec<MessageRow>,
     times: Vec<String>,
     payments: Vec<crate::store::cases::FeeEntryRow>,
+    /// Sent documents: (date, what, for which check, state).
+    documents: Vec<(String, &'static str, &'static str, &'static str)>,
+    /// Checks a document may be sent for now, and the documents each accepts.
+    upload_targets: Vec<(&'static str, &'static str)>,
+    doc_types: Vec<(&'static str, &'static str, &'static str)>,
+    uploaded: bool,
+    max_mb: i64,
     pay_by: String,
     methods: Vec<&'static str>,
     balance: i64,
@@ -314,6 +326,7 @@ struct StatusPage {
 struct StatusQuery {
     token: Option<String>,
     confirmed: Option<String>,
+    uploaded: Option<String>,
 }
 
 async fn status_get(
@@ -330,8 +343,14 @@ async fn status_get(
         return Ok((jar, Redirect::to(&format!("/status/{reference}"))).into_response());
     }
     let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
-    render_status(&ctx, &reference, &token, FormErrors::default(), String::new(), q.confirmed.is_some(), StatusCode::OK)
-        .await
+    if q.uploaded.is_some() {
+        return render_status_uploaded(&ctx, &reference, &token).await;
+    }
+    render_status(&ctx, &reference, &token, FormErrors::default(), String::new(), q.confirmed.is_some(), StatusCode::OK).await
+}
+
+async fn render_status_uploaded(ctx: &Ctx, reference: &str, token: &str) -> Result<Response, WebError> {
+    render_status_with(ctx, reference, token, FormErrors::default(), String::new(), false, true, StatusCode::OK).await
 }
 
 async fn render_status(
@@ -343,11 +362,65 @@ async fn render_status(
     confirmed: bool,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    render_status_with(ctx, reference, token, errors, body, confirmed, false, status).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_status_with(
+    ctx: &Ctx,
+    reference: &str,
+    token: &str,
+    errors: FormErrors,
+    body: String,
+    confirmed: bool,
+    uploaded: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let page = requests::status_page(&ctx.state.app, reference, token).await?;
     let p = ctx.page(None).await?;
     let lang = p.lang;
     let state: CaseState = page.case.state;
     let times = page.messages.iter().map(|m| ctx.state.app.local_time(m.at)).collect();
+    let documents = page
+        .documents
+        .iter()
+        .map(|d| {
+            let doc_type = d.doc_type.as_deref().and_then(|t| t.parse::<crate::domain::DocType>().ok()).map(|t| t.label(lang)).unwrap_or("");
+            let target = d.target.as_deref().and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok()).map(|t| t.label(lang)).unwrap_or("");
+            let state = if d.discarded_at.is_some() {
+                lang.t("破棄しました", "discarded")
+            } else if d.purged_at.is_some() {
+                lang.t("確認後に消去しました", "deleted after the check")
+            } else {
+                lang.t("受け取りました", "received")
+            };
+            (ctx.state.app.local_time(d.uploaded_at), doc_type, target, state)
+        })
+        .collect();
+    let can_upload = page.case.state.is_open() && page.case.has_ask(Ask::Identity);
+    let upload_targets = if can_upload {
+        page.case
+            .identity_targets()
+            .iter()
+            .filter(|t| matches!(page.case.identity.get(**t), IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted))
+            .map(|t| (t.code(), t.label(lang)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let doc_types = crate::domain::DocType::ALL
+        .iter()
+        .map(|d| {
+            let group = if crate::domain::documents::accepted_for(crate::domain::IdentityTarget::Authority, *d)
+                && !crate::domain::documents::accepted_for(crate::domain::IdentityTarget::Subject, *d)
+            {
+                "authority"
+            } else {
+                "id"
+            };
+            (d.code(), d.label(lang), group)
+        })
+        .collect();
     Ok(html(
         status,
         &StatusPage {
@@ -361,6 +434,11 @@ async fn render_status(
             messages: page.messages,
             times,
             pay_by: page.case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
+            documents,
+            upload_targets,
+            doc_types,
+            uploaded,
+            max_mb: page.settings.document_max_bytes() / (1024 * 1024),
             methods: page.settings.schedule().methods.iter().map(|m| m.label(lang)).collect(),
             payments: page.payments,
             row: page.row,
@@ -467,4 +545,66 @@ async fn status_receipt_get(ctx: Ctx, jar: CookieJar, Path((reference, id)): Pat
     let row = requests::status_case(app, &reference, &token).await?;
     let r = crate::app::cases::receipt(app, row, id, &crate::domain::Actor::Requester).await?;
     Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/status/{reference}")))
+}
+
+/// `POST /status/{reference}/documents`: multipart `file`, `doc_type`,
+/// `target`, `csrf_token` (checked after every part is read).
+async fn status_documents_post(
+    ctx: Ctx,
+    jar: CookieJar,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Path(reference): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let app = &ctx.state.app;
+    if ctx.state.upload_limiter.check_key(&peer.ip()).is_err() {
+        return Err(WebError::Throttled);
+    }
+    let max = usize::try_from(app.settings().await?.document_max_bytes()).unwrap_or(usize::MAX);
+    let (mut file, mut too_large) = (Vec::new(), false);
+    let (mut doc_type, mut target, mut token) = (String::new(), String::new(), String::new());
+    let broken = || WebError::BadRequest(crate::domain::Msg("送信が途中で途切れました。もう一度お送りください。", "The upload was cut off. Please send it again."));
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                while let Some(chunk) = field.chunk().await.map_err(|_| broken())? {
+                    if file.len() + chunk.len() > max {
+                        too_large = true;
+                    } else if !too_large {
+                        file.extend_from_slice(&chunk);
+                    }
+                }
+            }
+            other => {
+                let value = field.text().await.map_err(|_| broken())?;
+                match other {
+                    "doc_type" => doc_type = value,
+                    "target" => target = value,
+                    "csrf_token" => token = value,
+                    _ => {}
+                }
+            }
+        }
+    }
+    csrf::check(&ctx.session, &token).await?;
+    let status_token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    requests::status_case(app, &reference, &status_token).await?;
+    let result = if too_large {
+        Err(AppError::TooLarge(crate::domain::Msg(
+            "ファイルが大きすぎます。上限を超えないよう、写真の解像度を下げるなどしてお送りください。",
+            "The file is too large. For a photo, send a smaller one.",
+        )))
+    } else {
+        crate::app::documents::upload(app, &reference, &status_token, &target, &doc_type, file).await.map(|_| ())
+    };
+    let lang = ctx.lang;
+    let (status, errors) = match result {
+        Ok(()) => return Ok(Redirect::to(&format!("/status/{reference}?uploaded=1#asks-h")).into_response()),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang)),
+        Err(AppError::TooLarge(msg)) => (StatusCode::PAYLOAD_TOO_LARGE, FormErrors::one("file", msg.get(lang), lang)),
+        Err(AppError::Domain(crate::domain::DomainError::Illegal(msg))) => (StatusCode::CONFLICT, FormErrors::one("file", msg.get(lang), lang)),
+        Err(e) => return Err(e.into()),
+    };
+    render_status(&ctx, &reference, &status_token, errors, String::new(), false, status).await
 }

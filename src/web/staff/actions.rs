@@ -79,6 +79,8 @@ fn date_field(field: &'static str, v: &str) -> Result<jiff::civil::Date, FieldEr
 /// Parses the form of `action` into a command.
 /// What a command needs from the case and the settings besides the form.
 struct Facts {
+    /// For `discard-document`: the stored document named in the form, and its check.
+    document: Option<(i64, Option<crate::domain::IdentityTarget>)>,
     due_on: Option<jiff::civil::Date>,
     scheduled: Option<i64>,
     pay_by: jiff::civil::Date,
@@ -142,15 +144,19 @@ fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, Fie
         Action::Withdraw => Command::Withdraw { reason: f.reason.trim().to_owned() },
         Action::Reopen => Command::Reopen { reason: f.reason.trim().to_owned() },
         Action::ChangeKind => Command::ChangeKind { kind: choice("kind", &f.kind)?, reason: f.reason.trim().to_owned() },
-        Action::DiscardDocument => Command::DiscardDocument {
-            document: f.document.trim().parse().map_err(|_| bad("document", "書類を選んでください。", "Choose a document."))?,
-            reason: f.reason.trim().to_owned(),
-        },
+        Action::DiscardDocument => {
+            let (document, target) = facts.document.ok_or_else(|| bad("document", "書類を選んでください。", "Choose a document."))?;
+            Command::DiscardDocument { document, target, reason: f.reason.trim().to_owned() }
+        }
         Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::RemindFee
-        | Action::NotifyDueSoon | Action::NotifyOverdue => {
+        | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity => {
             return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
         }
     })
+}
+
+fn f_document(f: &ActionForm) -> Option<i64> {
+    f.document.trim().parse().ok()
 }
 
 /// Free text fields are bounded like the request form.
@@ -184,7 +190,16 @@ pub async fn case_action_post(
     let case = row.to_case().map_err(AppError::from)?;
     let settings = app.settings().await?;
     let delivery = row.delivery.as_deref().and_then(|d| d.parse().ok());
+    let document = match (action, f_document(&form)) {
+        (Action::DiscardDocument, Some(id)) => crate::store::documents::get(&app.store, row.id, id)
+            .await
+            .map_err(AppError::from)?
+            .filter(|d| d.stored)
+            .map(|d| (d.id, d.target.as_deref().and_then(|t| t.parse().ok()))),
+        _ => None,
+    };
     let facts = Facts {
+        document,
         due_on: case.due_on,
         scheduled: settings.fee_for(case.kind, delivery),
         pay_by: app.today().saturating_add(settings.fee_pay_days().days()),

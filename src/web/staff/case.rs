@@ -86,6 +86,9 @@ pub struct CasePage {
     pub notice: String,
     pub today: String,
     pub scheduled_fee: String,
+    pub documents: Vec<DocLine>,
+    /// The day identity was asked for, once the ask has waited too long.
+    pub identity_overdue_since: String,
     /// The fee deadline, once it has passed with the fee unpaid.
     pub fee_overdue_since: String,
     pub pay_by: String,
@@ -134,7 +137,7 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
         }
         Event::NoteAdded => t("社内メモ", "Internal note"),
         Event::MessageSent => t("ご本人へのメッセージ", "Message to the requester"),
-        Event::IdentityRequested { target } => format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang)),
+        Event::IdentityRequested { target, .. } => format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang)),
         Event::ClarificationRequested => t("確認事項の問い合わせ", "Details asked for"),
         Event::FeeRequested { amount, pay_by } => {
             format!("{}：{}{}（{} {pay_by}）", t("手数料の請求", "Fee requested"), yen(*amount), t("円", " yen"), t("支払期限", "pay by"))
@@ -191,6 +194,12 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
         Event::Reopened => t("再開", "Reopened"),
         Event::KindChanged { from, to } => format!("{}：{} → {}", t("種別の訂正", "Kind corrected"), from.label(lang), to.label(lang)),
         Event::DocumentDiscarded { document } => format!("{} #{document}", t("書類の廃棄", "Document discarded")),
+        Event::DocumentsPurged { documents } => format!(
+            "{}：{}",
+            t("保存期間経過による書類の消去", "Documents purged after retention"),
+            documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
+        ),
+        Event::IdentityReminderSent { asked_on } => format!("{}（{} {asked_on}）", t("本人確認書類の未着を担当者に通知", "Assignee told identity documents are overdue"), t("依頼日", "asked on")),
         Event::ResultAttached { document } => format!("{} #{document}", t("結果ファイルの添付", "Result attached")),
     }
 }
@@ -226,6 +235,31 @@ pub async fn case_page(
     let running = matches!(case.state, State::Received | State::InProgress);
     let settings = app.settings().await?;
     let policy = settings.policy_of(&f.row.policy, case.kind);
+    let documents = crate::app::documents::list(app, f.row.id)
+        .await?
+        .into_iter()
+        .map(|d| DocLine {
+            id: d.id,
+            at: app.local_time(d.uploaded_at),
+            doc_type: d.doc_type.as_deref().and_then(|t| t.parse::<DocType>().ok()).map(|t| t.label(lang)).unwrap_or(""),
+            target: d.target.as_deref().and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok()).map(|t| t.label(lang)).unwrap_or(""),
+            size: format!("{} KB", (d.size + 1023) / 1024),
+            stored: d.stored,
+            state: if d.discarded_at.is_some() {
+                lang.t("破棄済み", "discarded")
+            } else if d.purged_at.is_some() {
+                lang.t("保存期間経過で消去", "purged after retention")
+            } else {
+                lang.t("保管中（暗号化）", "stored (encrypted)")
+            },
+        })
+        .collect();
+    let identity_overdue_since = case
+        .identity_asked_on
+        .filter(|d| d.saturating_add(jiff::ToSpan::days(settings.identity_ask_days())) < today)
+        .filter(|_| case.has_ask(crate::domain::Ask::Identity))
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let mut pauses: Vec<(String, String)> = Vec::new();
     for e in &f.events {
         match serde_json::from_str::<Event>(&e.data) {
@@ -343,6 +377,8 @@ pub async fn case_page(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         pay_by: case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
+        documents,
+        identity_overdue_since,
         p,
         f,
     })
@@ -361,4 +397,35 @@ pub async fn receipt_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<
         .ok_or(WebError::NotFound)?;
     let r = crate::app::cases::receipt(app, row, id, &user.actor()).await?;
     Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/staff/cases/{reference}")))
+}
+
+/// A document, shown inline in the browser; never cached, never framed, and
+/// every view written to the access log.
+pub async fn document_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (doc, bytes) = crate::app::documents::view(&ctx.state.app, &reference, id, &user.actor()).await?;
+    let ext = crate::domain::documents::FileKind::from_mime(&doc.mime).map(|k| k.extension()).unwrap_or("bin");
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.mime.clone()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{reference}-{id}.{ext}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A document as the case page lists it.
+pub struct DocLine {
+    pub id: i64,
+    pub at: String,
+    pub doc_type: &'static str,
+    pub target: &'static str,
+    pub size: String,
+    pub stored: bool,
+    pub state: &'static str,
 }

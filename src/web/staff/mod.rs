@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/cases/{reference}", get(case::case_get))
         .route("/staff/cases/{reference}/{action}", post(actions::case_action_post))
         .route("/staff/cases/{reference}/receipts/{id}", get(case::receipt_get))
+        .route("/staff/cases/{reference}/documents/{id}", get(case::document_get))
         .route("/staff/reports", get(reports::reports_get))
         .route("/staff/reports/{file}", get(reports::report_file_get))
         .route("/admin/users", get(admin::users_get).post(admin::users_post))

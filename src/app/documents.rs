@@ -1,0 +1,208 @@
+//! Identity documents: uploads checked by content and stripped of metadata,
+//! stored encrypted in the database (XChaCha20-Poly1305), viewed by staff
+//! with an access log, and forgotten on schedule.
+
+use bytes::Bytes;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use img_parts::ImageEXIF;
+use jiff::ToSpan;
+use rand::RngCore;
+
+use super::cases::{Change, ctx, execute, persist};
+use super::requests::status_case;
+use super::{App, AppError, Result};
+use crate::domain::documents::{FileKind, NotAccepted, accepted_for, sniff};
+use crate::domain::input::FieldError;
+use crate::domain::{Action, Actor, Command, DocType, IdentityTarget, Msg, decide, permitted};
+use crate::store::cases as sc;
+use crate::store::documents::{self as sd, DocumentRow, NewDocument};
+use crate::store::{self};
+
+pub const DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_COUNT: i64 = 10;
+/// The most any setting may allow; the upload route's body limit.
+pub const HARD_MAX_BYTES: usize = 30 * 1024 * 1024;
+
+fn aad(case_id: i64) -> Vec<u8> {
+    format!("madoguchi document v1 case {case_id}").into_bytes()
+}
+
+/// Encrypts a document's bytes for a case: a random 192-bit nonce, then the ciphertext.
+pub fn encrypt(app: &App, case_id: i64, plain: &[u8]) -> Result<Vec<u8>> {
+    let cipher = XChaCha20Poly1305::new(&app.keys.document_key().into());
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad(case_id) })
+        .map_err(|_| AppError::Internal("document encryption failed".into()))?;
+    let mut out = nonce.to_vec();
+    out.extend(sealed);
+    Ok(out)
+}
+
+pub fn decrypt(app: &App, case_id: i64, stored: &[u8]) -> Result<Vec<u8>> {
+    if stored.len() < 24 {
+        return Err(AppError::Internal("stored document is truncated".into()));
+    }
+    let (nonce, sealed) = stored.split_at(24);
+    let cipher = XChaCha20Poly1305::new(&app.keys.document_key().into());
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad(case_id) })
+        .map_err(|_| AppError::Internal("stored document does not decrypt with this key".into()))
+}
+
+/// Removes what a photo says besides the picture: EXIF (with GPS), XMP,
+/// comments and text chunks. PDFs are kept as sent.
+pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec<u8>, ()> {
+    match kind {
+        FileKind::Jpeg => {
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(bytes)).map_err(|_| ())?;
+            jpeg.set_exif(None);
+            // Keep APP0 (JFIF), APP2 (ICC colour) and APP14 (Adobe colour); drop every
+            // other application segment and comments.
+            jpeg.segments_mut().retain(|s| {
+                let m = s.marker();
+                !((0xE1..=0xEF).contains(&m) && m != 0xE2 && m != 0xEE) && m != 0xFE
+            });
+            Ok(jpeg.encoder().bytes().to_vec())
+        }
+        FileKind::Png => {
+            let mut png = img_parts::png::Png::from_bytes(Bytes::from(bytes)).map_err(|_| ())?;
+            png.set_exif(None);
+            png.chunks_mut().retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
+            Ok(png.encoder().bytes().to_vec())
+        }
+        FileKind::Pdf => Ok(bytes),
+    }
+}
+
+fn bad(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
+    AppError::Invalid(vec![FieldError { field, msg: Msg(ja, en) }])
+}
+
+/// The requester sends a document for an identity check.
+pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_type: &str, bytes: Vec<u8>) -> Result<i64> {
+    let found = status_case(app, reference, token).await?;
+    permitted(&found.to_case()?, Action::SubmitDocuments, &Actor::Requester)?;
+    let target: IdentityTarget = target.parse().map_err(|_| bad("target", "何の確認のための書類かを選んでください。", "Choose what the document is for."))?;
+    let doc_type: DocType = doc_type.parse().map_err(|_| bad("doc_type", "書類の種類を選んでください。", "Choose the type of document."))?;
+    if !accepted_for(target, doc_type) {
+        return Err(bad("doc_type", "この確認には使えない書類です。", "This document cannot be used for this check."));
+    }
+    let settings = app.settings().await?;
+    let max_bytes = settings.document_max_bytes();
+    if bytes.len() as i64 > max_bytes {
+        return Err(AppError::TooLarge(Msg(
+            "ファイルが大きすぎます。上限を超えないよう、写真の解像度を下げるなどしてお送りください。",
+            "The file is too large. For a photo, send a smaller one.",
+        )));
+    }
+    let kind = match sniff(&bytes) {
+        Ok(k) => k,
+        Err(NotAccepted::Empty) => return Err(bad("file", "ファイルが空です。もう一度選んでください。", "The file is empty. Please choose it again.")),
+        Err(NotAccepted::Heic) => {
+            return Err(bad(
+                "file",
+                "HEIC形式の写真は受け付けていません。カメラの設定で「互換性優先」にするか、JPEGに変換してお送りください。",
+                "HEIC photos are not accepted. Set the camera to “Most Compatible” or convert the photo to JPEG.",
+            ));
+        }
+        Err(NotAccepted::Other) => {
+            return Err(bad(
+                "file",
+                "JPEG・PNG の画像か PDF だけを受け付けています。",
+                "Only JPEG or PNG images and PDF files are accepted.",
+            ));
+        }
+    };
+    let cleaned = strip_metadata(kind, bytes)
+        .map_err(|()| bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read."))?;
+
+    let mut tx = app.store.begin().await?;
+    let row = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
+    if sd::count_for_case(&mut tx, row.id, "identity").await? >= settings.document_max_count() {
+        return Err(bad(
+            "file",
+            "この請求にお送りいただける書類は10件までです。窓口にお問い合わせください。",
+            "No more documents can be sent for this request (10 at most). Please contact us.",
+        ));
+    }
+    let before = row.to_case()?;
+    let content = encrypt(app, row.id, &cleaned)?;
+    let doc = NewDocument {
+        case_id: row.id,
+        purpose: "identity",
+        target: Some(target.code()),
+        doc_type: Some(doc_type.code()),
+        mime: kind.mime(),
+        size: cleaned.len() as i64,
+        content: &content,
+        uploaded_by: "requester",
+        at: app.now_us(),
+    };
+    let id = sd::insert(&mut tx, &doc).await?;
+    let policy = settings.policy_of(&row.policy, before.kind);
+    let events = decide(&before, Command::SubmitDocuments { target, document: id }, &Actor::Requester, &ctx(app, &settings, &policy))?;
+    let change = Change { row, before, events, text: None, actor: Actor::Requester, payment_ref: None, confirm_url: None, is_new: false };
+    persist(app, &mut tx, &settings, change).await?;
+    tx.commit().await?;
+    app.mail_wake.notify_one();
+    Ok(id)
+}
+
+/// A document for a staff member to look at; the look is logged.
+pub async fn view(app: &App, reference: &str, id: i64, actor: &Actor) -> Result<(DocumentRow, Vec<u8>)> {
+    let row = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
+    let doc = sd::get(&app.store, row.id, id).await?.ok_or(AppError::NotFound)?;
+    let stored = sd::content(&app.store, row.id, id).await?.ok_or(AppError::NotFound)?;
+    let plain = decrypt(app, row.id, &stored)?;
+    if let Some(user_id) = actor.staff_id() {
+        let mut tx = app.store.begin().await?;
+        store::log_access(&mut tx, user_id, Some(row.id), &format!("document:{id}"), app.now_us()).await?;
+        tx.commit().await?;
+    }
+    Ok((doc, plain))
+}
+
+/// The documents of a case, for the case page.
+pub async fn list(app: &App, case_id: i64) -> Result<Vec<DocumentRow>> {
+    Ok(sd::for_case(&app.store, case_id).await?)
+}
+
+/// Retention: destroys identity document contents N days (setting) after
+/// verification or closing, keeping the record; each purge is an event.
+/// With `dry_run`, only lists what would go: (reference, document ids).
+pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(String, Vec<i64>)>> {
+    let settings = app.settings().await?;
+    let cutoff = app.today().saturating_sub(settings.document_retention_days().days()).to_string();
+    let mut grouped: Vec<(String, Vec<i64>)> = Vec::new();
+    for (reference, id) in sd::due_for_purge(&app.store, &cutoff).await? {
+        match grouped.last_mut() {
+            Some((r, ids)) if *r == reference => ids.push(id),
+            _ => grouped.push((reference, vec![id])),
+        }
+    }
+    if !dry_run {
+        for (reference, ids) in &grouped {
+            execute(app, reference, Command::PurgeDocuments { documents: ids.clone() }, Actor::System).await?;
+        }
+    }
+    Ok(grouped)
+}
+
+/// Tells the assignee when identity documents were asked for long ago
+/// (setting, default 30 days), once.
+pub async fn identity_reminders(app: &App) -> Result<usize> {
+    let settings = app.settings().await?;
+    let asked_before = app.today().saturating_sub(settings.identity_ask_days().days()).to_string();
+    let mut sent = 0;
+    for reference in sd::identity_reminders_due(&app.store, &asked_before).await? {
+        match execute(app, &reference, Command::RemindIdentity, Actor::System).await {
+            Ok(_) => sent += 1,
+            Err(AppError::Conflict | AppError::Domain(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(sent)
+}
