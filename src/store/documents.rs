@@ -100,11 +100,11 @@ pub async fn due_for_purge(store: &Store, cutoff: &str) -> Result<Vec<(String, i
     Ok(rows.into_iter().filter_map(|(r, id)| Some((r?, id))).collect())
 }
 
-/// Cases whose identity ask has been open since `asked_before` without a reminder.
+/// Cases whose identity ask has been open since before `asked_before` without a reminder.
 pub async fn identity_reminders_due(store: &Store, asked_before: &str) -> Result<Vec<String>> {
     let rows: Vec<(Option<String>,)> = on!(read store, c => sqlx::query_as(
         "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND (',' || asks || ',') LIKE '%,identity,%' \
-         AND identity_reminded = 0 AND identity_asked_on IS NOT NULL AND identity_asked_on <= $1 ORDER BY id")
+         AND identity_reminded = 0 AND identity_asked_on IS NOT NULL AND identity_asked_on < $1 ORDER BY id")
         .bind(asked_before).fetch_all(c).await)?;
     Ok(rows.into_iter().filter_map(|(r,)| r).collect())
 }

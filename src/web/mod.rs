@@ -91,7 +91,8 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
 /// Turns the bare 413 of the body limit into the friendly page.
 async fn friendly_limits(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
         return WebError::TooLarge.into_response();
     }
     res
