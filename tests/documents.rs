@@ -22,6 +22,7 @@ fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
     found[0]
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn upload_with(app: &TestApp, client: &reqwest::Client, reference: &str, target: &str, doc_type: &str, bytes: &[u8], name: &str, csrf: Option<String>) -> Page {
     let mut form = reqwest::multipart::Form::new().text("target", target.to_owned()).text("doc_type", doc_type.to_owned());
     if let Some(token) = csrf {

@@ -52,12 +52,17 @@ pub fn decrypt(app: &App, case_id: i64, stored: &[u8]) -> Result<Vec<u8>> {
         .map_err(|_| AppError::Internal("stored document does not decrypt with this key".into()))
 }
 
+/// The file could not be read as the image it claims to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the image is damaged")]
+pub struct Damaged;
+
 /// Removes what a photo says besides the picture: EXIF (with GPS), XMP,
 /// comments and text chunks. PDFs are kept as sent.
-pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec<u8>, ()> {
+pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec<u8>, Damaged> {
     match kind {
         FileKind::Jpeg => {
-            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(bytes)).map_err(|_| ())?;
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(bytes)).map_err(|_| Damaged)?;
             jpeg.set_exif(None);
             // Keep APP0 (JFIF), APP2 (ICC colour) and APP14 (Adobe colour); drop every
             // other application segment and comments.
@@ -68,7 +73,7 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec
             Ok(jpeg.encoder().bytes().to_vec())
         }
         FileKind::Png => {
-            let mut png = img_parts::png::Png::from_bytes(Bytes::from(bytes)).map_err(|_| ())?;
+            let mut png = img_parts::png::Png::from_bytes(Bytes::from(bytes)).map_err(|_| Damaged)?;
             png.set_exif(None);
             png.chunks_mut().retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
             Ok(png.encoder().bytes().to_vec())
@@ -117,7 +122,7 @@ pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_t
         }
     };
     let cleaned = strip_metadata(kind, bytes)
-        .map_err(|()| bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read."))?;
+        .map_err(|Damaged| bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read."))?;
 
     let mut tx = app.store.begin().await?;
     let row = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
