@@ -37,6 +37,11 @@ enum Cmd {
         #[arg(long, default_value = "csv", value_parser = ["csv"])]
         format: String,
     },
+    /// Fill the database with N synthetic cases over five years (demo and benchmark data).
+    Seed {
+        #[arg(long)]
+        cases: u64,
+    },
     /// Destroy identity document contents past their retention (the record stays).
     Purge {
         /// Only list what would be purged.
@@ -147,6 +152,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             use std::io::Write;
             std::io::stdout().write_all(&csv(&report)?)?;
         }
+        Cmd::Seed { cases } => {
+            let store = madoguchi::open_store(&config).await?;
+            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let started = std::time::Instant::now();
+            madoguchi::app::seed::seed(&app, cases, |done| {
+                if done % 100_000 == 0 || done == cases {
+                    eprintln!("seeded {done} cases ({:.0} s)", started.elapsed().as_secs_f64());
+                }
+            })
+            .await?;
+            println!("seeded {cases} cases in {:.1} s", started.elapsed().as_secs_f64());
+        }
         Cmd::Purge { dry_run } => {
             let store = madoguchi::open_store(&config).await?;
             let app = madoguchi::build_app(&config, store, String::new()).await?;
@@ -182,7 +199,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error,tower_http=info")),
         )
         .init();
     match run(Cli::parse()).await {

@@ -274,3 +274,31 @@ async fn days_spent_waiting_for_the_requester_move_the_due_date() {
     assert!(page.body.contains("第39条の日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)), "the Art. 39 date never moves");
     app.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn managers_export_every_case_as_csv_without_names() {
+    let app = spawn().await;
+    let (first, _) = file_request(&app, &request_form()).await;
+    let (second, _) = file_request(&app, &request_form()).await;
+    app.login_as(Role::Staff).await;
+    assert_eq!(app.get("/staff/exports/cases.csv").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post("/staff/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    app.login_as(Role::Manager).await;
+    assert_eq!(app.post(&format!("/staff/cases/{second}/withdraw"), &[("reason", "電話で取下げ")]).await.status, StatusCode::SEE_OTHER);
+    let res = app.client.get(app.url("/staff/exports/cases.csv")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let body = res.bytes().await.unwrap();
+    assert_eq!(&body[..3], b"\xEF\xBB\xBF");
+    let csv = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("reference,kind,channel,filer,state"));
+    assert!(lines[1].starts_with(&format!("{first},disclosure,web,self,received,")));
+    assert!(lines[2].starts_with(&format!("{second},disclosure,web,self,closed,")) && lines[2].contains(",withdrawn,"));
+    assert!(!csv.contains("山田") && !csv.contains("taro@"), "no names or contact data");
+    let open_only = app.client.get(app.url("/staff/exports/cases.csv?state=received")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(open_only.lines().count(), 2, "the queue's filters apply");
+    assert_eq!(app.count("SELECT COUNT(*) FROM access_log WHERE what = 'export:cases'").await, 2);
+    app.running.shutdown().await;
+}

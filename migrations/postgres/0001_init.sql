@@ -63,9 +63,12 @@ CREATE TABLE cases (
     updated_at BIGINT NOT NULL,
     version BIGINT NOT NULL DEFAULT 0
 );
-CREATE INDEX cases_queue ON cases (state, due_on, id);
-CREATE INDEX cases_due ON cases (due_on, id);
-CREATE INDEX cases_received_on ON cases (received_on);
+-- The queue: open cases by due date (none last), and one state by due date.
+CREATE INDEX cases_open_queue ON cases ((COALESCE(due_on, '9999-12-31')), id)
+    WHERE state IN ('received', 'awaiting_requester', 'in_progress');
+CREATE INDEX cases_state_queue ON cases (state, (COALESCE(due_on, '9999-12-31')), id);
+CREATE INDEX cases_due ON cases (due_on, closed_on);
+CREATE INDEX cases_received ON cases (received_on, closed_on);
 CREATE INDEX cases_closed_on ON cases (closed_on);
 CREATE INDEX cases_assignee ON cases (assignee_id, due_on);
 CREATE INDEX cases_unconfirmed ON cases (state, created_at);
@@ -147,6 +150,7 @@ CREATE TABLE outbox (
     last_error TEXT
 );
 CREATE INDEX outbox_pending ON outbox (sent_at, next_attempt_at);
+CREATE INDEX outbox_case ON outbox (case_id);
 
 CREATE TABLE reference_counters (
     year BIGINT PRIMARY KEY,

@@ -7,6 +7,7 @@ pub mod documents;
 pub mod keys;
 pub mod reports;
 pub mod requests;
+pub mod seed;
 pub mod settings;
 pub mod users;
 

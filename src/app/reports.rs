@@ -114,8 +114,6 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
     let mut closed = 0;
     let mut withdrawn = 0;
     let mut on_time = 0;
-    let mut open_at_end = 0;
-    let mut overdue_open = 0;
     let mut days = Vec::new();
     let mut by_kind: Vec<(RequestKind, i64, i64)> = RequestKind::ALL.iter().map(|k| (*k, 0, 0)).collect();
     let mut by_outcome: Vec<(Outcome, i64)> = Outcome::ALL.iter().map(|o| (*o, 0)).collect();
@@ -132,7 +130,6 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
         let due_on = store::opt_date(&r.due_on)?;
         let was_received = in_month(&r.received_on);
         let was_closed = in_month(&r.closed_on);
-        let open_end = closed_on.is_none_or(|c| c > month.last);
 
         if was_received {
             received += 1;
@@ -185,12 +182,6 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
                 }
             }
         }
-        if open_end && received_on.is_some_and(|d| d <= month.last) {
-            open_at_end += 1;
-            if due_on.is_some_and(|d| d < month.last) && r.state != "awaiting_requester" {
-                overdue_open += 1;
-            }
-        }
         if was_received || was_closed {
             export.push(ExportRow {
                 reference: r.reference.clone().unwrap_or_default(),
@@ -220,6 +211,8 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
             });
         }
     }
+    let open_at_end = sr::open_at(&app.store, &last).await?;
+    let overdue_open = sr::overdue_at(&app.store, &last).await?;
     days.sort_unstable();
     let counted = closed - withdrawn;
     let mean_days = (!days.is_empty()).then(|| days.iter().sum::<i64>() as f64 / days.len() as f64);
@@ -265,6 +258,48 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
         fees,
         rows: export,
     })
+}
+
+/// Export rows as CSV lines (CRLF, cells neutralised), with on-time and
+/// days-to-close computed here rather than in SQL.
+pub fn export_chunk(rows: &[crate::store::cases::ExportRow]) -> bytes::Bytes {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
+    for r in rows {
+        let received = r.received_on.as_deref().and_then(|d| d.parse::<Date>().ok());
+        let closed = r.closed_on.as_deref().and_then(|d| d.parse::<Date>().ok());
+        let due = r.due_on.as_deref().and_then(|d| d.parse::<Date>().ok());
+        let withdrawn = r.outcome.as_deref() == Some("withdrawn");
+        let on_time = match (closed, due) {
+            (Some(c), Some(d)) if !withdrawn => if c <= d { "yes" } else { "no" },
+            _ => "",
+        };
+        let days = match (received, closed) {
+            (Some(r), Some(c)) => (c - r).get_days().to_string(),
+            _ => String::new(),
+        };
+        let cells = [
+            safe_cell(r.reference.as_deref().unwrap_or("")),
+            r.kind.clone(),
+            r.channel.clone(),
+            r.filer.clone(),
+            r.state.clone(),
+            r.received_on.clone().unwrap_or_default(),
+            r.due_on.clone().unwrap_or_default(),
+            r.closed_on.clone().unwrap_or_default(),
+            r.outcome.clone().unwrap_or_default(),
+            r.reasons.replace(',', " "),
+            on_time.to_owned(),
+            days,
+            r.fee_requested.to_string(),
+            r.fee_paid.to_string(),
+            r.fee_waived.to_string(),
+            r.fee_refunded.to_string(),
+        ];
+        if w.write_record(&cells).is_err() {
+            break;
+        }
+    }
+    bytes::Bytes::from(w.into_inner().unwrap_or_default())
 }
 
 /// A cell that a spreadsheet would run as a formula is neutralised.

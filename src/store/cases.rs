@@ -426,66 +426,130 @@ pub struct QueueFilter {
 /// Cases without a due date sort last.
 pub const NO_DUE: &str = "9999-12-31";
 
-pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueRow>> {
-    let mut sql = String::from(
-        "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
-         c.assignee_id, u.display_name AS assignee_name FROM cases c \
-         LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE c.state <> 'unconfirmed'",
-    );
-    let mut n = 0;
-    let mut p = |sql: &mut String, clause: &str| {
-        n += 1;
-        sql.push_str(&clause.replace("$?", &format!("${n}")));
+/// A value bound to a query built at run time.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    T(String),
+    I(i64),
+}
+
+/// The open states, spelled as the partial indexes spell them.
+const OPEN: &str = "c.state IN ('received', 'awaiting_requester', 'in_progress')";
+
+/// The queue's filters as SQL conditions (after `WHERE`) and their values.
+fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
+    let mut sql = String::from("c.state <> 'unconfirmed'");
+    let mut binds = Vec::new();
+    let mut p = |sql: &mut String, clause: &str, v: Bind| {
+        binds.push(v);
+        sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
     };
-    if f.state.is_some() {
-        p(&mut sql, " AND c.state = $?");
+    if let Some(state) = &f.state {
+        p(&mut sql, " AND c.state = $?", Bind::T(state.clone()));
     } else if f.open_only {
-        sql.push_str(" AND c.state <> 'closed'");
+        sql.push_str(" AND ");
+        sql.push_str(OPEN);
     }
     if f.clock_running {
         sql.push_str(" AND c.state IN ('received', 'in_progress')");
     }
-    if f.kind.is_some() {
-        p(&mut sql, " AND c.kind = $?");
+    if let Some(kind) = &f.kind {
+        p(&mut sql, " AND c.kind = $?", Bind::T(kind.clone()));
     }
-    if f.ask.is_some() {
-        p(&mut sql, " AND (',' || c.asks || ',') LIKE $?");
+    if let Some(ask) = &f.ask {
+        p(&mut sql, " AND (',' || c.asks || ',') LIKE $?", Bind::T(format!("%,{ask},%")));
     }
     match f.assignee {
-        Some(Some(_)) => p(&mut sql, " AND c.assignee_id = $?"),
+        Some(Some(id)) => p(&mut sql, " AND c.assignee_id = $?", Bind::I(id)),
         Some(None) => sql.push_str(" AND c.assignee_id IS NULL"),
         None => {}
     }
-    if f.due_until.is_some() {
-        p(&mut sql, " AND c.due_on <= $?");
+    if let Some(d) = &f.due_until {
+        p(&mut sql, " AND c.due_on <= $?", Bind::T(d.clone()));
     }
-    if f.q.is_some() {
-        p(&mut sql, " AND (c.reference = $? ");
-        p(&mut sql, " OR LOWER(c.subject_name) LIKE $? ");
-        p(&mut sql, " OR LOWER(c.contact_email) = $?)");
+    if let Some(q) = &f.q {
+        let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        p(&mut sql, " AND (c.reference = $? ", Bind::T(q.clone()));
+        p(&mut sql, " OR LOWER(c.subject_name) LIKE $? ", Bind::T(like));
+        p(&mut sql, " OR LOWER(c.contact_email) = $?)", Bind::T(q.to_lowercase()));
     }
-    if f.after.is_some() {
-        p(&mut sql, " AND (COALESCE(c.due_on, '9999-12-31') > $?");
-        p(&mut sql, " OR (COALESCE(c.due_on, '9999-12-31') = $?");
-        p(&mut sql, " AND c.id > $?))");
-    }
-    p(&mut sql, " ORDER BY COALESCE(c.due_on, '9999-12-31'), c.id LIMIT $?");
+    (sql, binds)
+}
 
-    let like_ask = f.ask.as_ref().map(|a| format!("%,{a},%"));
-    let q_like = f.q.as_ref().map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
-    Ok(on!(read store, c => {
-        let mut query = sqlx::query_as::<_, QueueRow>(&sql);
-        if let Some(s) = &f.state { query = query.bind(s); }
-        if let Some(k) = &f.kind { query = query.bind(k); }
-        if let Some(a) = &like_ask { query = query.bind(a); }
-        if let Some(Some(id)) = f.assignee { query = query.bind(id); }
-        if let Some(d) = &f.due_until { query = query.bind(d); }
-        if let (Some(q), Some(ql)) = (&f.q, &q_like) {
-            query = query.bind(q).bind(ql).bind(q.to_lowercase());
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                Bind::T(t) => q.bind(t.clone()),
+                Bind::I(i) => q.bind(*i),
+            };
         }
-        if let Some((due, id)) = &f.after { query = query.bind(due).bind(due).bind(*id); }
-        query.bind(f.limit).fetch_all(c).await
-    })?)
+        q
+    }};
+}
+
+/// One page of the queue, by due date (cases without one last), keyset-paged.
+pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueRow>> {
+    let (cond, mut binds) = filter_sql(f);
+    let mut sql = format!(
+        "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
+         c.assignee_id, u.display_name AS assignee_name FROM cases c \
+         LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
+    );
+    if let Some((due, id)) = &f.after {
+        binds.push(Bind::T(due.clone()));
+        binds.push(Bind::I(*id));
+        sql.push_str(&format!(" AND (COALESCE(c.due_on, '9999-12-31'), c.id) > (${}, ${})", binds.len() - 1, binds.len()));
+    }
+    binds.push(Bind::I(f.limit));
+    sql.push_str(&format!(" ORDER BY COALESCE(c.due_on, '9999-12-31'), c.id LIMIT ${}", binds.len()));
+    Ok(on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?)
+}
+
+/// A row of the case export: no names or contact data.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub reference: Option<String>,
+    pub kind: String,
+    pub channel: String,
+    pub filer: String,
+    pub state: String,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    pub closed_on: Option<String>,
+    pub outcome: Option<String>,
+    pub reasons: String,
+    pub fee_requested: i64,
+    pub fee_paid: i64,
+    pub fee_waived: i64,
+    pub fee_refunded: i64,
+}
+
+/// Streams the cases the filters select, in id order, in batches into `out`;
+/// memory stays bounded whatever the count. Stops when `out` is closed.
+pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Sender<Vec<ExportRow>>) -> Result<()> {
+    use futures::TryStreamExt;
+    let (cond, binds) = filter_sql(f);
+    let sql = format!(
+        "SELECT c.reference, c.kind, c.channel, c.filer, c.state, c.received_on, c.due_on, c.closed_on, c.outcome, \
+         c.reasons, c.fee_requested, c.fee_paid, c.fee_waived, c.fee_refunded FROM cases c WHERE {cond} ORDER BY c.id"
+    );
+    on!(read store, c => {
+        let mut rows = bind_all!(sqlx::query_as::<_, ExportRow>(&sql), &binds).fetch(c);
+        let mut batch = Vec::with_capacity(1024);
+        while let Some(row) = rows.try_next().await? {
+            batch.push(row);
+            if batch.len() == 1024 && out.send(std::mem::replace(&mut batch, Vec::with_capacity(1024))).await.is_err() {
+                return Ok(());
+            }
+        }
+        if !batch.is_empty() {
+            let _ = out.send(batch).await;
+        }
+        Ok::<(), sqlx::Error>(())
+    })?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]

@@ -4,6 +4,7 @@ use super::{Result, Store, on};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReportCaseRow {
+    pub id: i64,
     pub reference: Option<String>,
     pub kind: String,
     pub channel: String,
@@ -20,14 +21,34 @@ pub struct ReportCaseRow {
     pub fee_refunded: i64,
 }
 
-/// Cases received in the month, closed in it, or open at its end.
+/// Cases received in the month or closed in it (each once), by two indexed ranges.
 pub async fn month_cases(store: &Store, first: &str, last: &str) -> Result<Vec<ReportCaseRow>> {
-    let sql = "SELECT reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
-        fee_requested, fee_paid, fee_waived, fee_refunded FROM cases WHERE state <> 'unconfirmed' AND received_on IS NOT NULL AND ( \
-        (received_on >= $1 AND received_on <= $2) OR (closed_on >= $3 AND closed_on <= $4) \
-        OR (received_on <= $5 AND (closed_on IS NULL OR closed_on > $6))) ORDER BY received_on, reference";
-    Ok(on!(read store, c => sqlx::query_as(sql)
-        .bind(first).bind(last).bind(first).bind(last).bind(last).bind(last).fetch_all(c).await)?)
+    let cols = "id, reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
+        fee_requested, fee_paid, fee_waived, fee_refunded";
+    let sql = format!(
+        "SELECT {cols} FROM cases WHERE received_on >= $1 AND received_on <= $2 \
+         UNION SELECT {cols} FROM cases WHERE closed_on >= $3 AND closed_on <= $4 ORDER BY 7, 2"
+    );
+    Ok(on!(read store, c => sqlx::query_as(&sql).bind(first).bind(last).bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// Cases open at the end of a day: received by then and not closed by then.
+/// Every closed case was received first, so this is a difference of two counts.
+pub async fn open_at(store: &Store, last: &str) -> Result<i64> {
+    let (received,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE received_on <= $1").bind(last).fetch_one(c).await)?;
+    let (closed,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE closed_on <= $1").bind(last).fetch_one(c).await)?;
+    Ok(received - closed)
+}
+
+/// Of those, the ones past their due date then (pauses of past months are not replayed).
+pub async fn overdue_at(store: &Store, last: &str) -> Result<i64> {
+    let (due,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE due_on < $1").bind(last).fetch_one(c).await)?;
+    let (closed,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE due_on < $1 AND closed_on <= $2").bind(last).bind(last).fetch_one(c).await)?;
+    Ok(due - closed)
 }
 
 /// Fee ledger sums of the month: (entry, method, yen).

@@ -157,7 +157,7 @@ pub struct RequestPost {
     pub csrf_token: String,
 }
 
-async fn request_form_post(ctx: Ctx, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
+async fn request_form_post(ctx: Ctx, jar: CookieJar, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
     // A form left open past the session's life keeps what was typed: it is
     // shown again (still 403, nothing stored) with a fresh token to send it.
     if let Err(WebError::Csrf) = csrf::check(&ctx.session, &post.csrf_token).await {
@@ -172,8 +172,18 @@ async fn request_form_post(ctx: Ctx, axum::Form(post): axum::Form<RequestPost>) 
     }
     match requests::submit(&ctx.state.app, &post.form, ctx.lang).await {
         Ok(sent) => {
-            ctx.session.insert("sent_to", sent.email).await.map_err(|e| WebError::Internal(e.to_string()))?;
-            Ok(Redirect::to("/requests/sent").into_response())
+            // The address is shown back on the next page from a short-lived
+            // cookie of its own, so a submission costs no session write.
+            use base64::Engine;
+            let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sent.email.as_bytes());
+            let cookie = Cookie::build(("sent_to", value))
+                .path("/requests/sent")
+                .http_only(true)
+                .secure(ctx.state.secure_cookies)
+                .same_site(SameSite::Lax)
+                .max_age(time::Duration::minutes(10))
+                .build();
+            Ok((jar.add(cookie), Redirect::to("/requests/sent")).into_response())
         }
         Err(AppError::Invalid(errors)) => {
             let p = ctx.page(None).await?;
@@ -192,8 +202,12 @@ struct SentPage {
     email: String,
 }
 
-async fn request_sent(ctx: Ctx) -> Result<Response, WebError> {
-    let email: Option<String> = ctx.session.get("sent_to").await.map_err(|e| WebError::Internal(e.to_string()))?;
+async fn request_sent(ctx: Ctx, jar: CookieJar) -> Result<Response, WebError> {
+    use base64::Engine;
+    let email = jar
+        .get("sent_to")
+        .and_then(|c| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c.value()).ok())
+        .and_then(|b| String::from_utf8(b).ok());
     let Some(email) = email else {
         return Ok(Redirect::to("/requests/new").into_response());
     };

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/cases/{reference}/documents/{id}", get(case::document_get))
         .route("/staff/reports", get(reports::reports_get))
         .route("/staff/reports/{file}", get(reports::report_file_get))
+        .route("/staff/exports/cases.csv", get(reports::export_get))
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
@@ -237,34 +238,7 @@ const PAGE_SIZE: i64 = 50;
 async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, WebError> {
     let app = &ctx.state.app;
     let today = app.today();
-    let mut f = QueueFilter { limit: PAGE_SIZE + 1, open_only: true, ..QueueFilter::default() };
-    if !q.state.is_empty() {
-        f.state = q.state.parse::<State>().ok().map(|s| s.code().to_owned());
-    }
-    f.kind = q.kind.parse::<RequestKind>().ok().map(|k| k.code().to_owned());
-    f.ask = q.ask.parse::<Ask>().ok().map(|a| a.code().to_owned());
-    f.assignee = match q.assignee.as_str() {
-        "" => None,
-        "none" => Some(None),
-        "me" => Some(Some(user.id)),
-        other => other.parse().ok().map(Some),
-    };
-    match q.due.as_str() {
-        "overdue" => {
-            f.due_until = Some(today.saturating_sub(1.day()).to_string());
-            f.clock_running = true;
-        }
-        "week" => {
-            f.due_until = Some(today.saturating_add(6.days()).to_string());
-            f.clock_running = true;
-        }
-        _ => {}
-    }
-    let needle = q.q.trim();
-    if !needle.is_empty() {
-        f.q = Some(needle.to_owned());
-    }
-    f.after = q.cursor.split_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
+    let f = filter_of(&q, &user, today, true);
     let mut rows = sc::queue(&app.store, &f).await.map_err(AppError::from)?;
     let next_cursor = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -298,6 +272,39 @@ async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Re
         p,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// The queue's query as a store filter (also used by the export).
+pub fn filter_of(q: &QueueQuery, user: &StaffUser, today: jiff::civil::Date, open_only: bool) -> QueueFilter {
+    let mut f = QueueFilter { limit: PAGE_SIZE + 1, open_only, ..QueueFilter::default() };
+    if !q.state.is_empty() {
+        f.state = q.state.parse::<State>().ok().map(|s| s.code().to_owned());
+    }
+    f.kind = q.kind.parse::<RequestKind>().ok().map(|k| k.code().to_owned());
+    f.ask = q.ask.parse::<Ask>().ok().map(|a| a.code().to_owned());
+    f.assignee = match q.assignee.as_str() {
+        "" => None,
+        "none" => Some(None),
+        "me" => Some(Some(user.id)),
+        other => other.parse().ok().map(Some),
+    };
+    match q.due.as_str() {
+        "overdue" => {
+            f.due_until = Some(today.saturating_sub(1.day()).to_string());
+            f.clock_running = true;
+        }
+        "week" => {
+            f.due_until = Some(today.saturating_add(6.days()).to_string());
+            f.clock_running = true;
+        }
+        _ => {}
+    }
+    let needle = q.q.trim();
+    if !needle.is_empty() {
+        f.q = Some(needle.to_owned());
+    }
+    f.after = q.cursor.split_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
+    f
 }
 
 fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang, calendar: &crate::domain::calendar::Calendar) -> QueueItem {

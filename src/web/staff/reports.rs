@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde::Deserialize;
 
 use crate::app::reports::{Month, Report, csv, monthly};
@@ -99,6 +100,46 @@ pub async fn report_file_get(user: StaffUser, ctx: Ctx, Path(file): Path<String>
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         body,
+    )
+        .into_response())
+}
+
+/// `GET /staff/exports/cases.csv`: every case the queue's filters select
+/// (all states unless one is chosen), streamed so memory stays flat. No
+/// names or contact data; the export is written to the access log.
+pub async fn export_get(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<super::QueueQuery>,
+) -> Result<Response, WebError> {
+    user.require(Role::Manager)?;
+    let app = ctx.state.app.clone();
+    let mut f = super::filter_of(&q, &user, app.today(), false);
+    f.after = None;
+    {
+        let mut tx = app.store.begin().await.map_err(crate::app::AppError::from)?;
+        crate::store::log_access(&mut tx, user.id, None, "export:cases", app.now_us()).await.map_err(crate::app::AppError::from)?;
+        tx.commit().await.map_err(crate::app::AppError::from)?;
+    }
+    // A bounded channel: the query runs only as fast as the client reads.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<crate::store::cases::ExportRow>>(2);
+    tokio::spawn(async move {
+        if let Err(e) = crate::store::cases::export(&app.store, &f, tx).await {
+            tracing::error!(error = %e, "case export failed");
+        }
+    });
+    let header = "\u{feff}reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded\r\n";
+    let rows = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(crate::app::reports::export_chunk(&batch)), rx))
+    });
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"madoguchi-cases.csv\"".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::body::Body::from_stream(stream),
     )
         .into_response())
 }
