@@ -41,6 +41,9 @@ enum Cmd {
     Seed {
         #[arg(long)]
         cases: u64,
+        /// Put every case in this month (YYYY-MM) instead of spreading them over five years.
+        #[arg(long)]
+        month: Option<String>,
     },
     /// Destroy identity document contents past their retention (the record stays).
     Purge {
@@ -152,11 +155,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             use std::io::Write;
             std::io::stdout().write_all(&csv(&report)?)?;
         }
-        Cmd::Seed { cases } => {
+        Cmd::Seed { cases, month } => {
+            let month = match month {
+                Some(m) => {
+                    let m = Month::parse(&m).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
+                    Some((m.first, m.last))
+                }
+                None => None,
+            };
             let store = madoguchi::open_store(&config).await?;
             let app = madoguchi::build_app(&config, store, String::new()).await?;
             let started = std::time::Instant::now();
-            madoguchi::app::seed::seed(&app, cases, |done| {
+            madoguchi::app::seed::seed(&app, cases, month, |done| {
                 if done % 100_000 == 0 || done == cases {
                     eprintln!("seeded {done} cases ({:.0} s)", started.elapsed().as_secs_f64());
                 }

@@ -15,7 +15,8 @@ pub struct Submitted {
     pub email: String,
 }
 
-fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::Date, policy: &Policy) -> (CaseRow, Case) {
+/// A new case row for a request, as a submission would write it.
+pub fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::Date, policy: &Policy) -> (CaseRow, Case) {
     let case = Case::blank(req.kind, req.filer, submitted_on);
     let nonce = keys::random_token();
     let mut row = CaseRow {

@@ -54,7 +54,8 @@ impl<T: Into<V>> From<Option<T>> for V {
 /// Inserts rows in statements of at most `per` rows.
 async fn bulk(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<V>]) -> Result<()> {
     // Statements of equal size are prepared once and reused from sqlx's cache.
-    let per = (4_000 / columns.len()).clamp(1, 200);
+    // (sqlx looks every parameter up by name: few parameters per statement stay cheap.)
+    let per = (240 / columns.len()).clamp(1, 200);
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;
@@ -255,8 +256,9 @@ fn partial_reason(kind: RequestKind) -> Vec<Reason> {
     }
 }
 
-/// Seeds `n` cases over the five years before today. Returns how many.
-pub async fn seed(app: &App, n: u64, progress: impl Fn(u64)) -> Result<u64> {
+/// Seeds `n` cases over the five years before today, or within `month`
+/// (first and last day) when given. Returns how many.
+pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl Fn(u64)) -> Result<u64> {
     let mut rng = StdRng::seed_from_u64(0x6d61_646f);
     let today = app.today();
     let store = &app.store;
@@ -273,8 +275,9 @@ pub async fn seed(app: &App, n: u64, progress: impl Fn(u64)) -> Result<u64> {
     let (max_id,): (Option<i64>,) = on!(read store, c => sqlx::query_as("SELECT MAX(id) FROM cases").fetch_one(c).await)
         .map_err(crate::store::StoreError::from)?;
     let mut next_id = max_id.unwrap_or(0) + 1;
-    let start = today.saturating_sub(5.years());
-    let span = (today - start).get_days().max(1);
+    let (start, end) = month.unwrap_or((today.saturating_sub(5.years()), today));
+    let end = end.min(today);
+    let span = (end - start).get_days().max(1) + i32::from(month.is_some());
     let existing: Vec<(i64, i64)> = on!(read store, c => sqlx::query_as("SELECT year, last FROM reference_counters").fetch_all(c).await)
         .map_err(crate::store::StoreError::from)?;
     let mut counters: std::collections::BTreeMap<i16, i64> =

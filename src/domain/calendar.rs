@@ -135,11 +135,18 @@ pub fn holidays(year: i16) -> Vec<Holiday> {
     all
 }
 
+/// Every year's holidays, computed once: business-day counting asks often.
+fn table() -> &'static [Vec<Holiday>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<Holiday>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (FIRST_YEAR..=LAST_YEAR).map(holidays).collect())
+}
+
 pub fn holiday(d: Date) -> Option<Holiday> {
     if !(FIRST_YEAR..=LAST_YEAR).contains(&d.year()) {
         return None;
     }
-    holidays(d.year()).into_iter().find(|h| h.date == d)
+    let year = table().get(usize::try_from(d.year() - FIRST_YEAR).ok()?)?;
+    year.binary_search_by_key(&d, |h| h.date).ok().map(|i| year[i])
 }
 
 /// Equinox days are announced in February for the following year: later

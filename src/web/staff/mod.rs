@@ -317,7 +317,12 @@ fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang, calendar: &cr
         .filter(|_| running)
         .map(|due| (due - today).get_days() as i64);
     // Amber within 3 business days, red once overdue (UI.md).
-    let business_left = row.due_on.as_deref().and_then(|d| d.parse().ok()).map(|due| calendar.business_days_between(today, due));
+    let business_left = row
+        .due_on
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+        .filter(|_| running)
+        .map(|due| calendar.business_days_between(today, due));
     let urgency = match (days_left, business_left) {
         (Some(d), _) if d < 0 => "overdue",
         (Some(_), Some(b)) if b <= 3 => "soon",

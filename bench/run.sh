@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Benchmarks madoguchi against its own ceilings, on loopback, bounded in time.
+#
+#   bench/run.sh [sqlite|postgres|both]
+#
+# Builds in release mode, seeds BENCH_CASES cases (BENCH_MONTH_CASES of them in
+# last month), starts the server, drives it with wrk, and prints one table,
+# also written to bench/RESULTS.md. Ratios compare figures measured in the same
+# run on the same machine: GET workloads to (a) a bare axum handler, intake to
+# (b) the same database doing one intake's inserts in one transaction.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BACKENDS=${1:-both}
+CASES=${BENCH_CASES:-1000000}
+MONTH_CASES=${BENCH_MONTH_CASES:-100000}
+SECONDS_PER_RUN=${BENCH_SECONDS:-15}
+CONNS=${BENCH_CONNECTIONS:-64}
+READ_CONNS=${BENCH_READ_CONNECTIONS:-8}
+PG_ADMIN=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PORT=${BENCH_PORT:-18080}
+CEILING_PORT=$((PORT + 1))
+BASE="http://127.0.0.1:$PORT"
+MONTH=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
+WORK=$(mktemp -d)
+PASSWORD="bench password long enough"
+KEY=$(head -c 32 /dev/urandom | base64)
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --bin madoguchi --example bench_ceilings
+BIN=target/release/madoguchi
+CEIL=target/release/examples/bench_ceilings
+
+SERVER_PID=""
+SAMPLER_PID=""
+cleanup() {
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+ms() { # wrk latency ("1.23ms", "850.00us", "1.02s") in milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# Runs wrk and prints "rps p50 p99 ok bad".
+run_wrk() {
+  local conns=$1 url=$2; shift 2
+  local out
+  out=$(wrk -t2 -c"$conns" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "$@" "$url")
+  local rps p50 p99 checked
+  rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
+  p50=$(ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
+  p99=$(ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
+  checked=$(echo "$out" | awk '/^CHECKED/ { sub("ok=", "", $2); sub("bad=", "", $3); sub("boot=", "", $4); print $2, $3, $4 }')
+  [ -n "$checked" ] || checked="0 0 0"
+  local ok bad boot
+  read -r ok bad boot <<<"$checked"
+  # Throughput counts checked successes only.
+  local good_rps
+  good_rps=$(awk -v ok="$ok" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.0f", ok / s }')
+  echo "$good_rps $p50 $p99 $ok $bad"
+}
+
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fs "$BASE/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "server did not become ready" >&2
+  return 1
+}
+
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 |"); printf '%-8s %-46s %-28s %s\n' "$1" "$2" "$3" "$4"; }
+
+echo "== ceiling (a): a bare axum handler"
+$CEIL http "127.0.0.1:$CEILING_PORT" &
+CEIL_PID=$!
+sleep 1
+CEIL_OUT=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$CEILING_PORT/")
+kill "$CEIL_PID"; wait "$CEIL_PID" 2>/dev/null || true
+CEIL_RPS=$(echo "$CEIL_OUT" | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
+CEIL_P99=$(ms "$(echo "$CEIL_OUT" | awk '$1 == "99%" { print $2 }')")
+row all "ceiling (a): bare axum GET" "$CEIL_RPS req/s, p99 $CEIL_P99 ms" "$CONNS connections"
+
+bench_backend() {
+  local backend=$1
+  echo
+  echo "== $backend: seeding $CASES cases ($MONTH_CASES in $MONTH)"
+  local dir="$WORK/$backend"
+  mkdir -p "$dir"
+  export MADOGUCHI_DATA_DIR="$dir" MADOGUCHI_DATA_KEY="$KEY" MADOGUCHI_BIND="127.0.0.1:$PORT" MADOGUCHI_BASE_URL="$BASE"
+  if [ "$backend" = postgres ]; then
+    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS madoguchi_bench" >/dev/null
+    psql "$PG_ADMIN" -qc "CREATE DATABASE madoguchi_bench" >/dev/null
+    export DATABASE_URL="${PG_ADMIN%/*}/madoguchi_bench"
+  else
+    unset DATABASE_URL
+  fi
+  local t0 t1
+  t0=$(date +%s.%N)
+  $BIN seed --cases $((CASES - MONTH_CASES)) >/dev/null
+  $BIN seed --cases "$MONTH_CASES" --month "$MONTH" >/dev/null
+  t1=$(date +%s.%N)
+  row "$backend" "seed $CASES cases" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f s", b - a }')" "batched inserts"
+
+  echo "== $backend: ceiling (b): one intake's inserts per transaction, no HTTP"
+  local ceil_b
+  ceil_b=$($CEIL db "$SECONDS_PER_RUN" "$CONNS")
+  row "$backend" "ceiling (b): intake inserts, one transaction" "$ceil_b tx/s" "$CONNS tasks"
+
+  echo "== $backend: server"
+  $BIN >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_ready
+  sleep 2
+  row "$backend" "idle RSS" "$(rss_mb "$SERVER_PID") MB" "target <= 30 MB"
+
+  echo "$PASSWORD" | $BIN user add --email bench@example.jp --role admin >/dev/null
+  local jar="$dir/jar" token
+  token=$(curl -fs -c "$jar" "$BASE/staff/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" --data-urlencode "email=bench@example.jp" \
+    --data-urlencode "password=$PASSWORD" --data-urlencode "csrf_token=$token" "$BASE/staff/login")
+  [ "$status" = 303 ] || { echo "login failed ($status)" >&2; return 1; }
+  export COOKIE
+  COOKIE="madoguchi_session=$(awk '$6 == "madoguchi_session" { print $7 }' "$jar")"
+
+  echo "== $backend: intake"
+  local rps p50 p99 ok bad
+  read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
+  row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
+
+  echo "== $backend: queue"
+  export PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed"
+  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+  unset PATHS
+  row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
+
+  # The last page of the closed cases, reached through the cursor.
+  local next="/staff?state=closed" last_ms=0 pages=0 page cursor
+  while [ -n "$next" ] && [ $pages -lt 100000 ]; do
+    page=$(curl -fs -b "$jar" -w '\n%{time_total}' "$BASE$next")
+    last_ms=$(echo "$page" | tail -1 | awk '{ printf "%.2f", $1 * 1000 }')
+    next=$(echo "$page" | grep -o 'href="/staff?[^"]*cursor=[^"]*"' | head -1 | sed 's/href="//; s/"$//; s/&amp;/\&/g' || true)
+    pages=$((pages + 1))
+    # Jump straight to the last page once the key of the last row is known.
+    if [ $pages -eq 1 ] && [ -n "$next" ]; then
+      cursor=$(sqlite_or_pg_last_cursor "$backend")
+      [ -n "$cursor" ] && next="/staff?state=closed&cursor=$cursor"
+    fi
+  done
+  row "$backend" "queue last page via cursor" "$last_ms ms" "keyset, $pages request(s)"
+
+  echo "== $backend: case page"
+  export REFS="$dir/refs"
+  random_refs "$backend" >"$REFS"
+  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+  unset REFS
+  row "$backend" "case page GET /staff/cases/{ref}" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
+
+  echo "== $backend: monthly report"
+  local best=999999 t
+  for _ in 1 2 3; do
+    t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports?month=$MONTH")
+    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+  done
+  row "$backend" "monthly report page ($MONTH_CASES cases)" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
+  best=999999
+  for _ in 1 2 3; do
+    t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports/$MONTH.csv")
+    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+  done
+  row "$backend" "monthly report CSV" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
+
+  echo "== $backend: export of every case"
+  local before peak lines
+  before=$(rss_mb "$SERVER_PID")
+  ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
+      r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+      [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$dir/peak"
+      sleep 0.02
+    done ) &
+  SAMPLER_PID=$!
+  t=$(curl -fs -b "$jar" -o "$dir/export.csv" -w '%{time_total}' "$BASE/staff/exports/cases.csv")
+  sleep 0.2
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+  peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$dir/peak")
+  lines=$(($(wc -l <"$dir/export.csv") - 1))
+  row "$backend" "export GET /staff/exports/cases.csv" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }') for $lines rows" \
+    "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB)"
+  rm -f "$dir/export.csv"
+
+  row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+random_refs() {
+  if [ "$1" = postgres ]; then
+    psql "$DATABASE_URL" -Atc "SELECT reference FROM cases WHERE reference IS NOT NULL ORDER BY random() LIMIT 2000"
+  else
+    python3 - "$MADOGUCHI_DATA_DIR/madoguchi.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (r,) in db.execute("SELECT reference FROM cases WHERE reference IS NOT NULL ORDER BY random() LIMIT 2000"):
+    print(r)
+PY
+  fi
+}
+
+# The keyset cursor of the page before the last page of closed cases.
+sqlite_or_pg_last_cursor() {
+  local sql="SELECT COALESCE(due_on, '9999-12-31') || '_' || id FROM cases WHERE state = 'closed' ORDER BY COALESCE(due_on, '9999-12-31') DESC, id DESC LIMIT 1 OFFSET 30"
+  if [ "$1" = postgres ]; then
+    psql "$DATABASE_URL" -Atc "$sql"
+  else
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$MADOGUCHI_DATA_DIR/madoguchi.db" "$sql"
+  fi
+}
+
+case "$BACKENDS" in
+  sqlite) bench_backend sqlite ;;
+  postgres) bench_backend postgres ;;
+  both) bench_backend sqlite; bench_backend postgres ;;
+  *) echo "usage: bench/run.sh [sqlite|postgres|both]" >&2; exit 2 ;;
+esac
+
+{
+  echo "# madoguchi benchmark"
+  echo
+  echo "Run on $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem/ { print $2 }') GiB;"
+  echo "$CASES cases ($MONTH_CASES in $MONTH), wrk -t2 for ${SECONDS_PER_RUN} s: $CONNS connections for writes and the ceiling, $READ_CONNS for staff pages."
+  echo "Load generator and server share the machine's cores."
+  echo
+  echo "| backend | workload | result | notes |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+} >bench/RESULTS.md
+echo
+cat bench/RESULTS.md
