@@ -151,7 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
             let store = madoguchi::open_store(&config).await?;
             let app = madoguchi::build_app(&config, store, String::new()).await?;
-            let report = monthly(&app, month).await?;
+            let report = monthly(&app, month, true).await?;
             use std::io::Write;
             std::io::stdout().write_all(&csv(&report)?)?;
         }

@@ -68,10 +68,9 @@ CREATE INDEX cases_open_queue ON cases ((COALESCE(due_on, '9999-12-31')), id)
     WHERE state IN ('received', 'awaiting_requester', 'in_progress');
 CREATE INDEX cases_state_queue ON cases (state, (COALESCE(due_on, '9999-12-31')), id);
 CREATE INDEX cases_due ON cases (due_on, closed_on);
-CREATE INDEX cases_received ON cases (received_on, closed_on);
-CREATE INDEX cases_closed_on ON cases (closed_on);
+CREATE INDEX cases_received ON cases (received_on, kind, channel, filer);
+CREATE INDEX cases_closed_on ON cases (closed_on, kind, outcome, received_on, due_on);
 CREATE INDEX cases_assignee ON cases (assignee_id, due_on);
-CREATE INDEX cases_unconfirmed ON cases (state, created_at);
 
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,

@@ -104,10 +104,13 @@ fn median(sorted: &[i64]) -> Option<f64> {
     Some(if n % 2 == 1 { sorted[n / 2] as f64 } else { (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0 })
 }
 
-pub async fn monthly(app: &App, month: Month) -> Result<Report> {
+/// The report of a month; `with_rows` also builds the per-case rows of the CSV.
+pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report> {
     let first = month.first.to_string();
     let last = month.last.to_string();
-    let rows = sr::month_cases(&app.store, &first, &last).await?;
+    // The page counts arrivals in SQL and reads only the closings; the CSV
+    // needs every case of the month.
+    let rows = if with_rows { sr::month_cases(&app.store, &first, &last).await? } else { Vec::new() };
     let in_month = |d: &Option<String>| d.as_deref().is_some_and(|d| d >= first.as_str() && d <= last.as_str());
 
     let mut received = 0;
@@ -121,6 +124,54 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
     let mut by_filer: Vec<(Filer, i64)> = Filer::ALL.iter().map(|f| (*f, 0)).collect();
     let mut by_reason: Vec<(Reason, i64)> = Reason::ALL.iter().map(|r| (*r, 0)).collect();
     let mut export = Vec::new();
+    if !with_rows {
+        for g in sr::closed_groups(&app.store, &first, &last).await? {
+            let (kind, outcome, n, timely) = (g.kind, g.outcome, g.n, g.timely);
+            if let (Some(rcv), Some(cls)) = (store::opt_date(&g.received_on)?, store::opt_date(&Some(g.closed_on))?) {
+                let d = (cls - rcv).get_days() as i64;
+                days.extend(std::iter::repeat_n(d, usize::try_from(n).unwrap_or(0)));
+            }
+            closed += n;
+            let kind: RequestKind = store::code(&kind)?;
+            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
+                e.2 += n;
+            }
+            let outcome: Option<Outcome> = (!outcome.is_empty()).then(|| store::code(&outcome)).transpose()?;
+            if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
+                e.1 += n;
+            }
+            if outcome == Some(Outcome::Withdrawn) {
+                withdrawn += n;
+            } else {
+                on_time += timely;
+            }
+        }
+        for (reasons, n) in sr::refusal_reasons(&app.store, &first, &last).await? {
+            let mut seen = Vec::new();
+            for reason in reasons.split(',').filter(|s| !s.is_empty()) {
+                let reason: Reason = store::code(reason)?;
+                if !seen.contains(&reason) {
+                    seen.push(reason);
+                    if let Some(e) = by_reason.iter_mut().find(|e| e.0 == reason) {
+                        e.1 += n;
+                    }
+                }
+            }
+        }
+        for (kind, channel, filer, n) in sr::received_groups(&app.store, &first, &last).await? {
+            received += n;
+            let (kind, channel, filer): (RequestKind, Channel, Filer) = (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
+            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
+                e.1 += n;
+            }
+            if let Some(e) = by_channel.iter_mut().find(|e| e.0 == channel) {
+                e.1 += n;
+            }
+            if let Some(e) = by_filer.iter_mut().find(|e| e.0 == filer) {
+                e.1 += n;
+            }
+        }
+    }
 
     for r in &rows {
         let kind: RequestKind = store::code(&r.kind)?;
@@ -131,7 +182,7 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
         let was_received = in_month(&r.received_on);
         let was_closed = in_month(&r.closed_on);
 
-        if was_received {
+        if was_received && with_rows {
             received += 1;
             if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
                 e.1 += 1;
@@ -182,7 +233,7 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
                 }
             }
         }
-        if was_received || was_closed {
+        if with_rows && (was_received || was_closed) {
             export.push(ExportRow {
                 reference: r.reference.clone().unwrap_or_default(),
                 kind: r.kind.clone(),
@@ -211,9 +262,9 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
             });
         }
     }
-    let open_at_end = sr::open_at(&app.store, &last).await?;
-    let overdue_open = sr::overdue_at(&app.store, &last).await?;
+    let (open_at_end, overdue_open) = sr::open_and_overdue_at(&app.store, &last).await?;
     days.sort_unstable();
+    export.sort_by(|a, b| (&a.received_on, &a.reference).cmp(&(&b.received_on, &b.reference)));
     let counted = closed - withdrawn;
     let mean_days = (!days.is_empty()).then(|| days.iter().sum::<i64>() as f64 / days.len() as f64);
 
@@ -262,40 +313,101 @@ pub async fn monthly(app: &App, month: Month) -> Result<Report> {
 
 /// Export rows as CSV lines (CRLF, cells neutralised), with on-time and
 /// days-to-close computed here rather than in SQL.
-pub fn export_chunk(rows: &[crate::store::cases::ExportRow]) -> bytes::Bytes {
+pub fn export_batch(batch: &crate::store::cases::ExportBatch) -> bytes::Bytes {
+    match batch {
+        crate::store::cases::ExportBatch::Rows(rows) => export_chunk(rows),
+        crate::store::cases::ExportBatch::Lines(lines) => export_lines(lines),
+    }
+}
+
+/// On time and days to close, from the dates of a case (`YYYY-MM-DD`).
+fn timeliness(received: &str, due: &str, closed: &str, outcome: &str) -> (&'static str, String) {
+    if closed.is_empty() {
+        return ("", String::new());
+    }
+    let c = closed.parse::<Date>().ok();
+    let on_time = match (c, due.parse::<Date>().ok()) {
+        (Some(c), Some(d)) if outcome != "withdrawn" => if c <= d { "yes" } else { "no" },
+        _ => "",
+    };
+    let days = match (received.parse::<Date>().ok(), c) {
+        (Some(r), Some(c)) => (c - r).get_days().to_string(),
+        _ => String::new(),
+    };
+    (on_time, days)
+}
+
+/// Lines the database joined (codes, dates and numbers only, no commas
+/// inside a field) become CSV lines with on-time and days to close added.
+fn export_lines(lines: &str) -> bytes::Bytes {
+    let mut out = String::with_capacity(lines.len() + lines.len() / 4);
+    for line in lines.split('\n') {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 14 {
+            continue;
+        }
+        let (on_time, days) = timeliness(f[5], f[6], f[7], f[8]);
+        if f[0].starts_with(['=', '+', '-', '@']) {
+            out.push('\'');
+        }
+        for (i, cell) in f[..10].iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(cell);
+        }
+        out.push(',');
+        out.push_str(on_time);
+        out.push(',');
+        out.push_str(&days);
+        for cell in &f[10..] {
+            out.push(',');
+            out.push_str(cell);
+        }
+        out.push_str("\r\n");
+    }
+    bytes::Bytes::from(out)
+}
+
+fn export_chunk(rows: &[crate::store::cases::ExportRow]) -> bytes::Bytes {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
     for r in rows {
-        let received = r.received_on.as_deref().and_then(|d| d.parse::<Date>().ok());
-        let closed = r.closed_on.as_deref().and_then(|d| d.parse::<Date>().ok());
-        let due = r.due_on.as_deref().and_then(|d| d.parse::<Date>().ok());
-        let withdrawn = r.outcome.as_deref() == Some("withdrawn");
-        let on_time = match (closed, due) {
-            (Some(c), Some(d)) if !withdrawn => if c <= d { "yes" } else { "no" },
-            _ => "",
-        };
-        let days = match (received, closed) {
-            (Some(r), Some(c)) => (c - r).get_days().to_string(),
-            _ => String::new(),
-        };
-        let cells = [
-            safe_cell(r.reference.as_deref().unwrap_or("")),
-            r.kind.clone(),
-            r.channel.clone(),
-            r.filer.clone(),
-            r.state.clone(),
-            r.received_on.clone().unwrap_or_default(),
-            r.due_on.clone().unwrap_or_default(),
-            r.closed_on.clone().unwrap_or_default(),
-            r.outcome.clone().unwrap_or_default(),
-            r.reasons.replace(',', " "),
-            on_time.to_owned(),
-            days,
-            r.fee_requested.to_string(),
-            r.fee_paid.to_string(),
-            r.fee_waived.to_string(),
-            r.fee_refunded.to_string(),
+        let (on_time, days) = timeliness(
+            r.received_on.as_deref().unwrap_or(""),
+            r.due_on.as_deref().unwrap_or(""),
+            r.closed_on.as_deref().unwrap_or(""),
+            r.outcome.as_deref().unwrap_or(""),
+        );
+        let reference = r.reference.as_deref().unwrap_or("");
+        let fields: [&[u8]; 12] = [
+            if reference.starts_with(['=', '+', '-', '@']) { b"'" } else { b"" },
+            reference.as_bytes(),
+            r.kind.as_bytes(),
+            r.channel.as_bytes(),
+            r.filer.as_bytes(),
+            r.state.as_bytes(),
+            r.received_on.as_deref().unwrap_or("").as_bytes(),
+            r.due_on.as_deref().unwrap_or("").as_bytes(),
+            r.closed_on.as_deref().unwrap_or("").as_bytes(),
+            r.outcome.as_deref().unwrap_or("").as_bytes(),
+            b"",
+            on_time.as_bytes(),
         ];
-        if w.write_record(&cells).is_err() {
+        // The reference (neutralised) as one field, then the rest.
+        let mut reference_cell = fields[0].to_vec();
+        reference_cell.extend_from_slice(fields[1]);
+        let reasons = r.reasons.replace(',', " ");
+        let mut ok = w.write_field(&reference_cell).is_ok();
+        for f in &fields[2..10] {
+            ok &= w.write_field(f).is_ok();
+        }
+        ok &= w.write_field(reasons.as_bytes()).is_ok();
+        ok &= w.write_field(fields[11]).is_ok();
+        ok &= w.write_field(days.as_bytes()).is_ok();
+        for n in [r.fee_requested, r.fee_paid, r.fee_waived, r.fee_refunded] {
+            ok &= w.write_field(n.to_string().as_bytes()).is_ok();
+        }
+        if !ok || w.write_record(None::<&[u8]>).is_err() {
             break;
         }
     }

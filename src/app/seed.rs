@@ -27,7 +27,9 @@ const EN_GIVEN: &[&str] = &["Alex", "Maria", "James", "Emma", "Noah", "Olivia", 
 enum V {
     I(i64),
     T(String),
+    /// A NULL text; `NI` a NULL integer (PostgreSQL wants the type).
     N,
+    NI,
 }
 
 impl From<i64> for V {
@@ -45,9 +47,19 @@ impl From<&str> for V {
         V::T(v.to_owned())
     }
 }
-impl<T: Into<V>> From<Option<T>> for V {
-    fn from(v: Option<T>) -> V {
-        v.map_or(V::N, Into::into)
+impl From<Option<i64>> for V {
+    fn from(v: Option<i64>) -> V {
+        v.map_or(V::NI, V::I)
+    }
+}
+impl From<Option<String>> for V {
+    fn from(v: Option<String>) -> V {
+        v.map_or(V::N, V::T)
+    }
+}
+impl From<Option<&str>> for V {
+    fn from(v: Option<&str>) -> V {
+        v.map_or(V::N, |s| V::T(s.to_owned()))
     }
 }
 
@@ -81,6 +93,7 @@ async fn bulk(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<V>]) -> Re
                         V::I(i) => q.bind(*i),
                         V::T(t) => q.bind(t.clone()),
                         V::N => q.bind(Option::<String>::None),
+                        V::NI => q.bind(Option::<i64>::None),
                     };
                 }
             }
@@ -365,7 +378,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
                 let (actor_kind, actor_id) = ("staff", Some(staff));
                 let ne = NewEvent { kind: e.code(), data, actor_kind, actor_id, message_id: None, at: at(*d) };
                 let hash = chain_hash(&prev, id, seq, &ne);
-                events.push(vec![V::I(id), V::I(seq), ne.kind.into(), ne.data.into(), actor_kind.into(), actor_id.into(), V::N, V::I(ne.at), prev.clone().into(), hash.clone().into()]);
+                events.push(vec![V::I(id), V::I(seq), ne.kind.into(), ne.data.into(), actor_kind.into(), actor_id.into(), V::NI, V::I(ne.at), prev.clone().into(), hash.clone().into()]);
                 prev = hash;
                 let fee = match e {
                     Event::FeeRequested { amount, .. } => Some(("requested", *amount, None, *d)),

@@ -21,34 +21,72 @@ pub struct ReportCaseRow {
     pub fee_refunded: i64,
 }
 
-/// Cases received in the month or closed in it (each once), by two indexed ranges.
+const COLUMNS: &str = "id, reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
+    fee_requested, fee_paid, fee_waived, fee_refunded";
+
+/// Cases received in the month, then those closed in it but received before:
+/// two indexed ranges, each case once.
 pub async fn month_cases(store: &Store, first: &str, last: &str) -> Result<Vec<ReportCaseRow>> {
-    let cols = "id, reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
-        fee_requested, fee_paid, fee_waived, fee_refunded";
-    let sql = format!(
-        "SELECT {cols} FROM cases WHERE received_on >= $1 AND received_on <= $2 \
-         UNION SELECT {cols} FROM cases WHERE closed_on >= $3 AND closed_on <= $4 ORDER BY 7, 2"
-    );
-    Ok(on!(read store, c => sqlx::query_as(&sql).bind(first).bind(last).bind(first).bind(last).fetch_all(c).await)?)
+    let received = format!("SELECT {COLUMNS} FROM cases WHERE received_on >= $1 AND received_on <= $2");
+    let closed = format!("SELECT {COLUMNS} FROM cases WHERE closed_on >= $1 AND closed_on <= $2 AND received_on < $3");
+    let mut rows: Vec<ReportCaseRow> = on!(read store, c => sqlx::query_as(&received).bind(first).bind(last).fetch_all(c).await)?;
+    let more: Vec<ReportCaseRow> = on!(read store, c => sqlx::query_as(&closed).bind(first).bind(last).bind(first).fetch_all(c).await)?;
+    rows.extend(more);
+    Ok(rows)
 }
 
-/// Cases open at the end of a day: received by then and not closed by then.
-/// Every closed case was received first, so this is a difference of two counts.
-pub async fn open_at(store: &Store, last: &str) -> Result<i64> {
-    let (received,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM cases WHERE received_on <= $1").bind(last).fetch_one(c).await)?;
-    let (closed,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM cases WHERE closed_on <= $1").bind(last).fetch_one(c).await)?;
-    Ok(received - closed)
+/// Closings of the month counted by kind, outcome and dates, with how many
+/// were closed on or before their due date (a comparison of ISO dates); the
+/// days to close are computed from the date pairs in Rust. One pass over the
+/// covering index on closed_on.
+pub async fn closed_groups(store: &Store, first: &str, last: &str) -> Result<Vec<ClosedGroup>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT kind, COALESCE(outcome, '') AS outcome, received_on, closed_on, COUNT(*) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN due_on IS NOT NULL AND closed_on <= due_on THEN 1 ELSE 0 END), 0) AS BIGINT) AS timely \
+         FROM cases WHERE closed_on >= $1 AND closed_on <= $2 GROUP BY kind, outcome, received_on, closed_on")
+        .bind(first).bind(last).fetch_all(c).await)?)
 }
 
-/// Of those, the ones past their due date then (pauses of past months are not replayed).
-pub async fn overdue_at(store: &Store, last: &str) -> Result<i64> {
-    let (due,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM cases WHERE due_on < $1").bind(last).fetch_one(c).await)?;
-    let (closed,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM cases WHERE due_on < $1 AND closed_on <= $2").bind(last).bind(last).fetch_one(c).await)?;
-    Ok(due - closed)
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClosedGroup {
+    pub kind: String,
+    pub outcome: String,
+    pub received_on: Option<String>,
+    pub closed_on: String,
+    pub n: i64,
+    pub timely: i64,
+}
+
+/// Refusals and partial grants of the month counted by their reason codes.
+pub async fn refusal_reasons(store: &Store, first: &str, last: &str) -> Result<Vec<(String, i64)>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT reasons, COUNT(*) FROM cases WHERE closed_on >= $1 AND closed_on <= $2 \
+         AND outcome IN ('refused', 'partially_granted') GROUP BY reasons")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// Arrivals of the month counted by kind, channel and filer.
+pub async fn received_groups(store: &Store, first: &str, last: &str) -> Result<Vec<(String, String, String, i64)>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT kind, channel, filer, COUNT(*) FROM cases WHERE received_on >= $1 AND received_on <= $2 \
+         GROUP BY kind, channel, filer")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// Cases open at the end of `last`, and those of them past their due date
+/// then: the cases open now that had arrived by then, plus those closed since
+/// that had arrived by then. Only recent rows are read for recent months.
+/// (Pauses of past months are not replayed for the overdue count.)
+pub async fn open_and_overdue_at(store: &Store, last: &str) -> Result<(i64, i64)> {
+    let (open_now, overdue_now): (i64, i64) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases \
+         WHERE state IN ('received', 'awaiting_requester', 'in_progress') AND received_on <= $2")
+        .bind(last).bind(last).fetch_one(c).await)?;
+    let (closed_since, closed_since_overdue): (i64, i64) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases \
+         WHERE closed_on > $2 AND COALESCE(received_on, '') <= $3")
+        .bind(last).bind(last).bind(last).fetch_one(c).await)?;
+    Ok((open_now + closed_since, overdue_now + closed_since_overdue))
 }
 
 /// Fee ledger sums of the month: (entry, method, yen).

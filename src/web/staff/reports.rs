@@ -52,7 +52,7 @@ pub async fn reports_get(user: StaffUser, ctx: Ctx, Query(q): Query<MonthQuery>)
     let parsed = Month::parse(q.month.trim());
     let bad_month = !q.month.trim().is_empty() && parsed.is_none();
     let month = parsed.unwrap_or_else(|| Month::of(app.today()));
-    let r = monthly(app, month).await?;
+    let r = monthly(app, month, false).await?;
     let p = ctx.page(Some(&user)).await?;
     let lang: Lang = p.lang;
     let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("円", " yen"));
@@ -90,7 +90,7 @@ pub async fn report_file_get(user: StaffUser, ctx: Ctx, Path(file): Path<String>
     let Some(month) = file.strip_suffix(".csv").and_then(Month::parse) else {
         return Err(WebError::NotFound);
     };
-    let r = monthly(&ctx.state.app, month).await?;
+    let r = monthly(&ctx.state.app, month, true).await?;
     let body = csv(&r)?;
     let disposition = format!("attachment; filename=\"madoguchi-{}.csv\"", month.code());
     Ok((
@@ -122,7 +122,7 @@ pub async fn export_get(
         tx.commit().await.map_err(crate::app::AppError::from)?;
     }
     // A bounded channel: the query runs only as fast as the client reads.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<crate::store::cases::ExportRow>>(2);
+    let (tx, rx) = tokio::sync::mpsc::channel::<crate::store::cases::ExportBatch>(2);
     tokio::spawn(async move {
         if let Err(e) = crate::store::cases::export(&app.store, &f, tx).await {
             tracing::error!(error = %e, "case export failed");
@@ -130,7 +130,7 @@ pub async fn export_get(
     });
     let header = "\u{feff}reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded\r\n";
     let rows = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(crate::app::reports::export_chunk(&batch)), rx))
+        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(crate::app::reports::export_batch(&batch)), rx))
     });
     let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows);
     Ok((
