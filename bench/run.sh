@@ -129,12 +129,7 @@ bench_backend() {
   export COOKIE
   COOKIE="madoguchi_session=$(awk '$6 == "madoguchi_session" { print $7 }' "$jar")"
 
-  echo "== $backend: intake"
   local rps p50 p99 ok bad
-  read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
-  row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-    "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
-
   echo "== $backend: queue"
   export PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed"
   read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
@@ -196,6 +191,11 @@ bench_backend() {
   row "$backend" "export GET /staff/exports/cases.csv" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }') for $lines rows" \
     "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB)"
   rm -f "$dir/export.csv"
+
+  echo "== $backend: intake"
+  read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
+  row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
 
   row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""

@@ -39,6 +39,8 @@ CREATE TABLE cases (
     first_due_on TEXT,
     closed_on TEXT,
     paused_on TEXT,
+    -- The queue's sort key while the case is open (its due date, or 9999-12-31), else NULL.
+    open_due TEXT,
     fee_pay_by TEXT,
     fee_reminded BIGINT NOT NULL DEFAULT 0,
     identity_asked_on TEXT,
@@ -64,8 +66,7 @@ CREATE TABLE cases (
     version BIGINT NOT NULL DEFAULT 0
 );
 -- The queue: open cases by due date (none last), and one state by due date.
-CREATE INDEX cases_open_queue ON cases ((COALESCE(due_on, '9999-12-31')), id)
-    WHERE state IN ('received', 'awaiting_requester', 'in_progress');
+CREATE INDEX cases_open_queue ON cases (open_due, id) WHERE open_due IS NOT NULL;
 CREATE INDEX cases_state_queue ON cases (state, (COALESCE(due_on, '9999-12-31')), id);
 CREATE INDEX cases_due ON cases (due_on, closed_on);
 CREATE INDEX cases_received ON cases (received_on, kind, channel, filer);

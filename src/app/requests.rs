@@ -47,6 +47,7 @@ pub fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civi
         first_due_on: None,
         closed_on: None,
         paused_on: None,
+        open_due: None,
         fee_pay_by: None,
         fee_reminded: 0,
         identity_asked_on: None,

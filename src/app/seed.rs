@@ -107,7 +107,7 @@ async fn bulk(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<V>]) -> Re
 const CASE_COLUMNS: &[&str] = &[
     "id", "reference", "kind", "filer", "channel", "delivery", "lang", "state", "resume_state", "outcome", "reasons", "asks",
     "identity_subject", "identity_agent", "identity_authority", "fee_requested", "fee_paid", "fee_waived", "fee_refunded",
-    "stored_documents", "policy", "submitted_on", "received_on", "due_on", "first_due_on", "closed_on", "paused_on",
+    "stored_documents", "policy", "submitted_on", "received_on", "due_on", "first_due_on", "closed_on", "paused_on", "open_due",
     "fee_pay_by", "fee_reminded", "identity_asked_on", "identity_reminded", "due_soon_sent_for", "overdue_sent_for",
     "assignee_id", "subject_name", "subject_name_kana", "contact_email", "agent_name", "agent_relationship", "details",
     "status_token_hash", "created_at", "updated_at", "version", "status_nonce",
@@ -352,6 +352,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
                 opt_date(c.first_due_on).into(),
                 opt_date(c.closed_on).into(),
                 opt_date(c.paused_on).into(),
+                c.state.is_open().then(|| c.due_on.map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string())).into(),
                 opt_date(c.fee_pay_by).into(),
                 V::I(0),
                 opt_date(c.identity_asked_on).into(),
@@ -416,5 +417,16 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
             .map_err(crate::store::StoreError::from)?;
     }
     tx.commit().await?;
+    // Fresh statistics after a bulk load, or the planners guess (PostgreSQL
+    // would run parallel plans for one case's events).
+    match store {
+        crate::store::Store::Postgres(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await.map_err(crate::store::StoreError::from)?;
+        }
+        crate::store::Store::Sqlite { write, .. } => {
+            sqlx::query("PRAGMA analysis_limit = 1000").execute(write).await.map_err(crate::store::StoreError::from)?;
+            sqlx::query("ANALYZE").execute(write).await.map_err(crate::store::StoreError::from)?;
+        }
+    }
     Ok(n)
 }

@@ -35,6 +35,7 @@ pub struct CaseRow {
     pub first_due_on: Option<String>,
     pub closed_on: Option<String>,
     pub paused_on: Option<String>,
+    pub open_due: Option<String>,
     pub fee_pay_by: Option<String>,
     pub fee_reminded: i64,
     pub identity_asked_on: Option<String>,
@@ -127,6 +128,7 @@ impl CaseRow {
         self.first_due_on = case.first_due_on.map(|d| d.to_string());
         self.closed_on = case.closed_on.map(|d| d.to_string());
         self.paused_on = case.paused_on.map(|d| d.to_string());
+        self.open_due = case.state.is_open().then(|| self.due_on.clone().unwrap_or_else(|| NO_DUE.to_owned()));
         self.fee_pay_by = case.fee_pay_by.map(|d| d.to_string());
         self.fee_reminded = i64::from(case.fee_reminded);
         self.identity_asked_on = case.identity_asked_on.map(|d| d.to_string());
@@ -148,7 +150,7 @@ impl CaseRow {
 const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
     reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
     fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
-    paused_on, fee_pay_by, fee_reminded, identity_asked_on, identity_reminded, due_soon_sent_for, overdue_sent_for, \
+    paused_on, open_due, fee_pay_by, fee_reminded, identity_asked_on, identity_reminded, due_soon_sent_for, overdue_sent_for, \
     assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
     subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
     status_token_hash, created_at, updated_at, version";
@@ -160,9 +162,10 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
         subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
         status_token_hash, created_at, updated_at, paused_on, fee_pay_by, fee_reminded, due_soon_sent_for, \
-        overdue_sent_for, identity_asked_on, identity_reminded, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-        $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
-        $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, 0) RETURNING id";
+        overdue_sent_for, identity_asked_on, identity_reminded, open_due, version) VALUES ($1, $2, $3, $4, $5, $6, \
+        $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
+        $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, 0) \
+        RETURNING id";
     let r = row;
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
@@ -176,6 +179,7 @@ pub async fn insert(tx: &mut Tx, row: &CaseRow) -> Result<i64> {
         .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
         .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
         .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
+        .bind(&r.open_due)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -188,7 +192,8 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
         confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, paused_on = $24, \
         fee_pay_by = $25, fee_reminded = $26, due_soon_sent_for = $27, overdue_sent_for = $28, \
-        identity_asked_on = $29, identity_reminded = $30, version = version + 1 WHERE id = $31 AND version = $32";
+        identity_asked_on = $29, identity_reminded = $30, open_due = $31, version = version + 1 \
+        WHERE id = $32 AND version = $33";
     let done = on!(tx, c => sqlx::query(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
         .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
@@ -197,7 +202,7 @@ pub async fn update(tx: &mut Tx, r: &CaseRow) -> Result<()> {
         .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
         .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
         .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
-        .bind(r.id).bind(r.version)
+        .bind(&r.open_due).bind(r.id).bind(r.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
@@ -433,9 +438,6 @@ pub enum Bind {
     I(i64),
 }
 
-/// The open states, spelled as the partial indexes spell them.
-const OPEN: &str = "c.state IN ('received', 'awaiting_requester', 'in_progress')";
-
 /// The queue's filters as SQL conditions (after `WHERE`) and their values.
 fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
     let mut sql = String::from("c.state <> 'unconfirmed'");
@@ -447,8 +449,7 @@ fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
     if let Some(state) = &f.state {
         p(&mut sql, " AND c.state = $?", Bind::T(state.clone()));
     } else if f.open_only {
-        sql.push_str(" AND ");
-        sql.push_str(OPEN);
+        sql.push_str(" AND c.open_due IS NOT NULL");
     }
     if f.clock_running {
         sql.push_str(" AND c.state IN ('received', 'in_progress')");
@@ -497,17 +498,17 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueRow>> {
          c.assignee_id, u.display_name AS assignee_name FROM cases c \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
+    // Open cases sort by their own indexed key; one state by (state, due key).
+    let key = if f.state.is_none() && f.open_only { "c.open_due" } else { "COALESCE(c.due_on, '9999-12-31')" };
     if let Some((due, id)) = &f.after {
         binds.push(Bind::T(due.clone()));
         binds.push(Bind::I(*id));
         // Spelled so the index seeks to the key (a row-value comparison would scan).
         let (d, i) = (binds.len() - 1, binds.len());
-        sql.push_str(&format!(
-            " AND COALESCE(c.due_on, '9999-12-31') >= ${d} AND (COALESCE(c.due_on, '9999-12-31') > ${d} OR c.id > ${i})"
-        ));
+        sql.push_str(&format!(" AND {key} >= ${d} AND ({key} > ${d} OR c.id > ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    sql.push_str(&format!(" ORDER BY COALESCE(c.due_on, '9999-12-31'), c.id LIMIT ${}", binds.len()));
+    sql.push_str(&format!(" ORDER BY {key}, c.id LIMIT ${}", binds.len()));
     Ok(on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?)
 }
 
@@ -604,7 +605,7 @@ pub async fn queue_counts(store: &Store, today: &str, week_end: &str) -> Result<
         CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND due_on >= $2 AND due_on <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN state = 'awaiting_requester' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
-        FROM cases WHERE state IN ('received', 'awaiting_requester', 'in_progress')";
+        FROM cases WHERE open_due IS NOT NULL";
     let (overdue, due_week, awaiting, unassigned): (i64, i64, i64, i64) =
         on!(read store, c => sqlx::query_as(sql).bind(today).bind(today).bind(week_end).fetch_one(c).await)?;
     Ok(QueueCounts { overdue, due_week, awaiting, unassigned })

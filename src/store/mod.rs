@@ -34,11 +34,13 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The database. SQLite writes go through one connection (DESIGN.md §3) that
-/// services, jobs and the session store share; reads use a small pool.
+/// The database. SQLite writes of services and jobs go through one
+/// connection (DESIGN.md §3); reads use a small pool; sessions have a pool of
+/// their own, so that loading a session never waits behind a write
+/// transaction (their writes are single statements, safe under busy_timeout).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite { write: SqlitePool, read: SqlitePool, sessions: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -118,12 +120,17 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await?;
+        let sessions = SqlitePoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Store::Sqlite { write, read })
+        Ok(Store::Sqlite { write, read, sessions })
     }
 
     /// The SQLite URL of a file in `dir`.
@@ -158,8 +165,9 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { write, read } => {
+            Store::Sqlite { write, read, sessions } => {
                 read.close().await;
+                sessions.close().await;
                 write.close().await;
             }
             Store::Postgres(pool) => pool.close().await,

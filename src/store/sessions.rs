@@ -19,8 +19,8 @@ impl SessionStore {
     pub async fn open(store: &Store) -> Result<SessionStore> {
         let bad = |e: String| StoreError::Corrupt(e);
         let s = match store {
-            Store::Sqlite { write, .. } => {
-                let s = SqliteStore::new(write.clone()).with_table_name("sessions").map_err(bad)?;
+            Store::Sqlite { sessions, .. } => {
+                let s = SqliteStore::new(sessions.clone()).with_table_name("sessions").map_err(bad)?;
                 s.migrate().await?;
                 SessionStore::Sqlite(s)
             }
