@@ -66,7 +66,7 @@ CREATE TABLE cases (
     version BIGINT NOT NULL DEFAULT 0
 );
 -- The queue: open cases by due date (none last), and one state by due date.
-CREATE INDEX cases_open_queue ON cases (open_due, id) WHERE open_due IS NOT NULL;
+CREATE INDEX cases_open_queue ON cases (open_due, id, state, assignee_id) WHERE open_due IS NOT NULL;
 CREATE INDEX cases_state_queue ON cases (state, (COALESCE(due_on, '9999-12-31')), id);
 CREATE INDEX cases_due ON cases (due_on, closed_on);
 CREATE INDEX cases_received ON cases (received_on, kind, channel, filer);

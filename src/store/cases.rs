@@ -601,8 +601,8 @@ pub struct QueueCounts {
 
 pub async fn queue_counts(store: &Store, today: &str, week_end: &str) -> Result<QueueCounts> {
     let sql = "SELECT \
-        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND due_on >= $2 AND due_on <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND open_due < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND open_due >= $2 AND open_due <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN state = 'awaiting_requester' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
         FROM cases WHERE open_due IS NOT NULL";
