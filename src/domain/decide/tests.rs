@@ -1,3 +1,6 @@
+#![cfg(test)]
+//! The transition table, walked action by action and state by state.
+
 use jiff::civil::{Date, date};
 
 use super::*;
