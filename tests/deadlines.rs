@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Mail, TestApp, file_request, request_form, spawn};
+use common::{one, TestApp, file_request, request_form, spawn};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use madoguchi::domain::Role;
@@ -12,11 +12,6 @@ use reqwest::StatusCode;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
-    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
-    assert_eq!(found.len(), 1, "one mail to {to} about {subject:?}: {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
-    found[0]
-}
 
 async fn due_on(app: &TestApp, reference: &str) -> Option<Date> {
     let store = &app.running.app.store;

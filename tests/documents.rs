@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Mail, Page, TestApp, file_request, link, request_form, spawn};
+use common::{one, Page, TestApp, file_request, link, request_form, spawn};
 use madoguchi::domain::Role;
 use madoguchi::store::on;
 use reqwest::StatusCode;
@@ -16,11 +16,6 @@ const PNG: &[u8] = include_bytes!("fixtures/id-with-text.png");
 const PDF: &[u8] = include_bytes!("fixtures/power-of-attorney.pdf");
 const HEIC: &[u8] = include_bytes!("fixtures/photo.heic");
 
-fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
-    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
-    assert_eq!(found.len(), 1, "one mail to {to} about {subject:?}: {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
-    found[0]
-}
 
 #[allow(clippy::too_many_arguments)]
 async fn upload_with(app: &TestApp, client: &reqwest::Client, reference: &str, target: &str, doc_type: &str, bytes: &[u8], name: &str, csrf: Option<String>) -> Page {

@@ -4,17 +4,12 @@
 
 mod common;
 
-use common::{Mail, TestApp, file_request, link, request_form, spawn};
+use common::{one, TestApp, file_request, link, request_form, spawn};
 use madoguchi::domain::Role;
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
-    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
-    assert_eq!(found.len(), 1, "one mail to {to} about {subject:?}: {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
-    found[0]
-}
 
 /// A postal disclosure (scheduled fee ¥1,000), received and with identity verified.
 async fn postal_disclosure(app: &TestApp) -> String {

@@ -3,15 +3,10 @@
 
 mod common;
 
-use common::{Mail, file_request, link, request_form, spawn};
+use common::{one, file_request, link, request_form, spawn};
 use madoguchi::domain::Role;
 use reqwest::StatusCode;
 
-fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
-    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
-    assert_eq!(found.len(), 1, "expected one mail to {to} about {subject:?}, got {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
-    found[0]
-}
 
 #[tokio::test]
 async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {

@@ -24,6 +24,13 @@ pub(crate) struct Change {
     pub is_new: bool,
 }
 
+impl Change {
+    /// A change to an existing case, carrying nothing besides its events.
+    pub(crate) fn update(row: CaseRow, before: Case, events: Vec<Event>, actor: Actor) -> Change {
+        Change { row, before, events, text: None, actor, payment_ref: None, confirm_url: None, is_new: false }
+    }
+}
+
 fn actor_parts(actor: &Actor) -> (&'static str, Option<i64>) {
     match actor {
         Actor::Requester => ("requester", None),
@@ -392,7 +399,7 @@ pub async fn execute(app: &App, reference: &str, cmd: Command, actor: Actor) -> 
     if events.is_empty() {
         return Ok(row);
     }
-    let change = Change { row, before, events, text, actor, payment_ref, confirm_url: None, is_new: false };
+    let change = Change { text, payment_ref, ..Change::update(row, before, events, actor) };
     let row = persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();

@@ -149,7 +149,7 @@ pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_t
     let id = sd::insert(&mut tx, &doc).await?;
     let policy = settings.policy_of(&row.policy, before.kind);
     let events = decide(&before, Command::SubmitDocuments { target, document: id }, &Actor::Requester, &ctx(app, &settings, &policy))?;
-    let change = Change { row, before, events, text: None, actor: Actor::Requester, payment_ref: None, confirm_url: None, is_new: false };
+    let change = Change::update(row, before, events, Actor::Requester);
     persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();

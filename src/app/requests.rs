@@ -93,14 +93,9 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
     row.confirm_token_hash = Some(keys::hash_token(&token));
     let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &policy));
     let change = Change {
-        row,
-        before,
-        events,
-        text: None,
-        actor: Actor::Requester,
-        payment_ref: None,
         confirm_url: Some(app.url(&format!("/requests/confirm?token={token}"))),
         is_new: true,
+        ..Change::update(row, before, events, Actor::Requester)
     };
     let mut tx = app.store.begin().await?;
     persist(app, &mut tx, &settings, change).await?;
@@ -120,16 +115,7 @@ pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<Strin
     let policy = settings.policy(settings.profile_for(req.kind));
     let (row, before) = new_row(app, &req, lang, received_on, &policy);
     let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings, &policy));
-    let change = Change {
-        row,
-        before,
-        events,
-        text: None,
-        actor,
-        payment_ref: None,
-        confirm_url: None,
-        is_new: true,
-    };
+    let change = Change { is_new: true, ..Change::update(row, before, events, actor) };
     let mut tx = app.store.begin().await?;
     let row = persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
@@ -157,17 +143,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<(String, String)> {
     let row = if events.is_empty() {
         row
     } else {
-        let change = Change {
-            row,
-            before,
-            events,
-            text: None,
-            actor: Actor::Requester,
-            payment_ref: None,
-            confirm_url: None,
-            is_new: false,
-        };
-        persist(app, &mut tx, &settings, change).await?
+        persist(app, &mut tx, &settings, Change::update(row, before, events, Actor::Requester)).await?
     };
     tx.commit().await?;
     app.mail_wake.notify_one();

@@ -88,6 +88,13 @@ pub struct Mail {
     pub html: String,
 }
 
+/// The one mail to `to` whose subject contains `subject`.
+pub fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
+    let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
+    assert_eq!(found.len(), 1, "one mail to {to} about {subject:?}: {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+    found[0]
+}
+
 pub fn csrf_of(html: &str) -> String {
     let marker = r#"name="csrf_token" value=""#;
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();

@@ -242,6 +242,11 @@ struct ConfirmPost {
     csrf_token: String,
 }
 
+/// The status token the browser holds for the case it is looking at.
+fn status_token(jar: &CookieJar) -> String {
+    jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default()
+}
+
 fn status_cookie(reference: &str, token: String, secure: bool) -> Cookie<'static> {
     Cookie::build(("status_token", token))
         .path(format!("/status/{reference}"))
@@ -356,40 +361,23 @@ async fn status_get(
         let jar = jar.add(status_cookie(&reference, token, ctx.state.secure_cookies));
         return Ok((jar, Redirect::to(&format!("/status/{reference}"))).into_response());
     }
-    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
-    if q.uploaded.is_some() {
-        return render_status_uploaded(&ctx, &reference, &token).await;
-    }
-    render_status(&ctx, &reference, &token, FormErrors::default(), String::new(), q.confirmed.is_some(), StatusCode::OK).await
+    let token = status_token(&jar);
+    let view = StatusView { confirmed: q.confirmed.is_some(), uploaded: q.uploaded.is_some(), ..StatusView::default() };
+    render_status(&ctx, &reference, &token, view, StatusCode::OK).await
 }
 
-async fn render_status_uploaded(ctx: &Ctx, reference: &str, token: &str) -> Result<Response, WebError> {
-    render_status_with(ctx, reference, token, FormErrors::default(), String::new(), false, true, StatusCode::OK).await
-}
-
-async fn render_status(
-    ctx: &Ctx,
-    reference: &str,
-    token: &str,
-    errors: FormErrors,
-    body: String,
-    confirmed: bool,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    render_status_with(ctx, reference, token, errors, body, confirmed, false, status).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_status_with(
-    ctx: &Ctx,
-    reference: &str,
-    token: &str,
+/// What the status page shows besides the case: a form's errors and typed
+/// message, and the one-off notices after confirming or uploading.
+#[derive(Default)]
+struct StatusView {
     errors: FormErrors,
     body: String,
     confirmed: bool,
     uploaded: bool,
-    status: StatusCode,
-) -> Result<Response, WebError> {
+}
+
+async fn render_status(ctx: &Ctx, reference: &str, token: &str, view: StatusView, status: StatusCode) -> Result<Response, WebError> {
+    let StatusView { errors, body, confirmed, uploaded } = view;
     let page = requests::status_page(&ctx.state.app, reference, token).await?;
     let p = ctx.page(None).await?;
     let lang = p.lang;
@@ -480,12 +468,13 @@ async fn status_message_post(
     axum::Form(post): axum::Form<MessagePost>,
 ) -> Result<Response, WebError> {
     csrf::check(&ctx.session, &post.csrf_token).await?;
-    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    let token = status_token(&jar);
     match requests::reply(&ctx.state.app, &reference, &token, &post.body).await {
         Ok(()) => Ok(Redirect::to(&format!("/status/{reference}#messages")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let errors = FormErrors::new(&errors, ctx.lang);
-            render_status(&ctx, &reference, &token, errors, post.body, false, StatusCode::UNPROCESSABLE_ENTITY).await
+            let view = StatusView { errors, body: post.body, ..StatusView::default() };
+            render_status(&ctx, &reference, &token, view, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -554,7 +543,7 @@ pub fn intake_channels(lang: Lang) -> Vec<(&'static str, &'static str)> {
 }
 
 async fn status_receipt_get(ctx: Ctx, jar: CookieJar, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
-    let token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    let token = status_token(&jar);
     let app = &ctx.state.app;
     let row = requests::status_case(app, &reference, &token).await?;
     let r = crate::app::cases::receipt(app, row, id, &crate::domain::Actor::Requester).await?;
@@ -602,7 +591,7 @@ async fn status_documents_post(
         }
     }
     csrf::check(&ctx.session, &token).await?;
-    let status_token = jar.get("status_token").map(|c| c.value().to_owned()).unwrap_or_default();
+    let status_token = status_token(&jar);
     requests::status_case(app, &reference, &status_token).await?;
     let result = if too_large {
         Err(AppError::TooLarge(crate::domain::Msg(
@@ -620,5 +609,5 @@ async fn status_documents_post(
         Err(AppError::Domain(crate::domain::DomainError::Illegal(msg))) => (StatusCode::CONFLICT, FormErrors::one("file", msg.get(lang), lang)),
         Err(e) => return Err(e.into()),
     };
-    render_status(&ctx, &reference, &status_token, errors, String::new(), false, status).await
+    render_status(&ctx, &reference, &status_token, StatusView { errors, ..StatusView::default() }, status).await
 }
