@@ -21,7 +21,9 @@ async fn main() {
     match args.get(1).map(String::as_str) {
         Some("http") => {
             let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
-            let listener = tokio::net::TcpListener::bind(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8098")).await.unwrap();
+            let listener = tokio::net::TcpListener::bind(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8098"))
+                .await
+                .unwrap();
             axum::serve(listener, app).await.unwrap();
         }
         Some("db") => {
@@ -60,19 +62,38 @@ async fn main() {
                 let (app, req, done, policy) = (app.clone(), req.clone(), done.clone(), policy.clone());
                 tasks.push(tokio::spawn(async move {
                     while Instant::now() < until {
-                        let (mut row, case) = madoguchi::app::requests::new_row(&app, &req, Lang::Ja, app.today(), &policy);
-                        row.confirm_token_hash = Some(madoguchi::app::keys::hash_token(&madoguchi::app::keys::random_token()));
+                        let (mut row, case) =
+                            madoguchi::app::requests::new_row(&app, &req, Lang::Ja, app.today(), &policy);
+                        row.confirm_token_hash =
+                            Some(madoguchi::app::keys::hash_token(&madoguchi::app::keys::random_token()));
                         let events = {
-                            let ctx = madoguchi::domain::Ctx { today: app.today(), signoff_required: true, policy: &policy };
+                            let ctx =
+                                madoguchi::domain::Ctx { today: app.today(), signoff_required: true, policy: &policy };
                             open_case(&case, Channel::Web, None, &ctx)
                         };
                         let data = serde_json::to_string(&events[0]).unwrap();
                         let mut tx = app.store.begin().await.unwrap();
                         let id = insert(&mut tx, &row).await.unwrap();
-                        let e = NewEvent { kind: events[0].code(), data, actor_kind: "requester", actor_id: None, message_id: None, at: app.now_us() };
+                        let e = NewEvent {
+                            kind: events[0].code(),
+                            data,
+                            actor_kind: "requester",
+                            actor_id: None,
+                            message_id: None,
+                            at: app.now_us(),
+                        };
                         append_events(&mut tx, id, &[e]).await.unwrap();
                         let mid = format!("<{}@localhost>", uuid::Uuid::new_v4());
-                        let mail = NewMail { message_id: &mid, case_id: Some(id), template: "confirm", to_addr: "taro@example.jp", subject: "s", body_text: "t", body_html: "h", at: app.now_us() };
+                        let mail = NewMail {
+                            message_id: &mid,
+                            case_id: Some(id),
+                            template: "confirm",
+                            to_addr: "taro@example.jp",
+                            subject: "s",
+                            body_text: "t",
+                            body_html: "h",
+                            at: app.now_us(),
+                        };
                         enqueue(&mut tx, &mail).await.unwrap();
                         tx.commit().await.unwrap();
                         done.fetch_add(1, Ordering::Relaxed);

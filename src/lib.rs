@@ -89,15 +89,15 @@ impl Running {
 
 /// Binds, migrates, starts the mail sender and housekeeping, and serves.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let listener = TcpListener::bind(&config.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener =
+        TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
     let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let store = open_store(&config).await?;
     let app = build_app(&config, store, base_url.clone()).await?;
     let sessions = SessionStore::open(&app.store).await?;
-    let transport = Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
+    let transport =
+        Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
 
     let state = web::AppState::new(app.clone(), base_url.starts_with("https://"));
     let router = web::router(state, sessions.clone());

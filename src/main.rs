@@ -131,7 +131,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if password.chars().count() < madoguchi::app::users::PASSWORD_MIN {
                         anyhow::bail!("the password needs at least 12 characters");
                     }
-                    let user = users::by_email(&app.store, &email.to_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
+                    let user = users::by_email(&app.store, &email.to_lowercase())
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no such user"))?;
                     let hash = hash_password(password).await?;
                     let mut tx = app.store.begin().await?;
                     users::set_password(&mut tx, user.id, &hash).await?;
@@ -139,7 +141,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("password changed for {email}");
                 }
                 UserCmd::Disable { email } => {
-                    let user = users::by_email(&app.store, &email.to_lowercase()).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
+                    let user = users::by_email(&app.store, &email.to_lowercase())
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no such user"))?;
                     let mut tx = app.store.begin().await?;
                     users::set_active(&mut tx, user.id, false).await?;
                     tx.commit().await?;
@@ -182,7 +186,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for (reference, ids) in &purged {
                 println!("{reference}: {verb} {}", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" "));
             }
-            println!("{} case(s), {} document(s) {verb}", purged.len(), purged.iter().map(|(_, i)| i.len()).sum::<usize>());
+            println!(
+                "{} case(s), {} document(s) {verb}",
+                purged.len(),
+                purged.iter().map(|(_, i)| i.len()).sum::<usize>()
+            );
         }
         Cmd::Audit { cmd: AuditCmd::Verify } => {
             let store = madoguchi::open_store(&config).await?;

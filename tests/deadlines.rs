@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{one, TestApp, file_request, request_form, spawn};
+use common::{TestApp, file_request, one, request_form, spawn};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use madoguchi::domain::Role;
@@ -12,12 +12,12 @@ use reqwest::StatusCode;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-
 async fn due_on(app: &TestApp, reference: &str) -> Option<Date> {
     let store = &app.running.app.store;
-    let (d,): (Option<String>,) = madoguchi::store::on!(read store, c => sqlx::query_as("SELECT due_on FROM cases WHERE reference = $1")
+    let (d,): (Option<String>,) =
+        madoguchi::store::on!(read store, c => sqlx::query_as("SELECT due_on FROM cases WHERE reference = $1")
         .bind(reference).fetch_one(c).await)
-    .unwrap();
+        .unwrap();
     d.map(|d| d.parse().unwrap())
 }
 
@@ -36,12 +36,18 @@ async fn a_case_goes_through_a_pause_and_an_extension_with_its_notice() {
     assert_eq!(app.post(&act("request-identity"), &[("target", "subject")]).await.status, StatusCode::SEE_OTHER);
     app.running.app.clock.advance_days(3);
     app.login(&staff, PASSWORD).await;
-    assert_eq!(app.post(&act("verify-identity"), &[("target", "subject"), ("method", "postal_copy")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&act("verify-identity"), &[("target", "subject"), ("method", "postal_copy")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let paused_due = received.saturating_add(17.days());
     assert_eq!(due_on(&app, &reference).await, Some(paused_due), "three days paused");
     let page = app.get(&format!("/staff/cases/{reference}")).await;
     assert!(page.body.contains("期限の停止"), "the pause history is shown");
-    assert!(page.body.contains(&format!(r#"<time datetime="{received}">{received}</time> 〜 <time datetime="{}">"#, received.saturating_add(3.days()))));
+    assert!(page.body.contains(&format!(
+        r#"<time datetime="{received}">{received}</time> 〜 <time datetime="{}">"#,
+        received.saturating_add(3.days())
+    )));
     app.take_mails().await;
 
     // An extension beyond 30 days after the first due date is refused; one within is noticed.
@@ -52,7 +58,9 @@ async fn a_case_goes_through_a_pause_and_an_extension_with_its_notice() {
     let page = app.post(&act("extend"), &[("days", "10"), ("reason", "")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "an extension needs a reason");
     assert_eq!(due_on(&app, &reference).await, Some(paused_due));
-    let page = app.post(&act("extend"), &[("days", "10"), ("reason", "複数の部署に記録が分散しており、調査に時間を要するため")]).await;
+    let page = app
+        .post(&act("extend"), &[("days", "10"), ("reason", "複数の部署に記録が分散しており、調査に時間を要するため")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let extended = paused_due.saturating_add(10.days());
     assert_eq!(due_on(&app, &reference).await, Some(extended));
@@ -62,7 +70,10 @@ async fn a_case_goes_through_a_pause_and_an_extension_with_its_notice() {
     assert!(notice.text.contains(&format!("新しい回答予定日：{extended}")));
     assert!(notice.text.contains("複数の部署に記録が分散しており"));
     let page = app.get(&format!("/staff/cases/{reference}")).await;
-    assert!(page.body.contains(&format!(r#"<time datetime="{}">"#, received.saturating_add(14.days()))), "the Art. 39 date stays");
+    assert!(
+        page.body.contains(&format!(r#"<time datetime="{}">"#, received.saturating_add(14.days()))),
+        "the Art. 39 date stays"
+    );
     app.running.shutdown().await;
 }
 
@@ -101,7 +112,10 @@ async fn managers_choose_a_profile_per_kind_and_bad_settings_are_refused() {
     let page = app.get("/staff/deadlines").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("今後12か月の休日"));
-    assert!(page.body.contains("暫定") || today(&app).month() == 1, "years whose equinoxes are not announced are marked");
+    assert!(
+        page.body.contains("暫定") || today(&app).month() == 1,
+        "years whose equinoxes are not announced are marked"
+    );
 
     let page = save_deadlines(&app, &[("profile_correction", "custom"), ("custom_days_correction", "0")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -109,7 +123,16 @@ async fn managers_choose_a_profile_per_kind_and_bad_settings_are_refused() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("お盆"), "the line is named and kept");
 
-    let page = save_deadlines(&app, &[("profile_disclosure", "gdpr"), ("profile_correction", "custom"), ("custom_days_correction", "10"), ("custom_unit_correction", "business")]).await;
+    let page = save_deadlines(
+        &app,
+        &[
+            ("profile_disclosure", "gdpr"),
+            ("profile_correction", "custom"),
+            ("custom_days_correction", "10"),
+            ("custom_unit_correction", "business"),
+        ],
+    )
+    .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let (disclosure, _) = file_request(&app, &request_form()).await;
     let received = today(&app);
@@ -129,13 +152,22 @@ async fn managers_choose_a_profile_per_kind_and_bad_settings_are_refused() {
 async fn the_clock_can_start_when_identity_is_verified() {
     let app = spawn().await;
     app.login_as(Role::Manager).await;
-    assert_eq!(save_deadlines(&app, &[("deadline_clock_start", "identity_verified")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        save_deadlines(&app, &[("deadline_clock_start", "identity_verified")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let (reference, mails) = file_request(&app, &request_form()).await;
-    assert!(one(&mails, "taro@example.jp", "ご請求を受け付けました").text.contains("回答予定日：本人確認の完了後にお知らせします"));
+    assert!(
+        one(&mails, "taro@example.jp", "ご請求を受け付けました")
+            .text
+            .contains("回答予定日：本人確認の完了後にお知らせします")
+    );
     assert_eq!(due_on(&app, &reference).await, None);
     app.running.app.clock.advance_days(2);
     app.login("manager@example.jp", PASSWORD).await;
-    let page = app.post(&format!("/staff/cases/{reference}/verify-identity"), &[("target", "subject"), ("method", "in_person")]).await;
+    let page = app
+        .post(&format!("/staff/cases/{reference}/verify-identity"), &[("target", "subject"), ("method", "in_person")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let due = today(&app).saturating_add(14.days());
     assert_eq!(due_on(&app, &reference).await, Some(due));
@@ -157,8 +189,16 @@ async fn the_assignee_hears_before_the_due_date_and_managers_when_it_passes_once
         madoguchi::store::on!(read store, c => sqlx::query_as("SELECT id FROM staff_users WHERE email = 'tantou@example.jp'").fetch_one(c).await).unwrap()
     };
     let id = staff_id.0.to_string();
-    assert_eq!(app.post(&format!("/staff/cases/{running_case}/assign"), &[("assignee", &id)]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.post(&format!("/staff/cases/{paused_case}/request-clarification"), &[("body", "対象期間を教えてください")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&format!("/staff/cases/{running_case}/assign"), &[("assignee", &id)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.post(&format!("/staff/cases/{paused_case}/request-clarification"), &[("body", "対象期間を教えてください")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     app.take_mails().await;
     let a = &app.running.app;
     let due = due_on(&app, &running_case).await.unwrap();
@@ -178,7 +218,10 @@ async fn the_assignee_hears_before_the_due_date_and_managers_when_it_passes_once
     let soon_on = soon_on.expect("a due-soon notice");
     assert!(cal.business_days_between(soon_on, due) <= 3, "sent within 3 business days of {due}");
     if soon_on > start {
-        assert!(cal.business_days_between(soon_on.saturating_sub(1.day()), due) > 3, "the day before was not yet within 3 business days");
+        assert!(
+            cal.business_days_between(soon_on.saturating_sub(1.day()), due) > 3,
+            "the day before was not yet within 3 business days"
+        );
     }
     let mails = app.take_mails().await;
     assert_eq!(mails.len(), 1);

@@ -3,10 +3,9 @@
 
 mod common;
 
-use common::{one, file_request, link, request_form, spawn};
+use common::{file_request, link, one, request_form, spawn};
 use madoguchi::domain::Role;
 use reqwest::StatusCode;
-
 
 #[tokio::test]
 async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
@@ -39,7 +38,9 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     let act = |action: &'static str| format!("/staff/cases/{reference}/{action}");
 
     // Staff ask for identity documents, then verify them.
-    let page = app.post(&act("request-identity"), &[("target", "subject"), ("note", "運転免許証の写しをお送りください。")]).await;
+    let page = app
+        .post(&act("request-identity"), &[("target", "subject"), ("note", "運転免許証の写しをお送りください。")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "awaiting_requester");
     let mails = app.take_mails().await;
@@ -48,7 +49,12 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert!(ask.text.contains("運転免許証の写しをお送りください。"));
     assert!(ask.text.contains("マイナンバーカード（表面のみ"));
 
-    let page = app.post(&act("verify-identity"), &[("target", "subject"), ("method", "postal_copy"), ("doc_type", "drivers_license")]).await;
+    let page = app
+        .post(
+            &act("verify-identity"),
+            &[("target", "subject"), ("method", "postal_copy"), ("doc_type", "drivers_license")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "received");
     let mails = app.take_mails().await;
@@ -67,7 +73,15 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
 
     let today = app.running.app.today().to_string();
     let page = app
-        .post(&act("record-payment"), &[("amount", "1000"), ("method", "postal_money_order"), ("paid_on", &today), ("payment_ref", "小為替 12-345")])
+        .post(
+            &act("record-payment"),
+            &[
+                ("amount", "1000"),
+                ("method", "postal_money_order"),
+                ("paid_on", &today),
+                ("payment_ref", "小為替 12-345"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "received");
@@ -81,7 +95,9 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert_eq!(app.case_state(&reference).await, "in_progress");
     assert!(app.take_mails().await.is_empty(), "starting work sends nothing");
 
-    let page = app.post(&act("close"), &[("outcome", "granted"), ("explanation", "開示書類を電子データでお送りします。")]).await;
+    let page = app
+        .post(&act("close"), &[("outcome", "granted"), ("explanation", "開示書類を電子データでお送りします。")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "closed");
     let mails = app.take_mails().await;
@@ -95,9 +111,21 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert_eq!(
         app.event_kinds(&reference).await,
         [
-            "submitted", "email_confirmed", "received", "identity_requested", "clock_paused", "identity_verified",
-            "ask_met", "clock_resumed", "fee_requested", "clock_paused", "payment_recorded", "ask_met",
-            "clock_resumed", "started", "closed",
+            "submitted",
+            "email_confirmed",
+            "received",
+            "identity_requested",
+            "clock_paused",
+            "identity_verified",
+            "ask_met",
+            "clock_resumed",
+            "fee_requested",
+            "clock_paused",
+            "payment_recorded",
+            "ask_met",
+            "clock_resumed",
+            "started",
+            "closed",
         ]
     );
     let page = app.get(&format!("/staff/cases/{reference}")).await;
@@ -173,7 +201,12 @@ async fn the_requester_answers_a_question_from_the_status_page() {
     let (reference, _) = file_request(&app, &request_form()).await;
     let page = app.post(&format!("/staff/cases/{reference}/assign"), &[("assignee", "1")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let page = app.post(&format!("/staff/cases/{reference}/request-clarification"), &[("body", "対象のサービス名を教えてください。")]).await;
+    let page = app
+        .post(
+            &format!("/staff/cases/{reference}/request-clarification"),
+            &[("body", "対象のサービス名を教えてください。")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let mails = app.take_mails().await;
     let question = one(&mails, "taro@example.jp", "ご請求内容の確認のお願い");
@@ -187,7 +220,8 @@ async fn the_requester_answers_a_question_from_the_status_page() {
     assert!(page.body.contains("メッセージを入力してください。"));
     assert_eq!(app.case_state(&reference).await, "awaiting_requester");
 
-    let page = app.post(&format!("/status/{reference}/messages"), &[("body", "会員サービス「サンプルポイント」です。")]).await;
+    let page =
+        app.post(&format!("/status/{reference}/messages"), &[("body", "会員サービス「サンプルポイント」です。")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.case_state(&reference).await, "received");
     let page = app.get(&format!("/status/{reference}")).await;
@@ -205,7 +239,8 @@ async fn a_status_link_can_be_sent_again_and_says_nothing_about_strangers() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page_wrong = page.location.clone();
     assert!(app.take_mails().await.is_empty(), "nothing sent to a stranger");
-    let page = app.post("/status/resend", &[("reference", &reference), ("contact_email", "ＴＡＲＯ＠example.jp")]).await;
+    let page =
+        app.post("/status/resend", &[("reference", &reference), ("contact_email", "ＴＡＲＯ＠example.jp")]).await;
     assert_eq!(page.location, page_wrong, "the same answer either way");
     let mails = app.take_mails().await;
     let mail = one(&mails, "taro@example.jp", "状況確認ページのご案内");
@@ -253,7 +288,14 @@ async fn days_spent_waiting_for_the_requester_move_the_due_date() {
     let app = spawn().await;
     let (reference, mails) = file_request(&app, &request_form()).await;
     let receipt = one(&mails, "taro@example.jp", "ご請求を受け付けました");
-    let due: jiff::civil::Date = receipt.text.lines().find_map(|l| l.strip_prefix("回答予定日：")).unwrap().trim_end_matches("まで").parse().unwrap();
+    let due: jiff::civil::Date = receipt
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("回答予定日："))
+        .unwrap()
+        .trim_end_matches("まで")
+        .parse()
+        .unwrap();
     let staff = app.login_as(Role::Staff).await;
     let act = |a: &str| format!("/staff/cases/{reference}/{a}");
     assert_eq!(app.post(&act("request-identity"), &[("target", "subject")]).await.status, StatusCode::SEE_OTHER);
@@ -261,12 +303,21 @@ async fn days_spent_waiting_for_the_requester_move_the_due_date() {
     let page = app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await;
     assert_eq!(page.location.as_deref(), Some("/staff/login"), "three idle days end the staff session");
     app.login(&staff, "correct horse battery staple").await;
-    assert_eq!(app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&act("verify-identity"), &[("target", "subject"), ("method", "in_person")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let moved = due.saturating_add(jiff::ToSpan::days(3)).to_string();
     let page = app.get(&format!("/staff/cases/{reference}")).await;
-    assert!(page.body.contains(&format!(r#"<time datetime="{moved}">"#)), "due date moved by the 3 days paused to {moved}");
+    assert!(
+        page.body.contains(&format!(r#"<time datetime="{moved}">"#)),
+        "due date moved by the 3 days paused to {moved}"
+    );
     let art39 = due.to_string();
-    assert!(page.body.contains("第39条の日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)), "the Art. 39 date never moves");
+    assert!(
+        page.body.contains("第39条の日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)),
+        "the Art. 39 date never moves"
+    );
     app.running.shutdown().await;
 }
 
@@ -279,7 +330,10 @@ async fn managers_export_every_case_as_csv_without_names() {
     assert_eq!(app.get("/staff/exports/cases.csv").await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.post("/staff/logout", &[]).await.status, StatusCode::SEE_OTHER);
     app.login_as(Role::Manager).await;
-    assert_eq!(app.post(&format!("/staff/cases/{second}/withdraw"), &[("reason", "電話で取下げ")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&format!("/staff/cases/{second}/withdraw"), &[("reason", "電話で取下げ")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let res = app.client.get(app.url("/staff/exports/cases.csv")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
@@ -292,7 +346,8 @@ async fn managers_export_every_case_as_csv_without_names() {
     assert!(lines[1].starts_with(&format!("{first},disclosure,web,self,received,")));
     assert!(lines[2].starts_with(&format!("{second},disclosure,web,self,closed,")) && lines[2].contains(",withdrawn,"));
     assert!(!csv.contains("山田") && !csv.contains("taro@"), "no names or contact data");
-    let open_only = app.client.get(app.url("/staff/exports/cases.csv?state=received")).send().await.unwrap().text().await.unwrap();
+    let open_only =
+        app.client.get(app.url("/staff/exports/cases.csv?state=received")).send().await.unwrap().text().await.unwrap();
     assert_eq!(open_only.lines().count(), 2, "the queue's filters apply");
     assert_eq!(app.count("SELECT COUNT(*) FROM access_log WHERE what = 'export:cases'").await, 2);
     app.running.shutdown().await;

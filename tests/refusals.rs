@@ -125,7 +125,14 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
 async fn staff_routes_refuse_anonymous_visitors_and_lower_roles() {
     let app = spawn().await;
     let (reference, _) = file_request(&app, &request_form()).await;
-    for path in ["/staff", "/staff/intake", &format!("/staff/cases/{reference}"), "/staff/reports", "/admin/users", "/admin/settings"] {
+    for path in [
+        "/staff",
+        "/staff/intake",
+        &format!("/staff/cases/{reference}"),
+        "/staff/reports",
+        "/admin/users",
+        "/admin/settings",
+    ] {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(page.location.as_deref(), Some("/staff/login"), "{path}");
@@ -139,13 +146,27 @@ async fn staff_routes_refuse_anonymous_visitors_and_lower_roles() {
     for path in ["/staff/reports", "/staff/reports/2026-01.csv", "/admin/users", "/admin/settings"] {
         assert_eq!(app.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
-    let page = app.post("/admin/users", &[("email", "x@example.jp"), ("display_name", "x"), ("role", "admin"), ("password", "long enough password")]).await;
+    let page = app
+        .post(
+            "/admin/users",
+            &[
+                ("email", "x@example.jp"),
+                ("display_name", "x"),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM staff_users").await, 1);
 
     // Waiving a fee is for managers.
     let act = |a: &str| format!("/staff/cases/{reference}/{a}");
-    assert_eq!(app.post(&act("request-fee"), &[("amount", "500")]).await.status, StatusCode::SEE_OTHER, "the scheduled fee needs no reason");
+    assert_eq!(
+        app.post(&act("request-fee"), &[("amount", "500")]).await.status,
+        StatusCode::SEE_OTHER,
+        "the scheduled fee needs no reason"
+    );
     let page = app.post(&act("waive-fee"), &[("reason", "生活保護受給者のため")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM fee_entries WHERE entry = 'waiver'").await, 0);
@@ -203,7 +224,12 @@ async fn bad_action_fields_are_refused_with_422_and_the_input_kept() {
         ("300", "cash", "2026/01/01", "2026-04-01 の形"),
     ];
     for (amount, method, paid_on, message) in bad_payments {
-        let page = app.post(&act("record-payment"), &[("amount", amount), ("method", method), ("paid_on", paid_on), ("payment_ref", "REF-77")]).await;
+        let page = app
+            .post(
+                &act("record-payment"),
+                &[("amount", amount), ("method", method), ("paid_on", paid_on), ("payment_ref", "REF-77")],
+            )
+            .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{amount} {method} {paid_on}");
         assert!(page.body.contains(message), "{amount} {method} {paid_on}: {message}");
         assert!(page.body.contains(r#"value="REF-77""#), "the reference typed is kept");
@@ -252,7 +278,8 @@ async fn a_wrong_password_is_401_and_the_session_is_rotated_on_login() {
     assert!(page.body.contains(r#"value="staff@example.jp""#), "the address typed is kept");
 
     let before = app.client.get(app.url("/staff/login")).send().await.unwrap();
-    let cookie_before = before.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let cookie_before =
+        before.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
     let _ = cookie_before;
     let token = app.csrf().await;
     let res = app
@@ -264,7 +291,10 @@ async fn a_wrong_password_is_401_and_the_session_is_rotated_on_login() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let set = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
-    assert!(set.iter().any(|c| c.starts_with("madoguchi_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")), "{set:?}");
+    assert!(
+        set.iter().any(|c| c.starts_with("madoguchi_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")),
+        "{set:?}"
+    );
     assert_eq!(app.get("/staff").await.status, StatusCode::OK);
     app.running.shutdown().await;
 }
@@ -289,12 +319,34 @@ async fn the_setup_link_creates_the_first_admin_once() {
     let token = link.split("token=").nth(1).unwrap().to_owned();
     assert_eq!(app.get("/setup?token=wrong").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/setup?token={token}")).await.status, StatusCode::OK);
-    let page = app.post("/setup", &[("token", &token), ("email", "admin@example.jp"), ("display_name", "管理 者"), ("password", "short"), ("password_confirm", "short")]).await;
+    let page = app
+        .post(
+            "/setup",
+            &[
+                ("token", &token),
+                ("email", "admin@example.jp"),
+                ("display_name", "管理 者"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("12文字以上"));
     assert!(page.body.contains(r#"value="admin@example.jp""#));
     let pw = "a long and good password";
-    let page = app.post("/setup", &[("token", &token), ("email", "admin@example.jp"), ("display_name", "管理 者"), ("password", pw), ("password_confirm", pw)]).await;
+    let page = app
+        .post(
+            "/setup",
+            &[
+                ("token", &token),
+                ("email", "admin@example.jp"),
+                ("display_name", "管理 者"),
+                ("password", pw),
+                ("password_confirm", pw),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.get("/admin/settings").await.status, StatusCode::OK, "logged in as the admin");
     assert_eq!(app.get(&format!("/setup?token={token}")).await.status, StatusCode::NOT_FOUND, "the link dies");
@@ -309,7 +361,12 @@ async fn every_response_carries_the_security_headers() {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'") && !csp.contains("unsafe-inline"), "{path}");
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("object-src 'none'")
+                && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "no-referrer");
     }
@@ -328,10 +385,8 @@ async fn admins_change_settings_and_bad_values_are_refused() {
     let app = spawn().await;
     app.login_as(Role::Admin).await;
     let page = app.get("/admin/settings").await;
-    let mut fields: Vec<(String, String)> = madoguchi::app::settings::SETTINGS
-        .iter()
-        .map(|d| (d.key.to_owned(), d.default.to_owned()))
-        .collect();
+    let mut fields: Vec<(String, String)> =
+        madoguchi::app::settings::SETTINGS.iter().map(|d| (d.key.to_owned(), d.default.to_owned())).collect();
     fields.push(("fee_disclosure_postal".into(), "-1".into()));
     fields.push(("fee_methods".into(), "cash".into()));
     for f in fields.iter_mut() {
@@ -345,8 +400,12 @@ async fn admins_change_settings_and_bad_values_are_refused() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("0 以上 100,000 以下"));
     assert!(page.body.contains("窓口商事株式会社"), "input kept");
-    assert_eq!(app.count("SELECT COUNT(*) FROM settings WHERE key = 'org_name' AND value = '窓口商事株式会社'").await, 0);
-    let fixed: Vec<(&str, &str)> = as_refs.iter().map(|(k, v)| if *k == "fee_disclosure_postal" { (*k, "800") } else { (*k, *v) }).collect();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM settings WHERE key = 'org_name' AND value = '窓口商事株式会社'").await,
+        0
+    );
+    let fixed: Vec<(&str, &str)> =
+        as_refs.iter().map(|(k, v)| if *k == "fee_disclosure_postal" { (*k, "800") } else { (*k, *v) }).collect();
     let page = app.post("/admin/settings", &fixed).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let home = app.get("/").await;

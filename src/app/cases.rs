@@ -3,8 +3,8 @@
 use super::{App, AppError, Result, Settings, keys};
 use crate::domain::deadline::{Policy, art39_date};
 use crate::domain::{
-    Action, Actor, Case, Command, Ctx, Event, Filer, IdentityTarget, Lang, Reference, RequestKind, State,
-    Visibility, apply, decide, permitted,
+    Action, Actor, Case, Command, Ctx, Event, Filer, IdentityTarget, Lang, Reference, RequestKind, State, Visibility,
+    apply, decide, permitted,
 };
 use crate::mail::{self, Kind, MailView, Outgoing};
 use crate::store::cases::{self as sc, CaseRow, NewEvent, NewFeeEntry};
@@ -76,10 +76,8 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         Some((body, vis)) => Some(sc::insert_message(tx, row.id, vis.code(), body, actor_id, now).await?),
         None => None,
     };
-    let text_event = events
-        .iter()
-        .position(|e| !matches!(e, Event::AsksCancelled { .. } | Event::AskMet { .. }))
-        .unwrap_or(0);
+    let text_event =
+        events.iter().position(|e| !matches!(e, Event::AsksCancelled { .. } | Event::AskMet { .. })).unwrap_or(0);
     let data: Vec<String> = events
         .iter()
         .map(|e| serde_json::to_string(e).map_err(|e| AppError::Internal(e.to_string())))
@@ -103,7 +101,9 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
     for e in &events {
         let (entry, amount, method, on_date) = match e {
             Event::FeeRequested { amount, .. } => ("requested", *amount, None, today.clone()),
-            Event::PaymentRecorded { amount, method, paid_on } => ("payment", *amount, Some(method.code()), paid_on.to_string()),
+            Event::PaymentRecorded { amount, method, paid_on } => {
+                ("payment", *amount, Some(method.code()), paid_on.to_string())
+            }
             Event::FeeWaived { amount } => ("waiver", *amount, None, today.clone()),
             Event::RefundRecorded { amount } => ("refund", *amount, None, today.clone()),
             _ => continue,
@@ -292,7 +292,12 @@ async fn mails_for(
                 Some(id) => users::by_id_in(tx, id).await?.into_iter().filter(|u| u.active).collect(),
                 None => users::active_with_roles(tx, &["staff", "manager", "admin"]).await?,
             };
-            let staff_view = MailView { lang: Lang::Ja, target: target.label(Lang::Ja).to_owned(), text: String::new(), ..m.clone() };
+            let staff_view = MailView {
+                lang: Lang::Ja,
+                target: target.label(Lang::Ja).to_owned(),
+                text: String::new(),
+                ..m.clone()
+            };
             for user in recipients {
                 out.push(render(Kind::StaffDocuments, &user.email, &staff_view)?);
             }
@@ -302,7 +307,8 @@ async fn mails_for(
                 Some(id) => users::by_id_in(tx, id).await?.into_iter().filter(|u| u.active).collect(),
                 None => users::active_with_roles(tx, &["manager", "admin"]).await?,
             };
-            let staff_view = MailView { lang: Lang::Ja, received_on: asked_on.to_string(), text: String::new(), ..m.clone() };
+            let staff_view =
+                MailView { lang: Lang::Ja, received_on: asked_on.to_string(), text: String::new(), ..m.clone() };
             for user in recipients {
                 out.push(render(Kind::StaffIdentityOverdue, &user.email, &staff_view)?);
             }
@@ -336,7 +342,13 @@ async fn mails_for(
             }
         }
         Event::OverdueNotified { due_on } => {
-            let staff_view = MailView { lang: Lang::Ja, kind: kind_label(row, Lang::Ja), due_on: due_on.to_string(), text: String::new(), ..m.clone() };
+            let staff_view = MailView {
+                lang: Lang::Ja,
+                kind: kind_label(row, Lang::Ja),
+                due_on: due_on.to_string(),
+                text: String::new(),
+                ..m.clone()
+            };
             for user in users::active_with_roles(tx, &["manager", "admin"]).await? {
                 out.push(render(Kind::StaffOverdue, &user.email, &staff_view)?);
             }
@@ -502,7 +514,10 @@ pub struct Receipt {
 
 /// Reads the receipt of payment `entry_id` on a case the caller may see.
 pub async fn receipt(app: &App, row: CaseRow, entry_id: i64, actor: &Actor) -> Result<Receipt> {
-    let entry = sc::fee_entry(&app.store, row.id, entry_id).await?.filter(|e| e.entry == "payment").ok_or(AppError::NotFound)?;
+    let entry = sc::fee_entry(&app.store, row.id, entry_id)
+        .await?
+        .filter(|e| e.entry == "payment")
+        .ok_or(AppError::NotFound)?;
     if let Some(user_id) = actor.staff_id() {
         let mut tx = app.store.begin().await?;
         store::log_access(&mut tx, user_id, Some(row.id), "receipt", app.now_us()).await?;

@@ -87,11 +87,22 @@ fn bad(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
 }
 
 /// The requester sends a document for an identity check.
-pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_type: &str, bytes: Vec<u8>) -> Result<i64> {
+pub async fn upload(
+    app: &App,
+    reference: &str,
+    token: &str,
+    target: &str,
+    doc_type: &str,
+    bytes: Vec<u8>,
+) -> Result<i64> {
     let found = status_case(app, reference, token).await?;
     permitted(&found.to_case()?, Action::SubmitDocuments, &Actor::Requester)?;
-    let target: IdentityTarget = target.parse().map_err(|_| bad("target", "何の確認のための書類かを選んでください。", "Choose what the document is for."))?;
-    let doc_type: DocType = doc_type.parse().map_err(|_| bad("doc_type", "書類の種類を選んでください。", "Choose the type of document."))?;
+    let target: IdentityTarget = target
+        .parse()
+        .map_err(|_| bad("target", "何の確認のための書類かを選んでください。", "Choose what the document is for."))?;
+    let doc_type: DocType = doc_type
+        .parse()
+        .map_err(|_| bad("doc_type", "書類の種類を選んでください。", "Choose the type of document."))?;
     if !accepted_for(target, doc_type) {
         return Err(bad("doc_type", "この確認には使えない書類です。", "This document cannot be used for this check."));
     }
@@ -105,7 +116,13 @@ pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_t
     }
     let kind = match sniff(&bytes) {
         Ok(k) => k,
-        Err(NotAccepted::Empty) => return Err(bad("file", "ファイルが空です。もう一度選んでください。", "The file is empty. Please choose it again.")),
+        Err(NotAccepted::Empty) => {
+            return Err(bad(
+                "file",
+                "ファイルが空です。もう一度選んでください。",
+                "The file is empty. Please choose it again.",
+            ));
+        }
         Err(NotAccepted::Heic) => {
             return Err(bad(
                 "file",
@@ -121,8 +138,9 @@ pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_t
             ));
         }
     };
-    let cleaned = strip_metadata(kind, bytes)
-        .map_err(|Damaged| bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read."))?;
+    let cleaned = strip_metadata(kind, bytes).map_err(|Damaged| {
+        bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read.")
+    })?;
 
     let mut tx = app.store.begin().await?;
     let row = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
@@ -148,7 +166,12 @@ pub async fn upload(app: &App, reference: &str, token: &str, target: &str, doc_t
     };
     let id = sd::insert(&mut tx, &doc).await?;
     let policy = settings.policy_of(&row.policy, before.kind);
-    let events = decide(&before, Command::SubmitDocuments { target, document: id }, &Actor::Requester, &ctx(app, &settings, &policy))?;
+    let events = decide(
+        &before,
+        Command::SubmitDocuments { target, document: id },
+        &Actor::Requester,
+        &ctx(app, &settings, &policy),
+    )?;
     let change = Change::update(row, before, events, Actor::Requester);
     persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;

@@ -160,7 +160,8 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
         }
         for (kind, channel, filer, n) in sr::received_groups(&app.store, &first, &last).await? {
             received += n;
-            let (kind, channel, filer): (RequestKind, Channel, Filer) = (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
+            let (kind, channel, filer): (RequestKind, Channel, Filer) =
+                (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
             if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
                 e.1 += n;
             }
@@ -327,7 +328,13 @@ fn timeliness(received: &str, due: &str, closed: &str, outcome: &str) -> (&'stat
     }
     let c = closed.parse::<Date>().ok();
     let on_time = match (c, due.parse::<Date>().ok()) {
-        (Some(c), Some(d)) if outcome != "withdrawn" => if c <= d { "yes" } else { "no" },
+        (Some(c), Some(d)) if outcome != "withdrawn" => {
+            if c <= d {
+                "yes"
+            } else {
+                "no"
+            }
+        }
         _ => "",
     };
     let days = match (received.parse::<Date>().ok(), c) {
@@ -370,7 +377,8 @@ fn export_lines(lines: &str) -> bytes::Bytes {
 }
 
 fn export_chunk(rows: &[crate::store::cases::ExportRow]) -> bytes::Bytes {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
+    let mut w =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
     for r in rows {
         let (on_time, days) = timeliness(
             r.received_on.as_deref().unwrap_or(""),
@@ -425,8 +433,22 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let header = [
-            "reference", "kind", "channel", "filer", "received_on", "due_on", "closed_on", "outcome", "reasons",
-            "on_time", "days_to_close", "fee_requested", "fee_paid", "fee_waived", "fee_refunded", "fee_status",
+            "reference",
+            "kind",
+            "channel",
+            "filer",
+            "received_on",
+            "due_on",
+            "closed_on",
+            "outcome",
+            "reasons",
+            "on_time",
+            "days_to_close",
+            "fee_requested",
+            "fee_paid",
+            "fee_waived",
+            "fee_refunded",
+            "fee_status",
         ];
         let err = |e: csv::Error| super::AppError::Internal(e.to_string());
         w.write_record(header).map_err(err)?;

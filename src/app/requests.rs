@@ -3,8 +3,8 @@
 
 use super::cases::{Change, ctx, execute, mail_view, persist, status_hash};
 use super::{App, AppError, Result, keys};
-use crate::domain::input::{Intake, NewRequest, RequestForm, parse_request};
 use crate::domain::deadline::{DeadlinePolicy, Policy};
+use crate::domain::input::{Intake, NewRequest, RequestForm, parse_request};
 use crate::domain::{Actor, Case, Channel, Command, Lang, open_case};
 use crate::mail::{self, Kind};
 use crate::store::cases::{self as sc, CaseRow};
@@ -16,7 +16,13 @@ pub struct Submitted {
 }
 
 /// A new case row for a request, as a submission would write it.
-pub fn new_row(app: &App, req: &NewRequest, lang: Lang, submitted_on: jiff::civil::Date, policy: &Policy) -> (CaseRow, Case) {
+pub fn new_row(
+    app: &App,
+    req: &NewRequest,
+    lang: Lang,
+    submitted_on: jiff::civil::Date,
+    policy: &Policy,
+) -> (CaseRow, Case) {
     let case = Case::blank(req.kind, req.filer, submitted_on);
     let nonce = keys::random_token();
     let mut row = CaseRow {
@@ -139,7 +145,8 @@ pub async fn confirm(app: &App, token: &str) -> Result<(String, String)> {
     let row = sc::by_confirm_hash(&mut tx, &hash).await?.ok_or(AppError::NotFound)?;
     let before = row.to_case()?;
     let policy = settings.policy_of(&row.policy, before.kind);
-    let events = crate::domain::decide(&before, Command::ConfirmEmail, &Actor::Requester, &ctx(app, &settings, &policy))?;
+    let events =
+        crate::domain::decide(&before, Command::ConfirmEmail, &Actor::Requester, &ctx(app, &settings, &policy))?;
     let row = if events.is_empty() {
         row
     } else {
@@ -176,7 +183,11 @@ pub async fn status_page(app: &App, reference: &str, token: &str) -> Result<Stat
     let case = row.to_case()?;
     let messages = sc::requester_messages(&app.store, row.id).await?;
     let payments = sc::fee_entries(&app.store, row.id).await?.into_iter().filter(|e| e.entry == "payment").collect();
-    let documents = crate::store::documents::for_case(&app.store, row.id).await?.into_iter().filter(|d| d.purpose == "identity").collect();
+    let documents = crate::store::documents::for_case(&app.store, row.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.purpose == "identity")
+        .collect();
     let settings = app.settings().await?;
     Ok(StatusPage { row, case, messages, payments, documents, settings })
 }
@@ -202,7 +213,9 @@ pub async fn resend(app: &App, reference: &str, email: &str) -> Result<()> {
     let Some(row) = sc::read_by_reference(&app.store, reference).await? else {
         return Ok(());
     };
-    let wanted = crate::domain::input::ContactEmail::parse(&unicode_normalization::UnicodeNormalization::nfkc(email).collect::<String>());
+    let wanted = crate::domain::input::ContactEmail::parse(
+        &unicode_normalization::UnicodeNormalization::nfkc(email).collect::<String>(),
+    );
     let matches = match (&row.contact_email, wanted) {
         (Some(stored), Some(given)) => keys::eq(&stored.to_lowercase(), &given.as_str().to_lowercase()),
         _ => false,

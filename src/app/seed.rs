@@ -11,13 +11,29 @@ use super::keys;
 use super::{App, AppError, Result};
 use crate::domain::deadline::Appi;
 use crate::domain::{
-    Actor, Case, Channel, Command, Ctx, Delivery, DocType, Event, Filer, IdMethod, IdentityTarget, Outcome, PaymentMethod,
-    Reason, Reference, RequestKind, Role, apply, decide, open_case,
+    Actor, Case, Channel, Command, Ctx, Delivery, DocType, Event, Filer, IdMethod, IdentityTarget, Outcome,
+    PaymentMethod, Reason, Reference, RequestKind, Role, apply, decide, open_case,
 };
 use crate::store::cases::{NewEvent, chain_hash};
 use crate::store::{Tx, on};
 
-const FAMILY: &[&str] = &["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本"];
+const FAMILY: &[&str] = &[
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+];
 const GIVEN: &[&str] = &["太郎", "花子", "一郎", "美咲", "健太", "陽菜", "翔", "さくら", "大輔", "結衣", "拓也", "葵"];
 const EN_FAMILY: &[&str] = &["Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Wilson", "Taylor"];
 const EN_GIVEN: &[&str] = &["Alex", "Maria", "James", "Emma", "Noah", "Olivia", "Liam", "Sophie"];
@@ -105,16 +121,58 @@ async fn bulk(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<V>]) -> Re
 }
 
 const CASE_COLUMNS: &[&str] = &[
-    "id", "reference", "kind", "filer", "channel", "delivery", "lang", "state", "resume_state", "outcome", "reasons", "asks",
-    "identity_subject", "identity_agent", "identity_authority", "fee_requested", "fee_paid", "fee_waived", "fee_refunded",
-    "stored_documents", "policy", "submitted_on", "received_on", "due_on", "first_due_on", "closed_on", "paused_on", "open_due",
-    "fee_pay_by", "fee_reminded", "identity_asked_on", "identity_reminded", "due_soon_sent_for", "overdue_sent_for",
-    "assignee_id", "subject_name", "subject_name_kana", "contact_email", "agent_name", "agent_relationship", "details",
-    "status_token_hash", "created_at", "updated_at", "version", "status_nonce",
+    "id",
+    "reference",
+    "kind",
+    "filer",
+    "channel",
+    "delivery",
+    "lang",
+    "state",
+    "resume_state",
+    "outcome",
+    "reasons",
+    "asks",
+    "identity_subject",
+    "identity_agent",
+    "identity_authority",
+    "fee_requested",
+    "fee_paid",
+    "fee_waived",
+    "fee_refunded",
+    "stored_documents",
+    "policy",
+    "submitted_on",
+    "received_on",
+    "due_on",
+    "first_due_on",
+    "closed_on",
+    "paused_on",
+    "open_due",
+    "fee_pay_by",
+    "fee_reminded",
+    "identity_asked_on",
+    "identity_reminded",
+    "due_soon_sent_for",
+    "overdue_sent_for",
+    "assignee_id",
+    "subject_name",
+    "subject_name_kana",
+    "contact_email",
+    "agent_name",
+    "agent_relationship",
+    "details",
+    "status_token_hash",
+    "created_at",
+    "updated_at",
+    "version",
+    "status_nonce",
 ];
 
-const EVENT_COLUMNS: &[&str] = &["case_id", "seq", "kind", "data", "actor_kind", "actor_id", "message_id", "at", "prev_hash", "hash"];
-const FEE_COLUMNS: &[&str] = &["case_id", "entry", "amount", "method", "on_date", "payment_ref", "actor_id", "created_at"];
+const EVENT_COLUMNS: &[&str] =
+    &["case_id", "seq", "kind", "data", "actor_kind", "actor_id", "message_id", "at", "prev_hash", "hash"];
+const FEE_COLUMNS: &[&str] =
+    &["case_id", "entry", "amount", "method", "on_date", "payment_ref", "actor_id", "created_at"];
 
 fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
     &xs[rng.gen_range(0..xs.len())]
@@ -164,9 +222,23 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
             RequestKind::Complaint,
         ],
     );
-    let filer = *pick(rng, &[Filer::SelfFiler, Filer::SelfFiler, Filer::SelfFiler, Filer::SelfFiler, Filer::LegalAgent, Filer::AppointedAgent]);
-    let channel = *pick(rng, &[Channel::Web, Channel::Web, Channel::Web, Channel::Email, Channel::Post, Channel::Phone, Channel::InPerson]);
-    let delivery = kind.is_disclosure().then(|| *pick(rng, &[Delivery::Electronic, Delivery::Electronic, Delivery::Postal]));
+    let filer = *pick(
+        rng,
+        &[
+            Filer::SelfFiler,
+            Filer::SelfFiler,
+            Filer::SelfFiler,
+            Filer::SelfFiler,
+            Filer::LegalAgent,
+            Filer::AppointedAgent,
+        ],
+    );
+    let channel = *pick(
+        rng,
+        &[Channel::Web, Channel::Web, Channel::Web, Channel::Email, Channel::Post, Channel::Phone, Channel::InPerson],
+    );
+    let delivery =
+        kind.is_disclosure().then(|| *pick(rng, &[Delivery::Electronic, Delivery::Electronic, Delivery::Postal]));
     let mut w = Walk {
         case: Case::blank(kind, filer, received_on),
         events: Vec::new(),
@@ -205,7 +277,14 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
         if rng.gen_bool(0.04) {
             let d = at!(20);
             let reasons = vec![Reason::IdentityUnverified];
-            run(&mut w, Command::Close { outcome: Outcome::Refused, reasons, explanation: "本人確認書類の提出なし".into() }, &staff_actor, d);
+            run(
+                &mut w,
+                Command::Close {
+                    outcome: Outcome::Refused, reasons, explanation: "本人確認書類の提出なし".into()
+                },
+                &staff_actor,
+                d,
+            );
             return w;
         }
         let d = at!(6);
@@ -223,14 +302,27 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
             _ => 1000,
         };
         let pay_by = d.saturating_add(14.days());
-        run(&mut w, Command::RequestFee { amount, scheduled: Some(amount), reason: String::new(), pay_by }, &staff_actor, d);
+        run(
+            &mut w,
+            Command::RequestFee { amount, scheduled: Some(amount), reason: String::new(), pay_by },
+            &staff_actor,
+            d,
+        );
         let d = at!(7);
-        let method = *pick(rng, &[PaymentMethod::PostalMoneyOrder, PaymentMethod::BankTransfer, PaymentMethod::Stamps, PaymentMethod::Cash]);
+        let method = *pick(
+            rng,
+            &[PaymentMethod::PostalMoneyOrder, PaymentMethod::BankTransfer, PaymentMethod::Stamps, PaymentMethod::Cash],
+        );
         if rng.gen_bool(0.1) {
             run(&mut w, Command::WaiveFee { reason: "免除".into() }, &staff_actor, d);
         } else {
             let paid = if rng.gen_bool(0.05) { amount + 200 } else { amount };
-            run(&mut w, Command::RecordPayment { amount: paid, method, paid_on: d, payment_ref: String::new() }, &staff_actor, d);
+            run(
+                &mut w,
+                Command::RecordPayment { amount: paid, method, paid_on: d, payment_ref: String::new() },
+                &staff_actor,
+                d,
+            );
         }
     }
     if rng.gen_bool(0.03) {
@@ -280,19 +372,23 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
         None => {
             let hash = super::users::hash_password(keys::random_token()).await?;
             let mut tx = store.begin().await?;
-            let id = crate::store::users::insert(&mut tx, "seed@example.invalid", "デモ 担当", "admin", &hash, app.now_us()).await?;
+            let id =
+                crate::store::users::insert(&mut tx, "seed@example.invalid", "デモ 担当", "admin", &hash, app.now_us())
+                    .await?;
             tx.commit().await?;
             id
         }
     };
-    let (max_id,): (Option<i64>,) = on!(read store, c => sqlx::query_as("SELECT MAX(id) FROM cases").fetch_one(c).await)
-        .map_err(crate::store::StoreError::from)?;
+    let (max_id,): (Option<i64>,) =
+        on!(read store, c => sqlx::query_as("SELECT MAX(id) FROM cases").fetch_one(c).await)
+            .map_err(crate::store::StoreError::from)?;
     let mut next_id = max_id.unwrap_or(0) + 1;
     let (start, end) = month.unwrap_or((today.saturating_sub(5.years()), today));
     let end = end.min(today);
     let span = (end - start).get_days().max(1) + i32::from(month.is_some());
-    let existing: Vec<(i64, i64)> = on!(read store, c => sqlx::query_as("SELECT year, last FROM reference_counters").fetch_all(c).await)
-        .map_err(crate::store::StoreError::from)?;
+    let existing: Vec<(i64, i64)> =
+        on!(read store, c => sqlx::query_as("SELECT year, last FROM reference_counters").fetch_all(c).await)
+            .map_err(crate::store::StoreError::from)?;
     let mut counters: std::collections::BTreeMap<i16, i64> =
         existing.into_iter().filter_map(|(y, l)| Some((i16::try_from(y).ok()?, l))).collect();
     let batch = 2_000u64;
@@ -379,17 +475,39 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
                 let (actor_kind, actor_id) = ("staff", Some(staff));
                 let ne = NewEvent { kind: e.code(), data, actor_kind, actor_id, message_id: None, at: at(*d) };
                 let hash = chain_hash(&prev, id, seq, &ne);
-                events.push(vec![V::I(id), V::I(seq), ne.kind.into(), ne.data.into(), actor_kind.into(), actor_id.into(), V::NI, V::I(ne.at), prev.clone().into(), hash.clone().into()]);
+                events.push(vec![
+                    V::I(id),
+                    V::I(seq),
+                    ne.kind.into(),
+                    ne.data.into(),
+                    actor_kind.into(),
+                    actor_id.into(),
+                    V::NI,
+                    V::I(ne.at),
+                    prev.clone().into(),
+                    hash.clone().into(),
+                ]);
                 prev = hash;
                 let fee = match e {
                     Event::FeeRequested { amount, .. } => Some(("requested", *amount, None, *d)),
-                    Event::PaymentRecorded { amount, method, paid_on } => Some(("payment", *amount, Some(method.code()), *paid_on)),
+                    Event::PaymentRecorded { amount, method, paid_on } => {
+                        Some(("payment", *amount, Some(method.code()), *paid_on))
+                    }
                     Event::FeeWaived { amount } => Some(("waiver", *amount, None, *d)),
                     Event::RefundRecorded { amount } => Some(("refund", *amount, None, *d)),
                     _ => None,
                 };
                 if let Some((entry, amount, method, on)) = fee {
-                    fees.push(vec![V::I(id), entry.into(), V::I(amount), method.into(), on.to_string().into(), V::N, V::I(staff), V::I(at(*d))]);
+                    fees.push(vec![
+                        V::I(id),
+                        entry.into(),
+                        V::I(amount),
+                        method.into(),
+                        on.to_string().into(),
+                        V::N,
+                        V::I(staff),
+                        V::I(at(*d)),
+                    ]);
                 }
             }
         }

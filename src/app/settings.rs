@@ -86,7 +86,8 @@ impl Settings {
 
     /// The organisation's calendar: holidays plus its closure days.
     pub fn calendar(&self) -> Calendar {
-        let text = self.values.iter().find(|(k, _)| k == "closure_days").map(|(_, v)| v.as_str()).unwrap_or(DEFAULT_CLOSURES);
+        let text =
+            self.values.iter().find(|(k, _)| k == "closure_days").map(|(_, v)| v.as_str()).unwrap_or(DEFAULT_CLOSURES);
         Calendar { closures: parse_closures(text).unwrap_or_default() }
     }
 
@@ -162,7 +163,9 @@ pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
     if key == "document_max_count" && !value.parse::<i64>().is_ok_and(|n| (1..=50).contains(&n)) {
         return Err(Msg("1〜50 で入力してください。", "Enter 1 to 50."));
     }
-    if matches!(key, "document_retention_days" | "identity_ask_days") && !value.parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
+    if matches!(key, "document_retention_days" | "identity_ask_days")
+        && !value.parse::<i64>().is_ok_and(|n| (1..=365).contains(&n))
+    {
         return Err(Msg("1〜365 の日数を入力してください。", "Enter 1 to 365 days."));
     }
     if key == "signoff_required" && value != "yes" && value != "no" {

@@ -70,16 +70,28 @@ pub struct NewUser {
 pub fn check_new_user(email: &str, name: &str, password: &str, confirm: Option<&str>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if ContactEmail::parse(email).is_none() {
-        errors.push(FieldError { field: "email", msg: Msg("メールアドレスの形式が正しくありません。", "This is not a valid e-mail address.") });
+        errors.push(FieldError {
+            field: "email",
+            msg: Msg("メールアドレスの形式が正しくありません。", "This is not a valid e-mail address."),
+        });
     }
     if name.trim().is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError { field: "display_name", msg: Msg("100文字以内で入力してください。", "Enter a name of at most 100 characters.") });
+        errors.push(FieldError {
+            field: "display_name",
+            msg: Msg("100文字以内で入力してください。", "Enter a name of at most 100 characters."),
+        });
     }
     if password.chars().count() < PASSWORD_MIN {
-        errors.push(FieldError { field: "password", msg: Msg("パスワードは12文字以上にしてください。", "Use a password of at least 12 characters.") });
+        errors.push(FieldError {
+            field: "password",
+            msg: Msg("パスワードは12文字以上にしてください。", "Use a password of at least 12 characters."),
+        });
     }
     if confirm.is_some_and(|c| c != password) {
-        errors.push(FieldError { field: "password_confirm", msg: Msg("確認用のパスワードが一致しません。", "The two passwords differ.") });
+        errors.push(FieldError {
+            field: "password_confirm",
+            msg: Msg("確認用のパスワードが一致しません。", "The two passwords differ."),
+        });
     }
     errors
 }
@@ -91,7 +103,11 @@ pub async fn add_user(app: &App, new: NewUser) -> Result<i64> {
     }
     let email = new.email.trim().to_lowercase();
     if users::by_email(&app.store, &email).await?.is_some() {
-        return Err(AppError::field("email", "このメールアドレスはすでに登録されています。", "This e-mail address is already registered."));
+        return Err(AppError::field(
+            "email",
+            "このメールアドレスはすでに登録されています。",
+            "This e-mail address is already registered.",
+        ));
     }
     let hash = hash_password(new.password).await?;
     let mut tx = app.store.begin().await?;
@@ -146,15 +162,18 @@ pub async fn setup_link(app: &App) -> Result<Option<String>> {
 
 pub fn setup_token_valid(app: &App, token: &str) -> bool {
     let given = keys::hash_token(token);
-    app.setup_token_hash
-        .lock()
-        .ok()
-        .and_then(|g| g.clone())
-        .is_some_and(|stored| keys::eq(&stored, &given))
+    app.setup_token_hash.lock().ok().and_then(|g| g.clone()).is_some_and(|stored| keys::eq(&stored, &given))
 }
 
 /// Creates the first admin with the setup link; the link then dies.
-pub async fn setup_first_admin(app: &App, token: &str, email: &str, name: &str, password: &str, confirm: &str) -> Result<UserRow> {
+pub async fn setup_first_admin(
+    app: &App,
+    token: &str,
+    email: &str,
+    name: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<UserRow> {
     if !setup_token_valid(app, token) || users::count(&app.store).await? > 0 {
         return Err(AppError::NotFound);
     }

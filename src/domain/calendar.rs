@@ -110,7 +110,11 @@ pub fn holidays(year: i16) -> Vec<Holiday> {
     for h in &base {
         let between = h.date.saturating_add(1.day());
         let next = between.saturating_add(1.day());
-        if between.year() == year && is_base(next) && !is_base(between) && (year >= 2007 || between.weekday() != Weekday::Sunday) {
+        if between.year() == year
+            && is_base(next)
+            && !is_base(between)
+            && (year >= 2007 || between.weekday() != Weekday::Sunday)
+        {
             all.push(Holiday { date: between, name: "国民の休日" });
         }
     }
@@ -279,7 +283,8 @@ mod tests {
 
     #[test]
     fn golden_week_2026_with_its_substitute_day() {
-        let gw: Vec<_> = names(2026).into_iter().filter(|(d, _)| d.starts_with("2026-04-29") || d.starts_with("2026-05")).collect();
+        let gw: Vec<_> =
+            names(2026).into_iter().filter(|(d, _)| d.starts_with("2026-04-29") || d.starts_with("2026-05")).collect();
         assert_eq!(
             gw,
             [
@@ -311,7 +316,15 @@ mod tests {
             assert!(holiday(d).is_some(), "{d}");
         }
         // The Olympic years moved 海の日, スポーツの日 and 山の日.
-        for d in [date(2020, 7, 23), date(2020, 7, 24), date(2020, 8, 10), date(2021, 7, 22), date(2021, 7, 23), date(2021, 8, 8), date(2021, 8, 9)] {
+        for d in [
+            date(2020, 7, 23),
+            date(2020, 7, 24),
+            date(2020, 8, 10),
+            date(2021, 7, 22),
+            date(2021, 7, 23),
+            date(2021, 8, 8),
+            date(2021, 8, 9),
+        ] {
             assert!(holiday(d).is_some(), "{d}");
         }
         assert!(holiday(date(2020, 10, 12)).is_none());

@@ -84,9 +84,7 @@ impl Case {
     }
 
     pub fn identity_complete(&self) -> bool {
-        self.identity_targets()
-            .iter()
-            .all(|t| self.identity.get(*t) == IdentityStatus::Verified)
+        self.identity_targets().iter().all(|t| self.identity.get(*t) == IdentityStatus::Verified)
     }
 
     pub fn has_ask(&self, ask: Ask) -> bool {
@@ -130,9 +128,9 @@ impl IdentityChecks {
 
     /// True while any target is still being asked for (requested, submitted or failed).
     pub fn any_pending(&self) -> bool {
-        [self.subject, self.agent, self.authority].iter().any(|s| {
-            matches!(s, IdentityStatus::Requested | IdentityStatus::Submitted | IdentityStatus::Failed)
-        })
+        [self.subject, self.agent, self.authority]
+            .iter()
+            .any(|s| matches!(s, IdentityStatus::Requested | IdentityStatus::Submitted | IdentityStatus::Failed))
     }
 }
 
@@ -172,11 +170,7 @@ impl FeeLedger {
         if self.balance() == 0 {
             return FeeStatus::Paid;
         }
-        if self.paid > 0 {
-            FeeStatus::PartiallyPaid
-        } else {
-            FeeStatus::Requested
-        }
+        if self.paid > 0 { FeeStatus::PartiallyPaid } else { FeeStatus::Requested }
     }
 }
 

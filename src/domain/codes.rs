@@ -76,10 +76,7 @@ codes! {
 impl RequestKind {
     /// APPI Art. 38: a fee may be charged only for purpose notices and disclosures.
     pub fn fee_allowed(self) -> bool {
-        matches!(
-            self,
-            RequestKind::PurposeNotice | RequestKind::Disclosure | RequestKind::ProvisionRecord
-        )
+        matches!(self, RequestKind::PurposeNotice | RequestKind::Disclosure | RequestKind::ProvisionRecord)
     }
 
     /// Art. 33(1): the person chooses how a disclosure is delivered.
@@ -105,14 +102,24 @@ impl RequestKind {
             (RequestKind::PurposeNotice, Lang::En) => "We tell you what we use your personal data for.",
             (RequestKind::Disclosure, Lang::Ja) => "当社が保有するあなたの個人データの内容を開示します。",
             (RequestKind::Disclosure, Lang::En) => "We disclose the personal data about you that we hold.",
-            (RequestKind::ProvisionRecord, Lang::Ja) => "あなたのデータを第三者に提供した・受け取った記録を開示します。",
-            (RequestKind::ProvisionRecord, Lang::En) => "We disclose our records of giving your data to, or receiving it from, third parties.",
+            (RequestKind::ProvisionRecord, Lang::Ja) => {
+                "あなたのデータを第三者に提供した・受け取った記録を開示します。"
+            }
+            (RequestKind::ProvisionRecord, Lang::En) => {
+                "We disclose our records of giving your data to, or receiving it from, third parties."
+            }
             (RequestKind::Correction, Lang::Ja) => "事実と異なる個人データを調査し、訂正・追加・削除します。",
-            (RequestKind::Correction, Lang::En) => "We investigate untrue data about you and correct, add to or delete it.",
+            (RequestKind::Correction, Lang::En) => {
+                "We investigate untrue data about you and correct, add to or delete it."
+            }
             (RequestKind::Suspension, Lang::Ja) => "不適正な利用などがある場合、利用を停止し、または消去します。",
-            (RequestKind::Suspension, Lang::En) => "Where data is used improperly or no longer needed, we stop using or erase it.",
+            (RequestKind::Suspension, Lang::En) => {
+                "Where data is used improperly or no longer needed, we stop using or erase it."
+            }
             (RequestKind::StopProvision, Lang::Ja) => "法令に反する第三者提供を停止します。",
-            (RequestKind::StopProvision, Lang::En) => "We stop providing your data to third parties where the law requires it.",
+            (RequestKind::StopProvision, Lang::En) => {
+                "We stop providing your data to third parties where the law requires it."
+            }
             (RequestKind::Complaint, Lang::Ja) => "個人情報の取扱いについての苦情やご相談を受け付けます。",
             (RequestKind::Complaint, Lang::En) => "Tell us about a concern with how we handle personal information.",
         }
@@ -354,10 +361,7 @@ mod tests {
     #[test]
     fn fees_are_allowed_only_for_purpose_notices_and_disclosures() {
         let allowed: Vec<_> = RequestKind::ALL.iter().filter(|k| k.fee_allowed()).collect();
-        assert_eq!(
-            allowed,
-            [&RequestKind::PurposeNotice, &RequestKind::Disclosure, &RequestKind::ProvisionRecord]
-        );
+        assert_eq!(allowed, [&RequestKind::PurposeNotice, &RequestKind::Disclosure, &RequestKind::ProvisionRecord]);
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl Profile {
             Profile::Appi => "appi".into(),
             Profile::Gdpr => "gdpr".into(),
             Profile::Ccpa => "ccpa".into(),
-            Profile::Custom { days, business } => format!("custom:{days}:{}", if business { "business" } else { "calendar" }),
+            Profile::Custom { days, business } => {
+                format!("custom:{days}:{}", if business { "business" } else { "calendar" })
+            }
         }
     }
 

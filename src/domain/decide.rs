@@ -40,38 +40,98 @@ pub struct Ctx<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     ConfirmEmail,
-    Assign { assignee: Option<i64> },
-    AddNote { body: String },
-    MessageRequester { body: String },
-    RequestIdentity { target: IdentityTarget, note: String },
-    RequestClarification { body: String },
-    RequestFee { amount: i64, scheduled: Option<i64>, reason: String, pay_by: Date },
+    Assign {
+        assignee: Option<i64>,
+    },
+    AddNote {
+        body: String,
+    },
+    MessageRequester {
+        body: String,
+    },
+    RequestIdentity {
+        target: IdentityTarget,
+        note: String,
+    },
+    RequestClarification {
+        body: String,
+    },
+    RequestFee {
+        amount: i64,
+        scheduled: Option<i64>,
+        reason: String,
+        pay_by: Date,
+    },
     /// The desk reminds the requester of an unpaid fee before its deadline (a job does this).
     RemindFee,
     /// The assignee hears that the due date is near (a job does this).
     NotifyDueSoon,
     /// Managers hear that the case is overdue (a job does this).
     NotifyOverdue,
-    SubmitDocuments { target: IdentityTarget, document: i64 },
-    RequesterReply { body: String },
-    VerifyIdentity { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
-    FailIdentity { target: IdentityTarget, reason: String },
-    RecordPayment { amount: i64, method: PaymentMethod, paid_on: Date, payment_ref: String },
-    WaiveFee { reason: String },
-    RecordRefund { amount: i64, reason: String },
-    Extend { new_due_on: Date, reason: String },
+    SubmitDocuments {
+        target: IdentityTarget,
+        document: i64,
+    },
+    RequesterReply {
+        body: String,
+    },
+    VerifyIdentity {
+        target: IdentityTarget,
+        method: IdMethod,
+        doc_type: Option<DocType>,
+    },
+    FailIdentity {
+        target: IdentityTarget,
+        reason: String,
+    },
+    RecordPayment {
+        amount: i64,
+        method: PaymentMethod,
+        paid_on: Date,
+        payment_ref: String,
+    },
+    WaiveFee {
+        reason: String,
+    },
+    RecordRefund {
+        amount: i64,
+        reason: String,
+    },
+    Extend {
+        new_due_on: Date,
+        reason: String,
+    },
     Start,
-    Close { outcome: Outcome, reasons: Vec<Reason>, explanation: String },
-    Withdraw { reason: String },
-    Reopen { reason: String },
-    ChangeKind { kind: RequestKind, reason: String },
+    Close {
+        outcome: Outcome,
+        reasons: Vec<Reason>,
+        explanation: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    ChangeKind {
+        kind: RequestKind,
+        reason: String,
+    },
     /// `target` is the identity check the document was for; it is asked again.
-    DiscardDocument { document: i64, target: Option<IdentityTarget>, reason: String },
+    DiscardDocument {
+        document: i64,
+        target: Option<IdentityTarget>,
+        reason: String,
+    },
     /// Retention: the contents of these documents are destroyed (a job does this).
-    PurgeDocuments { documents: Vec<i64> },
+    PurgeDocuments {
+        documents: Vec<i64>,
+    },
     /// The assignee hears that identity documents are long overdue (a job does this).
     RemindIdentity,
-    AttachResult { document: i64 },
+    AttachResult {
+        document: i64,
+    },
 }
 
 codes! {
@@ -188,43 +248,111 @@ impl Visibility {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Submitted { channel: Channel },
+    Submitted {
+        channel: Channel,
+    },
     EmailConfirmed,
-    Received { received_on: Date, due_on: Option<Date> },
-    Assigned { assignee: Option<i64> },
+    Received {
+        received_on: Date,
+        due_on: Option<Date>,
+    },
+    Assigned {
+        assignee: Option<i64>,
+    },
     NoteAdded,
     MessageSent,
-    IdentityRequested { target: IdentityTarget, on: Date },
-    IdentityReminderSent { asked_on: Date },
+    IdentityRequested {
+        target: IdentityTarget,
+        on: Date,
+    },
+    IdentityReminderSent {
+        asked_on: Date,
+    },
     ClarificationRequested,
-    FeeRequested { amount: i64, pay_by: Date },
-    FeeReminderSent { pay_by: Date },
-    DueSoonNotified { due_on: Date },
-    OverdueNotified { due_on: Date },
-    DocumentsSubmitted { target: IdentityTarget, document: i64 },
+    FeeRequested {
+        amount: i64,
+        pay_by: Date,
+    },
+    FeeReminderSent {
+        pay_by: Date,
+    },
+    DueSoonNotified {
+        due_on: Date,
+    },
+    OverdueNotified {
+        due_on: Date,
+    },
+    DocumentsSubmitted {
+        target: IdentityTarget,
+        document: i64,
+    },
     RequesterReplied,
-    IdentityVerified { target: IdentityTarget, method: IdMethod, doc_type: Option<DocType> },
-    IdentityFailed { target: IdentityTarget },
-    PaymentRecorded { amount: i64, method: PaymentMethod, paid_on: Date },
-    FeeWaived { amount: i64 },
-    RefundRecorded { amount: i64 },
-    AskMet { ask: Ask },
-    AsksCancelled { asks: Vec<Ask> },
+    IdentityVerified {
+        target: IdentityTarget,
+        method: IdMethod,
+        doc_type: Option<DocType>,
+    },
+    IdentityFailed {
+        target: IdentityTarget,
+    },
+    PaymentRecorded {
+        amount: i64,
+        method: PaymentMethod,
+        paid_on: Date,
+    },
+    FeeWaived {
+        amount: i64,
+    },
+    RefundRecorded {
+        amount: i64,
+    },
+    AskMet {
+        ask: Ask,
+    },
+    AsksCancelled {
+        asks: Vec<Ask>,
+    },
     /// The clock starts late: at identity verification, when the policy says so.
-    ClockStarted { on: Date, due_on: Date },
+    ClockStarted {
+        on: Date,
+        due_on: Date,
+    },
     /// The clock stops while the requester is asked for something.
-    ClockPaused { on: Date },
+    ClockPaused {
+        on: Date,
+    },
     /// The clock runs again from the requester's act; the due date moves by the days paused.
-    ClockResumed { on: Date, due_on: Option<Date> },
-    Extended { from: Date, to: Date },
+    ClockResumed {
+        on: Date,
+        due_on: Option<Date>,
+    },
+    Extended {
+        from: Date,
+        to: Date,
+    },
     Started,
-    Closed { outcome: Outcome, reasons: Vec<Reason>, closed_on: Date },
-    Withdrawn { closed_on: Date },
+    Closed {
+        outcome: Outcome,
+        reasons: Vec<Reason>,
+        closed_on: Date,
+    },
+    Withdrawn {
+        closed_on: Date,
+    },
     Reopened,
-    KindChanged { from: RequestKind, to: RequestKind },
-    DocumentDiscarded { document: i64 },
-    DocumentsPurged { documents: Vec<i64> },
-    ResultAttached { document: i64 },
+    KindChanged {
+        from: RequestKind,
+        to: RequestKind,
+    },
+    DocumentDiscarded {
+        document: i64,
+    },
+    DocumentsPurged {
+        documents: Vec<i64>,
+    },
+    ResultAttached {
+        document: i64,
+    },
 }
 
 impl Event {
@@ -304,16 +432,22 @@ pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: 
 pub fn is_system_only(action: Action) -> bool {
     matches!(
         action,
-        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity
+        Action::RemindFee
+            | Action::NotifyDueSoon
+            | Action::NotifyOverdue
+            | Action::PurgeDocuments
+            | Action::RemindIdentity
     )
 }
 
 fn min_role(action: Action) -> Option<Role> {
     match action {
         // Only the application itself sends reminders; no staff role suffices.
-        Action::RemindFee | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity => {
-            Some(Role::Admin)
-        }
+        Action::RemindFee
+        | Action::NotifyDueSoon
+        | Action::NotifyOverdue
+        | Action::PurgeDocuments
+        | Action::RemindIdentity => Some(Role::Admin),
         Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),
@@ -333,7 +467,10 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
         }
         (Some(_), Actor::System) => {}
         (Some(_), Actor::Staff { .. }) if is_system_only(action) => {
-            return Err(DomainError::Forbidden(Msg("この通知は自動で送られます。", "This notice is sent automatically.")));
+            return Err(DomainError::Forbidden(Msg(
+                "この通知は自動で送られます。",
+                "This notice is sent automatically.",
+            )));
         }
         (Some(needed), Actor::Staff { role, .. }) => {
             if !role.at_least(needed) {
@@ -344,10 +481,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             }
         }
         (Some(_), Actor::Requester) => {
-            return Err(DomainError::Forbidden(Msg(
-                "この操作は担当者だけが行えます。",
-                "Only staff can do this.",
-            )));
+            return Err(DomainError::Forbidden(Msg("この操作は担当者だけが行えます。", "Only staff can do this.")));
         }
     }
 
@@ -398,7 +532,13 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("現在、書類の提出はお願いしていません。", "We are not asking for documents now."))
             }
         }
-        Action::RequesterReply => if open { Ok(()) } else { Err(not_open()) },
+        Action::RequesterReply => {
+            if open {
+                Ok(())
+            } else {
+                Err(not_open())
+            }
+        }
         Action::VerifyIdentity => {
             if !open {
                 return Err(not_open());
@@ -410,9 +550,10 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
         }
         Action::FailIdentity => {
             if open
-                && case.identity_targets().iter().any(|t| {
-                    matches!(case.identity.get(*t), IdentityStatus::Requested | IdentityStatus::Submitted)
-                })
+                && case
+                    .identity_targets()
+                    .iter()
+                    .any(|t| matches!(case.identity.get(*t), IdentityStatus::Requested | IdentityStatus::Submitted))
             {
                 Ok(())
             } else {
@@ -442,7 +583,13 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("督促できる未納の手数料がありません。", "There is no unpaid fee to remind of."))
             }
         }
-        Action::PurgeDocuments => if case.stored_documents > 0 { Ok(()) } else { Err(illegal("保管中の書類がありません。", "No document is stored.")) },
+        Action::PurgeDocuments => {
+            if case.stored_documents > 0 {
+                Ok(())
+            } else {
+                Err(illegal("保管中の書類がありません。", "No document is stored."))
+            }
+        }
         Action::RemindIdentity => {
             if open && case.has_ask(Ask::Identity) && !case.identity_reminded {
                 Ok(())
@@ -495,9 +642,19 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             Ok(())
         }
         Action::Close => {
-            if open { Ok(()) } else { Err(not_open()) }
+            if open {
+                Ok(())
+            } else {
+                Err(not_open())
+            }
         }
-        Action::Withdraw => if open { Ok(()) } else { Err(not_open()) },
+        Action::Withdraw => {
+            if open {
+                Ok(())
+            } else {
+                Err(not_open())
+            }
+        }
         Action::Reopen => {
             if state == State::Closed && case.outcome != Some(Outcome::Withdrawn) {
                 Ok(())
@@ -508,7 +665,13 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 ))
             }
         }
-        Action::ChangeKind => if open { Ok(()) } else { Err(not_open()) },
+        Action::ChangeKind => {
+            if open {
+                Ok(())
+            } else {
+                Err(not_open())
+            }
+        }
         Action::DiscardDocument => {
             if case.stored_documents > 0 {
                 Ok(())
@@ -625,7 +788,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
                 ));
             }
             if pay_by <= ctx.today {
-                return Err(invalid("pay_by", "支払期限は明日以降にしてください。", "The payment deadline must be after today."));
+                return Err(invalid(
+                    "pay_by",
+                    "支払期限は明日以降にしてください。",
+                    "The payment deadline must be after today.",
+                ));
             }
             push(&mut next, Event::FeeRequested { amount, pay_by });
             // Money that came with the letter meets the fee at once.
@@ -640,7 +807,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             if action == Action::NotifyOverdue && due_on >= ctx.today {
                 return Err(illegal("まだ期限を過ぎていません。", "The case is not overdue."));
             }
-            let e = if action == Action::NotifyDueSoon { Event::DueSoonNotified { due_on } } else { Event::OverdueNotified { due_on } };
+            let e = if action == Action::NotifyDueSoon {
+                Event::DueSoonNotified { due_on }
+            } else {
+                Event::OverdueNotified { due_on }
+            };
             push(&mut next, e);
         }
         Command::RemindFee => {
@@ -650,7 +821,10 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             push(&mut next, Event::FeeReminderSent { pay_by });
         }
         Command::SubmitDocuments { target, document } => {
-            if !matches!(case.identity.get(target), IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted) {
+            if !matches!(
+                case.identity.get(target),
+                IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted
+            ) {
                 return Err(invalid("target", "その書類は求めていません。", "That document was not asked for."));
             }
             push(&mut next, Event::DocumentsSubmitted { target, document });
@@ -708,7 +882,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             let held = case.fees.paid - case.fees.refunded;
             let limit = if case.state == State::Closed { held } else { case.fees.credit() };
             if amount > limit {
-                return Err(invalid("amount", "返金額が返金できる金額を超えています。", "The refund is larger than what can be refunded."));
+                return Err(invalid(
+                    "amount",
+                    "返金額が返金できる金額を超えています。",
+                    "The refund is larger than what can be refunded.",
+                ));
             }
             required("reason", &reason)?;
             // Refunding a closed case's fee means it is no longer owed: that part is waived.
@@ -724,13 +902,24 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
                 return Err(illegal("期限がまだ決まっていません。", "There is no due date yet."));
             };
             if ctx.today > due_on {
-                return Err(illegal("期限を過ぎた後は延長できません。", "A deadline cannot be extended after it has passed."));
+                return Err(illegal(
+                    "期限を過ぎた後は延長できません。",
+                    "A deadline cannot be extended after it has passed.",
+                ));
             }
             if new_due_on <= due_on {
-                return Err(invalid("new_due_on", "今の期限より後の日付を入力してください。", "Choose a date after the current due date."));
+                return Err(invalid(
+                    "new_due_on",
+                    "今の期限より後の日付を入力してください。",
+                    "Choose a date after the current due date.",
+                ));
             }
             if new_due_on > ctx.policy.latest_extension(first) {
-                return Err(invalid("new_due_on", "延長できる上限を超えています。", "That is beyond the longest extension allowed."));
+                return Err(invalid(
+                    "new_due_on",
+                    "延長できる上限を超えています。",
+                    "That is beyond the longest extension allowed.",
+                ));
             }
             required("reason", &reason)?;
             push(&mut next, Event::Extended { from: due_on, to: new_due_on });
@@ -743,7 +932,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
                 matches!(outcome, Outcome::Granted | Outcome::PartiallyGranted | Outcome::Refused | Outcome::NoData)
             };
             if !allowed {
-                return Err(invalid("outcome", "この種別に使えない結果です。", "That outcome does not fit this kind of request."));
+                return Err(invalid(
+                    "outcome",
+                    "この種別に使えない結果です。",
+                    "That outcome does not fit this kind of request.",
+                ));
             }
             if case.state != State::InProgress && outcome != Outcome::Refused {
                 return Err(illegal(
@@ -753,12 +946,20 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             }
             if let Some(r) = reasons.iter().find(|r| !r.offered_for(case.kind)) {
                 let _ = r;
-                return Err(invalid("reasons", "この種別に使えない理由が含まれています。", "A reason does not fit this kind of request."));
+                return Err(invalid(
+                    "reasons",
+                    "この種別に使えない理由が含まれています。",
+                    "A reason does not fit this kind of request.",
+                ));
             }
             // APPI Art. 36: refusing, or doing other than asked, is explained.
             if outcome.needs_reasons() {
                 if reasons.is_empty() {
-                    return Err(invalid("reasons", "理由を一つ以上選んでください（第36条）。", "Choose at least one reason (Art. 36)."));
+                    return Err(invalid(
+                        "reasons",
+                        "理由を一つ以上選んでください（第36条）。",
+                        "Choose at least one reason (Art. 36).",
+                    ));
                 }
                 required("explanation", &explanation)?;
                 if ctx.signoff_required && matches!(actor, Actor::Staff { role: Role::Staff, .. }) {
@@ -850,14 +1051,19 @@ fn clock(before: &Case, next: &mut Case, events: &mut Vec<Event>, resumed_on: Op
     } else if paused && !pause {
         let Some(paused_on) = before.paused_on else { return };
         let on = resumed_on.unwrap_or(ctx.today).clamp(paused_on, ctx.today.max(paused_on));
-        let due_on = if next.state.is_open() { next.due_on.map(|d| ctx.policy.resume(d, paused_on, on)) } else { next.due_on };
+        let due_on =
+            if next.state.is_open() { next.due_on.map(|d| ctx.policy.resume(d, paused_on, on)) } else { next.due_on };
         push(next, Event::ClockResumed { on, due_on });
     }
 }
 
 /// The due date set at receipt: none yet when the clock waits for identity.
 fn due_at_receipt(case: &Case, received_on: Date, ctx: &Ctx) -> Option<Date> {
-    if ctx.policy.starts_on_identity() && !case.identity_complete() { None } else { Some(ctx.policy.due_on(received_on)) }
+    if ctx.policy.starts_on_identity() && !case.identity_complete() {
+        None
+    } else {
+        Some(ctx.policy.due_on(received_on))
+    }
 }
 
 fn open_ask(case: &mut Case, ask: Ask) {

@@ -74,10 +74,19 @@ pub fn accepted_for(target: IdentityTarget, doc_type: DocType) -> bool {
     match target {
         IdentityTarget::Subject | IdentityTarget::Agent => matches!(
             doc_type,
-            DriversLicense | Passport | MyNumberCardFront | ResidenceCard | HealthInsuranceCardMasked | ResidentRecord | Other
+            DriversLicense
+                | Passport
+                | MyNumberCardFront
+                | ResidenceCard
+                | HealthInsuranceCardMasked
+                | ResidentRecord
+                | Other
         ),
         IdentityTarget::Authority => {
-            matches!(doc_type, PowerOfAttorney | SealCertificate | FamilyRegister | GuardianshipCertificate | ResidentRecord | Other)
+            matches!(
+                doc_type,
+                PowerOfAttorney | SealCertificate | FamilyRegister | GuardianshipCertificate | ResidentRecord | Other
+            )
         }
     }
 }

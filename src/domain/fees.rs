@@ -2,9 +2,9 @@
 //! per delivery method. APPI Art. 38 allows fees for purpose notices and
 //! disclosures only.
 
+use super::Msg;
 use super::codes::{Delivery, PaymentMethod, RequestKind};
 use super::input::FieldError;
-use super::Msg;
 
 /// The most the schedule accepts for one line (a sanity bound, not the law's).
 pub const MAX_FEE: i64 = 100_000;
@@ -74,7 +74,8 @@ impl FeeSchedule {
             .into_iter()
             .map(|(kind, delivery)| {
                 let stored = get(&key(kind, delivery)).and_then(|v| v.trim().parse::<i64>().ok());
-                let amount = if kind.fee_allowed() { stored.unwrap_or_else(|| default_amount(kind, delivery)) } else { 0 };
+                let amount =
+                    if kind.fee_allowed() { stored.unwrap_or_else(|| default_amount(kind, delivery)) } else { 0 };
                 Line { kind, delivery, amount }
             })
             .collect();
@@ -93,7 +94,8 @@ impl FeeSchedule {
 
     /// The lowest and highest fee of a kind (for the public page).
     pub fn range(&self, kind: RequestKind) -> Option<(i64, i64)> {
-        let amounts: Vec<i64> = self.lines.iter().filter(|l| l.kind == kind && l.amount > 0).map(|l| l.amount).collect();
+        let amounts: Vec<i64> =
+            self.lines.iter().filter(|l| l.kind == kind && l.amount > 0).map(|l| l.amount).collect();
         Some((*amounts.iter().min()?, *amounts.iter().max()?))
     }
 }
@@ -109,7 +111,8 @@ pub fn validate(get: impl Fn(&str) -> Option<String>) -> Result<Vec<(String, Str
     for (kind, delivery) in slots() {
         let k = key(kind, delivery);
         let raw = get(&k).unwrap_or_default();
-        let text: String = unicode_normalization::UnicodeNormalization::nfkc(raw.trim()).collect::<String>().replace([',', '円'], "");
+        let text: String =
+            unicode_normalization::UnicodeNormalization::nfkc(raw.trim()).collect::<String>().replace([',', '円'], "");
         let text = if text.is_empty() { "0".to_owned() } else { text };
         let field: &'static str = leak_key(&k);
         match text.parse::<i64>() {
@@ -198,8 +201,10 @@ mod tests {
 
     #[test]
     fn setting_a_fee_on_a_correction_is_refused_citing_article_38() {
-        let input: HashMap<String, String> =
-            [("fee_correction", "300"), ("fee_methods", "cash")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let input: HashMap<String, String> = [("fee_correction", "300"), ("fee_methods", "cash")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let errors = validate(|k| input.get(k).cloned()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "fee_correction");
@@ -209,13 +214,18 @@ mod tests {
     #[test]
     fn schedule_amounts_are_whole_yen_within_bounds() {
         for bad in ["-1", "1.5", "abc", "100001"] {
-            let input: HashMap<String, String> =
-                [("fee_disclosure_postal", bad), ("fee_methods", "cash")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let input: HashMap<String, String> = [("fee_disclosure_postal", bad), ("fee_methods", "cash")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             let errors = validate(|k| input.get(k).cloned()).unwrap_err();
             assert_eq!(errors[0].field, "fee_disclosure_postal", "{bad}");
         }
         let input: HashMap<String, String> =
-            [("fee_disclosure_postal", "１，０００円"), ("fee_methods", "cash,stamps")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            [("fee_disclosure_postal", "１，０００円"), ("fee_methods", "cash,stamps")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         let ok = validate(|k| input.get(k).cloned()).expect("valid");
         assert!(ok.contains(&("fee_disclosure_postal".to_owned(), "1000".to_owned())));
         assert!(ok.contains(&("fee_methods".to_owned(), "cash,stamps".to_owned())));
@@ -224,7 +234,8 @@ mod tests {
     #[test]
     fn at_least_one_known_payment_method_is_accepted() {
         for bad in ["", "bitcoin", "cash,bitcoin"] {
-            let input: HashMap<String, String> = [("fee_methods", bad)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let input: HashMap<String, String> =
+                [("fee_methods", bad)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             let errors = validate(|k| input.get(k).cloned()).unwrap_err();
             assert_eq!(errors[0].field, "fee_methods", "{bad:?}");
         }

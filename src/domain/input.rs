@@ -214,7 +214,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
                 None
             }
             None => {
-                c.err("subject_birth_date", "日付は 1980-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD, e.g. 1980-04-01.");
+                c.err(
+                    "subject_birth_date",
+                    "日付は 1980-04-01 の形で入力してください。",
+                    "Enter the date as YYYY-MM-DD, e.g. 1980-04-01.",
+                );
                 None
             }
         }
@@ -223,13 +227,21 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     let postal = f.subject_postal_code.replace(['-', 'ー', '−'], "");
     let postal_ok = postal.len() == 7 && postal.bytes().all(|b| b.is_ascii_digit());
     if !postal.is_empty() && !postal_ok {
-        c.err("subject_postal_code", "郵便番号は7桁の数字で入力してください（例：100-0001）。", "Enter a 7-digit postal code, e.g. 100-0001.");
+        c.err(
+            "subject_postal_code",
+            "郵便番号は7桁の数字で入力してください（例：100-0001）。",
+            "Enter a 7-digit postal code, e.g. 100-0001.",
+        );
     }
     c.max_len("subject_address", &f.subject_address, 300);
     let phone_ok = f.subject_phone.chars().all(|ch| ch.is_ascii_digit() || "-+() ".contains(ch))
         && f.subject_phone.chars().filter(char::is_ascii_digit).count() >= 9;
     if !f.subject_phone.is_empty() && !phone_ok {
-        c.err("subject_phone", "電話番号は数字とハイフンで入力してください。", "Enter a phone number with digits and hyphens.");
+        c.err(
+            "subject_phone",
+            "電話番号は数字とハイフンで入力してください。",
+            "Enter a phone number with digits and hyphens.",
+        );
     }
     c.max_len("subject_phone", &f.subject_phone, 30);
 
@@ -242,7 +254,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     } else {
         let parsed = ContactEmail::parse(&f.contact_email);
         if parsed.is_none() {
-            c.err("contact_email", "メールアドレスの形式が正しくありません（例：taro@example.jp）。", "This is not a valid e-mail address (e.g. taro@example.com).");
+            c.err(
+                "contact_email",
+                "メールアドレスの形式が正しくありません（例：taro@example.jp）。",
+                "This is not a valid e-mail address (e.g. taro@example.com).",
+            );
         }
         parsed
     };
@@ -270,7 +286,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
         _ => None,
     };
     if delivery == Some(Delivery::Postal) && f.subject_address.is_empty() {
-        c.err("subject_address", "郵送での受け取りには住所が必要です。", "An address is needed to send the answer by post.");
+        c.err(
+            "subject_address",
+            "郵送での受け取りには住所が必要です。",
+            "An address is needed to send the answer by post.",
+        );
     }
 
     if c.required("details", &f.details) {
@@ -278,7 +298,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     }
 
     if email_required && f.consent != "yes" && f.consent != "on" && f.consent != "true" {
-        c.err("consent", "個人情報の取扱いに同意してください。", "Please agree to how we handle your personal information.");
+        c.err(
+            "consent",
+            "個人情報の取扱いに同意してください。",
+            "Please agree to how we handle your personal information.",
+        );
     }
 
     let (channel, received_on) = match intake {
@@ -286,7 +310,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
         Intake::Staff { today } => {
             let channel: Option<Channel> = c.choice("channel", &f.channel);
             if channel == Some(Channel::Web) {
-                c.err("channel", "ウェブ以外の受付経路を選んでください。", "Choose how the request arrived (not the web).");
+                c.err(
+                    "channel",
+                    "ウェブ以外の受付経路を選んでください。",
+                    "Choose how the request arrived (not the web).",
+                );
             }
             let received_on = if c.required("received_on", &f.received_on) {
                 match parse_date(&f.received_on) {
@@ -296,7 +324,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
                         None
                     }
                     None => {
-                        c.err("received_on", "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD.");
+                        c.err(
+                            "received_on",
+                            "日付は 2026-04-01 の形で入力してください。",
+                            "Enter the date as YYYY-MM-DD.",
+                        );
                         None
                     }
                 }
@@ -370,7 +402,10 @@ mod tests {
 
     #[test]
     fn an_empty_form_names_every_required_field() {
-        assert_eq!(fields(&RequestForm::default()), ["kind", "subject_name", "contact_email", "filer", "details", "consent"]);
+        assert_eq!(
+            fields(&RequestForm::default()),
+            ["kind", "subject_name", "contact_email", "filer", "details", "consent"]
+        );
     }
 
     #[test]

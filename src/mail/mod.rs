@@ -172,9 +172,7 @@ pub fn render(kind: Kind, to: &str, m: &MailView) -> askama::Result<Outgoing> {
     let paragraphs = text
         .split("\n\n")
         .map(|p| {
-            p.lines()
-                .map(|l| Line { text: l, link: l.starts_with("http://") || l.starts_with("https://") })
-                .collect()
+            p.lines().map(|l| Line { text: l, link: l.starts_with("http://") || l.starts_with("https://") }).collect()
         })
         .collect();
     let html = HtmlBody { lang: m.lang, subject: &subject, paragraphs }.render()?;

@@ -34,9 +34,8 @@ impl Transport {
         let text = row.body_text.clone().unwrap_or_default();
         let body = match &row.body_html {
             Some(html) => MultiPart::alternative_plain_html(text, html.clone()),
-            None => MultiPart::alternative().singlepart(
-                lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text),
-            ),
+            None => MultiPart::alternative()
+                .singlepart(lettre::message::SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text)),
         };
         let msg = Message::builder()
             .message_id(Some(row.message_id.clone()))

@@ -241,7 +241,14 @@ pub async fn next_reference_number(tx: &mut Tx, year: i64) -> Result<i64> {
     Ok(n)
 }
 
-pub async fn insert_message(tx: &mut Tx, case_id: i64, visibility: &str, body: &str, author: Option<i64>, at: i64) -> Result<i64> {
+pub async fn insert_message(
+    tx: &mut Tx,
+    case_id: i64,
+    visibility: &str,
+    body: &str,
+    author: Option<i64>,
+    at: i64,
+) -> Result<i64> {
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(
         "INSERT INTO messages (case_id, visibility, body, author_id, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(case_id).bind(visibility).bind(body).bind(author).bind(at).fetch_one(c).await)?;
@@ -579,7 +586,12 @@ pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Send
             let mut batch = Vec::with_capacity(1024);
             while let Some(row) = rows.try_next().await? {
                 batch.push(row);
-                if batch.len() == 1024 && out.send(ExportBatch::Rows(std::mem::replace(&mut batch, Vec::with_capacity(1024)))).await.is_err() {
+                if batch.len() == 1024
+                    && out
+                        .send(ExportBatch::Rows(std::mem::replace(&mut batch, Vec::with_capacity(1024))))
+                        .await
+                        .is_err()
+                {
                     return Ok(());
                 }
             }

@@ -50,7 +50,12 @@ pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result
             sqlx::query_as(&sql("")).bind(now + lease_us).bind(now).bind(limit).fetch_all(write).await?
         }
         Store::Postgres(pool) => {
-            sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED")).bind(now + lease_us).bind(now).bind(limit).fetch_all(pool).await?
+            sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                .bind(now + lease_us)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         }
     };
     Ok(rows)

@@ -29,8 +29,10 @@ const COLUMNS: &str = "id, reference, kind, channel, filer, state, received_on, 
 pub async fn month_cases(store: &Store, first: &str, last: &str) -> Result<Vec<ReportCaseRow>> {
     let received = format!("SELECT {COLUMNS} FROM cases WHERE received_on >= $1 AND received_on <= $2");
     let closed = format!("SELECT {COLUMNS} FROM cases WHERE closed_on >= $1 AND closed_on <= $2 AND received_on < $3");
-    let mut rows: Vec<ReportCaseRow> = on!(read store, c => sqlx::query_as(&received).bind(first).bind(last).fetch_all(c).await)?;
-    let more: Vec<ReportCaseRow> = on!(read store, c => sqlx::query_as(&closed).bind(first).bind(last).bind(first).fetch_all(c).await)?;
+    let mut rows: Vec<ReportCaseRow> =
+        on!(read store, c => sqlx::query_as(&received).bind(first).bind(last).fetch_all(c).await)?;
+    let more: Vec<ReportCaseRow> =
+        on!(read store, c => sqlx::query_as(&closed).bind(first).bind(last).bind(first).fetch_all(c).await)?;
     rows.extend(more);
     Ok(rows)
 }

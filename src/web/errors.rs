@@ -30,7 +30,10 @@ impl From<AppError> for WebError {
             AppError::Domain(DomainError::Illegal(m)) => WebError::Illegal(m),
             AppError::Domain(DomainError::Invalid { msg, .. }) => WebError::BadRequest(msg),
             AppError::Invalid(errors) => WebError::BadRequest(
-                errors.first().map(|e| e.msg).unwrap_or(Msg("入力内容を確認してください。", "Please check what you entered.")),
+                errors
+                    .first()
+                    .map(|e| e.msg)
+                    .unwrap_or(Msg("入力内容を確認してください。", "Please check what you entered.")),
             ),
             AppError::Conflict => WebError::Conflict,
             AppError::Throttled => WebError::Throttled,
@@ -54,8 +57,10 @@ struct ErrorPage<'a> {
 /// Renders a template, or the error page if the template fails.
 pub fn html<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
-        Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
-            .into_response(),
+        Ok(body) => {
+            (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+                .into_response()
+        }
         Err(e) => WebError::Internal(format!("template: {e}")).into_response(),
     }
 }
@@ -85,13 +90,19 @@ impl IntoResponse for WebError {
             WebError::Forbidden(m) => (
                 StatusCode::FORBIDDEN,
                 Msg("この操作は許可されていません", "You are not allowed to do this"),
-                Msg("必要な権限をお持ちでないため、操作を受け付けませんでした。", "Your role does not allow this action."),
+                Msg(
+                    "必要な権限をお持ちでないため、操作を受け付けませんでした。",
+                    "Your role does not allow this action.",
+                ),
                 Some(m),
             ),
             WebError::Illegal(m) => (
                 StatusCode::CONFLICT,
                 Msg("今はこの操作ができません", "This cannot be done now"),
-                Msg("請求の状態が変わったため、操作を受け付けませんでした。", "The request is not in a state that allows this."),
+                Msg(
+                    "請求の状態が変わったため、操作を受け付けませんでした。",
+                    "The request is not in a state that allows this.",
+                ),
                 Some(m),
             ),
             WebError::Conflict => (
@@ -106,13 +117,19 @@ impl IntoResponse for WebError {
             WebError::Throttled => (
                 StatusCode::TOO_MANY_REQUESTS,
                 Msg("しばらくお待ちください", "Please wait a moment"),
-                Msg("短い時間に多くの試行がありました。15分ほどおいてからお試しください。", "There were too many attempts. Please try again in about 15 minutes."),
+                Msg(
+                    "短い時間に多くの試行がありました。15分ほどおいてからお試しください。",
+                    "There were too many attempts. Please try again in about 15 minutes.",
+                ),
                 None,
             ),
             WebError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Msg("送信された内容が大きすぎます", "What you sent is too large"),
-                Msg("内容を短くするか、ファイルを小さくしてから、もう一度お送りください。", "Please shorten the text or send a smaller file."),
+                Msg(
+                    "内容を短くするか、ファイルを小さくしてから、もう一度お送りください。",
+                    "Please shorten the text or send a smaller file.",
+                ),
                 None,
             ),
             WebError::BadRequest(m) => (
@@ -134,8 +151,10 @@ impl IntoResponse for WebError {
                     error_id: &id,
                 };
                 return match page.render() {
-                    Ok(body) => (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
-                        .into_response(),
+                    Ok(body) => {
+                        (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+                            .into_response()
+                    }
                     Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response(),
                 };
             }

@@ -81,9 +81,9 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(
             // Paths only: queries carry tokens, and bodies carry personal data.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
+            TraceLayer::new_for_http().make_span_with(
+                |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+            ),
         )
         .with_state(state)
 }

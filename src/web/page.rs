@@ -8,8 +8,8 @@ use tower_sessions::Session;
 
 use super::auth::StaffUser;
 use super::{AppState, WebError, csrf};
-use crate::domain::input::FieldError;
 use crate::domain::Lang;
+use crate::domain::input::FieldError;
 
 /// The request's language: `?lang=` first, then the `lang` cookie, then Japanese.
 #[derive(Debug, Clone, Copy)]
@@ -44,9 +44,8 @@ impl FromRequestParts<AppState> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let PageLang(lang) = PageLang::from_request_parts(parts, state).await.unwrap_or(PageLang(Lang::Ja));
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, m)| WebError::Internal(m.to_owned()))?;
+        let session =
+            Session::from_request_parts(parts, state).await.map_err(|(_, m)| WebError::Internal(m.to_owned()))?;
         Ok(Ctx { lang, path: parts.uri.path().to_owned(), session, state: state.clone() })
     }
 }

@@ -36,7 +36,13 @@ pub fn render(r: &Receipt, lang: Lang, issued: String, back: String) -> Response
         name: if is_agent { r.row.agent_name.clone().unwrap_or_default() } else { r.row.subject_name.clone() },
         amount: yen(r.entry.amount),
         paid_on: r.entry.on_date.clone(),
-        method: r.entry.method.as_deref().and_then(|m| m.parse::<PaymentMethod>().ok()).map(|m| m.label(lang)).unwrap_or(""),
+        method: r
+            .entry
+            .method
+            .as_deref()
+            .and_then(|m| m.parse::<PaymentMethod>().ok())
+            .map(|m| m.label(lang))
+            .unwrap_or(""),
         payment_ref: r.entry.payment_ref.clone().unwrap_or_default(),
         org_name: r.settings.org_name().to_owned(),
         org_address: r.settings.get("org_address").to_owned(),

@@ -91,7 +91,12 @@ pub struct Mail {
 /// The one mail to `to` whose subject contains `subject`.
 pub fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> &'a Mail {
     let found: Vec<_> = mails.iter().filter(|m| m.to.contains(to) && m.subject.contains(subject)).collect();
-    assert_eq!(found.len(), 1, "one mail to {to} about {subject:?}: {:#?}", mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+    assert_eq!(
+        found.len(),
+        1,
+        "one mail to {to} about {subject:?}: {:#?}",
+        mails.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+    );
     found[0]
 }
 
@@ -103,7 +108,11 @@ pub fn csrf_of(html: &str) -> String {
 
 /// The first URL in a text that starts with `prefix` (links stand alone on a line).
 pub fn link(text: &str, prefix: &str) -> String {
-    text.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no link {prefix} in:\n{text}")).trim().to_owned()
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no link {prefix} in:\n{text}"))
+        .trim()
+        .to_owned()
 }
 
 impl TestApp {

@@ -141,7 +141,11 @@ fn staff_cannot_act_for_the_requester_nor_the_requester_for_staff() {
 #[test]
 fn managers_alone_waive_refund_and_reopen() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    run(
+        &mut case,
+        Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
     let waive = Command::WaiveFee { reason: "生活保護受給".into() };
     assert!(matches!(decide(&case, waive.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
     let events = run(&mut case, waive, &MANAGER);
@@ -172,7 +176,11 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     let events = run(&mut case, verify(IdentityTarget::Subject), &STAFF);
     assert!(events.contains(&Event::AskMet { ask: Ask::Identity }));
     assert_eq!(case.state, State::Received);
-    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    run(
+        &mut case,
+        Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
     assert_eq!(case.state, State::AwaitingRequester);
     assert!(permitted(&case, Action::Start, &STAFF).is_err(), "no start while the fee is open");
     let pay = |amount| Command::RecordPayment {
@@ -196,10 +204,19 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
 #[test]
 fn an_overpayment_leaves_a_credit_to_refund() {
     let mut case = received(RequestKind::PurposeNotice, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY }, &STAFF);
     run(
         &mut case,
-        Command::RecordPayment { amount: 500, method: PaymentMethod::Stamps, paid_on: TODAY, payment_ref: String::new() },
+        Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
+    run(
+        &mut case,
+        Command::RecordPayment {
+            amount: 500,
+            method: PaymentMethod::Stamps,
+            paid_on: TODAY,
+            payment_ref: String::new(),
+        },
         &STAFF,
     );
     assert_eq!(case.fees.status(), FeeStatus::RefundDue);
@@ -220,7 +237,8 @@ fn a_payment_cannot_be_dated_in_the_future_nor_be_zero() {
         payment_ref: String::new(),
     };
     assert!(matches!(decide(&case, future, &STAFF, &ctx()), Err(DomainError::Invalid { field: "paid_on", .. })));
-    let zero = Command::RecordPayment { amount: 0, method: PaymentMethod::Cash, paid_on: TODAY, payment_ref: String::new() };
+    let zero =
+        Command::RecordPayment { amount: 0, method: PaymentMethod::Cash, paid_on: TODAY, payment_ref: String::new() };
     assert!(matches!(decide(&case, zero, &STAFF, &ctx()), Err(DomainError::Invalid { field: "amount", .. })));
 }
 
@@ -228,7 +246,9 @@ fn a_payment_cannot_be_dated_in_the_future_nor_be_zero() {
 fn no_fee_can_be_requested_for_a_correction() {
     let case = received(RequestKind::Correction, Filer::SelfFiler);
     let cmd = Command::RequestFee { amount: 300, scheduled: None, reason: String::new(), pay_by: PAY_BY };
-    let Err(DomainError::Illegal(msg)) = decide(&case, cmd, &STAFF, &ctx()) else { panic!("fee on a correction accepted") };
+    let Err(DomainError::Illegal(msg)) = decide(&case, cmd, &STAFF, &ctx()) else {
+        panic!("fee on a correction accepted")
+    };
     assert!(msg.1.contains("Art. 38"));
 }
 
@@ -280,7 +300,8 @@ fn a_failed_check_keeps_the_ask_open_and_may_be_asked_again() {
 #[test]
 fn verifying_by_upload_needs_a_stored_document() {
     let case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    let cmd = Command::VerifyIdentity { target: IdentityTarget::Subject, method: IdMethod::DocumentUpload, doc_type: None };
+    let cmd =
+        Command::VerifyIdentity { target: IdentityTarget::Subject, method: IdMethod::DocumentUpload, doc_type: None };
     assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Invalid { field: "method", .. })));
 }
 
@@ -375,7 +396,11 @@ fn extensions_stay_within_the_policy_and_only_before_the_due_date() {
 #[test]
 fn a_kind_with_a_fee_cannot_become_one_without() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 500, scheduled: Some(500), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    run(
+        &mut case,
+        Command::RequestFee { amount: 500, scheduled: Some(500), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
     let cmd = Command::ChangeKind { kind: RequestKind::Correction, reason: "内容から訂正請求".into() };
     assert!(matches!(decide(&case, cmd, &STAFF, &ctx()), Err(DomainError::Illegal(_))));
     let cmd = Command::ChangeKind { kind: RequestKind::ProvisionRecord, reason: "記録の開示".into() };
@@ -404,14 +429,27 @@ fn run_on(case: &mut Case, cmd: Command, today: Date) -> Vec<Event> {
 fn waiting_for_the_requester_pauses_the_clock_and_moves_the_due_date() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
     assert_eq!(case.due_on, Some(date(2026, 4, 15)));
-    let events = run_on(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, date(2026, 4, 3));
+    let events = run_on(
+        &mut case,
+        Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() },
+        date(2026, 4, 3),
+    );
     assert_eq!(events.last(), Some(&Event::ClockPaused { on: date(2026, 4, 3) }));
     let events = run_on(&mut case, verify(IdentityTarget::Subject), date(2026, 4, 6));
     assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 6), due_on: Some(date(2026, 4, 18)) }));
 
     // A payment resumes the clock on the day it was received, not the day it was recorded.
-    run_on(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, date(2026, 4, 6));
-    let pay = Command::RecordPayment { amount: 1000, method: PaymentMethod::BankTransfer, paid_on: date(2026, 4, 8), payment_ref: String::new() };
+    run_on(
+        &mut case,
+        Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY },
+        date(2026, 4, 6),
+    );
+    let pay = Command::RecordPayment {
+        amount: 1000,
+        method: PaymentMethod::BankTransfer,
+        paid_on: date(2026, 4, 8),
+        payment_ref: String::new(),
+    };
     let events = run_on(&mut case, pay, date(2026, 4, 10));
     assert_eq!(events.last(), Some(&Event::ClockResumed { on: date(2026, 4, 8), due_on: Some(date(2026, 4, 20)) }));
 
@@ -429,9 +467,17 @@ fn waiting_for_the_requester_pauses_the_clock_and_moves_the_due_date() {
 #[test]
 fn closing_while_paused_ends_the_pause_without_moving_the_due_date() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run_on(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, date(2026, 4, 3));
+    run_on(
+        &mut case,
+        Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() },
+        date(2026, 4, 3),
+    );
     let ctx = Ctx { today: date(2026, 5, 8), ..ctx() };
-    let close = Command::Close { outcome: Outcome::Refused, reasons: vec![Reason::IdentityUnverified], explanation: "書類が届きませんでした".into() };
+    let close = Command::Close {
+        outcome: Outcome::Refused,
+        reasons: vec![Reason::IdentityUnverified],
+        explanation: "書類が届きませんでした".into(),
+    };
     for e in decide(&case, close, &MANAGER, &ctx).expect("refused") {
         apply(&mut case, &e);
     }
@@ -441,9 +487,22 @@ fn closing_while_paused_ends_the_pause_without_moving_the_due_date() {
 #[test]
 fn a_fee_paid_with_the_letter_meets_the_ask_when_requested() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RecordPayment { amount: 1000, method: PaymentMethod::PostalMoneyOrder, paid_on: TODAY, payment_ref: String::new() }, &STAFF);
+    run(
+        &mut case,
+        Command::RecordPayment {
+            amount: 1000,
+            method: PaymentMethod::PostalMoneyOrder,
+            paid_on: TODAY,
+            payment_ref: String::new(),
+        },
+        &STAFF,
+    );
     assert_eq!(case.fees.status(), FeeStatus::RefundDue, "money without a fee requested is held");
-    let events = run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    let events = run(
+        &mut case,
+        Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
     assert_eq!(events, [Event::FeeRequested { amount: 1000, pay_by: PAY_BY }, Event::AskMet { ask: Ask::Fee }]);
     assert_eq!((case.state, case.fees.status()), (State::Received, FeeStatus::Paid));
 }
@@ -458,7 +517,11 @@ fn a_fee_deadline_must_lie_ahead() {
 #[test]
 fn the_fee_reminder_is_sent_once_and_only_by_the_application() {
     let mut case = received(RequestKind::PurposeNotice, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY }, &STAFF);
+    run(
+        &mut case,
+        Command::RequestFee { amount: 300, scheduled: Some(300), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
     assert!(matches!(decide(&case, Command::RemindFee, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))));
     let events = run(&mut case, Command::RemindFee, &Actor::System);
     assert_eq!(events, [Event::FeeReminderSent { pay_by: PAY_BY }]);
@@ -468,8 +531,21 @@ fn the_fee_reminder_is_sent_once_and_only_by_the_application() {
 #[test]
 fn refunding_a_withdrawn_case_waives_what_is_no_longer_owed() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    run(&mut case, Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY }, &STAFF);
-    run(&mut case, Command::RecordPayment { amount: 1000, method: PaymentMethod::BankTransfer, paid_on: TODAY, payment_ref: String::new() }, &STAFF);
+    run(
+        &mut case,
+        Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY },
+        &STAFF,
+    );
+    run(
+        &mut case,
+        Command::RecordPayment {
+            amount: 1000,
+            method: PaymentMethod::BankTransfer,
+            paid_on: TODAY,
+            payment_ref: String::new(),
+        },
+        &STAFF,
+    );
     assert!(permitted(&case, Action::RecordRefund, &MANAGER).is_err(), "nothing to refund while the case is open");
     run(&mut case, Command::Withdraw { reason: "着手前の取下げ".into() }, &STAFF);
     let too_much = Command::RecordRefund { amount: 1001, reason: "取下げ".into() };
@@ -525,13 +601,19 @@ fn under_ccpa_waiting_for_the_requester_never_stops_the_clock() {
 fn due_date_notices_go_once_per_due_date() {
     let mut case = received(RequestKind::Disclosure, Filer::SelfFiler);
     let late = Ctx { today: date(2026, 4, 16), ..ctx() };
-    assert!(matches!(decide(&case, Command::NotifyOverdue, &Actor::System, &ctx()), Err(DomainError::Illegal(_))), "not overdue yet");
+    assert!(
+        matches!(decide(&case, Command::NotifyOverdue, &Actor::System, &ctx()), Err(DomainError::Illegal(_))),
+        "not overdue yet"
+    );
     for e in decide(&case, Command::NotifyOverdue, &Actor::System, &late).expect("overdue") {
         apply(&mut case, &e);
     }
     assert_eq!(case.overdue_notified, Some(date(2026, 4, 15)));
     assert!(decide(&case, Command::NotifyOverdue, &Actor::System, &late).is_err(), "once");
-    assert!(matches!(decide(&case, Command::NotifyDueSoon, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))), "staff cannot send it");
+    assert!(
+        matches!(decide(&case, Command::NotifyDueSoon, &ADMIN, &ctx()), Err(DomainError::Forbidden(_))),
+        "staff cannot send it"
+    );
 }
 
 #[test]
@@ -540,9 +622,19 @@ fn a_discarded_document_is_asked_for_again() {
     run(&mut case, Command::RequestIdentity { target: IdentityTarget::Subject, note: String::new() }, &STAFF);
     run(&mut case, Command::SubmitDocuments { target: IdentityTarget::Subject, document: 5 }, &Actor::Requester);
     assert_eq!((case.identity.subject, case.stored_documents), (IdentityStatus::Submitted, 1));
-    let discard = Command::DiscardDocument { document: 5, target: Some(IdentityTarget::Subject), reason: "個人番号が写っていたため破棄".into() };
+    let discard = Command::DiscardDocument {
+        document: 5,
+        target: Some(IdentityTarget::Subject),
+        reason: "個人番号が写っていたため破棄".into(),
+    };
     let events = run(&mut case, discard, &STAFF);
-    assert_eq!(events, [Event::DocumentDiscarded { document: 5 }, Event::IdentityRequested { target: IdentityTarget::Subject, on: TODAY }]);
+    assert_eq!(
+        events,
+        [
+            Event::DocumentDiscarded { document: 5 },
+            Event::IdentityRequested { target: IdentityTarget::Subject, on: TODAY }
+        ]
+    );
     assert_eq!((case.identity.subject, case.stored_documents), (IdentityStatus::Requested, 0));
     assert!(case.has_ask(Ask::Identity));
 }

@@ -100,7 +100,11 @@ async fn home(ctx: Ctx) -> Result<Response, WebError> {
         .iter()
         .filter(|l| l.kind.fee_allowed())
         .map(|l| {
-            let amount = if l.amount > 0 { format!("{}{}", yen(&l.amount), lang.t("円", " yen")) } else { lang.t("無料", "free").to_owned() };
+            let amount = if l.amount > 0 {
+                format!("{}{}", yen(&l.amount), lang.t("円", " yen"))
+            } else {
+                lang.t("無料", "free").to_owned()
+            };
             (l.kind.label(lang), l.delivery.map(|d| d.label(lang)).unwrap_or("—"), amount)
         })
         .collect();
@@ -123,7 +127,13 @@ pub struct RequestFormPage {
     pub channels: Vec<(&'static str, &'static str)>,
 }
 
-pub fn request_form_page(p: Page, f: RequestForm, errors: FormErrors, settings: &Settings, intake: bool) -> RequestFormPage {
+pub fn request_form_page(
+    p: Page,
+    f: RequestForm,
+    errors: FormErrors,
+    settings: &Settings,
+    intake: bool,
+) -> RequestFormPage {
     let lang = p.lang;
     RequestFormPage {
         intake,
@@ -157,7 +167,11 @@ pub struct RequestPost {
     pub csrf_token: String,
 }
 
-async fn request_form_post(ctx: Ctx, jar: CookieJar, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
+async fn request_form_post(
+    ctx: Ctx,
+    jar: CookieJar,
+    axum::Form(post): axum::Form<RequestPost>,
+) -> Result<Response, WebError> {
     // A form left open past the session's life keeps what was typed: it is
     // shown again (still 403, nothing stored) with a fresh token to send it.
     if let Err(WebError::Csrf) = csrf::check(&ctx.session, &post.csrf_token).await {
@@ -256,7 +270,11 @@ fn status_cookie(reference: &str, token: String, secure: bool) -> Cookie<'static
         .build()
 }
 
-async fn confirm_post(ctx: Ctx, jar: CookieJar, axum::Form(post): axum::Form<ConfirmPost>) -> Result<Response, WebError> {
+async fn confirm_post(
+    ctx: Ctx,
+    jar: CookieJar,
+    axum::Form(post): axum::Form<ConfirmPost>,
+) -> Result<Response, WebError> {
     csrf::check(&ctx.session, &post.csrf_token).await?;
     let (reference, token) = requests::confirm(&ctx.state.app, &post.token).await?;
     let jar = jar.add(status_cookie(&reference, token, ctx.state.secure_cookies));
@@ -376,7 +394,13 @@ struct StatusView {
     uploaded: bool,
 }
 
-async fn render_status(ctx: &Ctx, reference: &str, token: &str, view: StatusView, status: StatusCode) -> Result<Response, WebError> {
+async fn render_status(
+    ctx: &Ctx,
+    reference: &str,
+    token: &str,
+    view: StatusView,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let StatusView { errors, body, confirmed, uploaded } = view;
     let page = requests::status_page(&ctx.state.app, reference, token).await?;
     let p = ctx.page(None).await?;
@@ -387,8 +411,18 @@ async fn render_status(ctx: &Ctx, reference: &str, token: &str, view: StatusView
         .documents
         .iter()
         .map(|d| {
-            let doc_type = d.doc_type.as_deref().and_then(|t| t.parse::<crate::domain::DocType>().ok()).map(|t| t.label(lang)).unwrap_or("");
-            let target = d.target.as_deref().and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok()).map(|t| t.label(lang)).unwrap_or("");
+            let doc_type = d
+                .doc_type
+                .as_deref()
+                .and_then(|t| t.parse::<crate::domain::DocType>().ok())
+                .map(|t| t.label(lang))
+                .unwrap_or("");
+            let target = d
+                .target
+                .as_deref()
+                .and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok())
+                .map(|t| t.label(lang))
+                .unwrap_or("");
             let state = if d.discarded_at.is_some() {
                 lang.t("破棄しました", "discarded")
             } else if d.purged_at.is_some() {
@@ -404,7 +438,12 @@ async fn render_status(ctx: &Ctx, reference: &str, token: &str, view: StatusView
         page.case
             .identity_targets()
             .iter()
-            .filter(|t| matches!(page.case.identity.get(**t), IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted))
+            .filter(|t| {
+                matches!(
+                    page.case.identity.get(**t),
+                    IdentityStatus::Requested | IdentityStatus::Failed | IdentityStatus::Submitted
+                )
+            })
             .map(|t| (t.code(), t.label(lang)))
             .collect()
     } else {
@@ -497,7 +536,13 @@ struct ResendQuery {
 
 async fn resend_get(ctx: Ctx, Query(q): Query<ResendQuery>) -> Result<Response, WebError> {
     let p = ctx.page(None).await?;
-    let page = ResendPage { p, reference: String::new(), email: String::new(), sent: q.sent.is_some(), errors: FormErrors::default() };
+    let page = ResendPage {
+        p,
+        reference: String::new(),
+        email: String::new(),
+        sent: q.sent.is_some(),
+        errors: FormErrors::default(),
+    };
     Ok(html(StatusCode::OK, &page))
 }
 
@@ -518,7 +563,10 @@ async fn resend_post(ctx: Ctx, axum::Form(post): axum::Form<ResendPost>) -> Resu
     if crate::domain::Reference::parse(&reference).is_none() {
         errors.push(crate::domain::input::FieldError {
             field: "reference",
-            msg: crate::domain::Msg("受付番号は 2026-000123 の形で入力してください。", "Enter the reference as 2026-000123."),
+            msg: crate::domain::Msg(
+                "受付番号は 2026-000123 の形で入力してください。",
+                "Enter the reference as 2026-000123.",
+            ),
         });
     }
     if post.contact_email.trim().is_empty() {
@@ -542,7 +590,11 @@ pub fn intake_channels(lang: Lang) -> Vec<(&'static str, &'static str)> {
     Channel::ALL.iter().filter(|c| **c != Channel::Web).map(|c| (c.code(), c.label(lang))).collect()
 }
 
-async fn status_receipt_get(ctx: Ctx, jar: CookieJar, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+async fn status_receipt_get(
+    ctx: Ctx,
+    jar: CookieJar,
+    Path((reference, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
     let token = status_token(&jar);
     let app = &ctx.state.app;
     let row = requests::status_case(app, &reference, &token).await?;
@@ -566,7 +618,12 @@ async fn status_documents_post(
     let max = usize::try_from(app.settings().await?.document_max_bytes()).unwrap_or(usize::MAX);
     let (mut file, mut too_large) = (Vec::new(), false);
     let (mut doc_type, mut target, mut token) = (String::new(), String::new(), String::new());
-    let broken = || WebError::BadRequest(crate::domain::Msg("送信が途中で途切れました。もう一度お送りください。", "The upload was cut off. Please send it again."));
+    let broken = || {
+        WebError::BadRequest(crate::domain::Msg(
+            "送信が途中で途切れました。もう一度お送りください。",
+            "The upload was cut off. Please send it again.",
+        ))
+    };
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -606,7 +663,9 @@ async fn status_documents_post(
         Ok(()) => return Ok(Redirect::to(&format!("/status/{reference}?uploaded=1#asks-h")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang)),
         Err(AppError::TooLarge(msg)) => (StatusCode::PAYLOAD_TOO_LARGE, FormErrors::one("file", msg.get(lang), lang)),
-        Err(AppError::Domain(crate::domain::DomainError::Illegal(msg))) => (StatusCode::CONFLICT, FormErrors::one("file", msg.get(lang), lang)),
+        Err(AppError::Domain(crate::domain::DomainError::Illegal(msg))) => {
+            (StatusCode::CONFLICT, FormErrors::one("file", msg.get(lang), lang))
+        }
         Err(e) => return Err(e.into()),
     };
     render_status(&ctx, &reference, &status_token, StatusView { errors, ..StatusView::default() }, status).await

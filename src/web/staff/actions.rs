@@ -63,17 +63,24 @@ pub fn parse_amount(v: &str) -> Result<i64, FieldError> {
         return Err(bad("amount", "金額を入力してください。", "Enter the amount."));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("amount", "金額は円単位の整数で入力してください（例：1000）。", "Enter whole yen, digits only (e.g. 1000)."));
+        return Err(bad(
+            "amount",
+            "金額は円単位の整数で入力してください（例：1000）。",
+            "Enter whole yen, digits only (e.g. 1000).",
+        ));
     }
     match s.parse::<i64>() {
         Ok(n) if n > 0 && n <= 10_000_000 => Ok(n),
-        Ok(_) => Err(bad("amount", "1円以上1,000万円以下で入力してください。", "Enter an amount from 1 to 10,000,000 yen.")),
+        Ok(_) => {
+            Err(bad("amount", "1円以上1,000万円以下で入力してください。", "Enter an amount from 1 to 10,000,000 yen."))
+        }
         Err(_) => Err(bad("amount", "金額が大きすぎます。", "The amount is too large.")),
     }
 }
 
 fn date_field(field: &'static str, v: &str) -> Result<jiff::civil::Date, FieldError> {
-    parse_date(v.trim()).ok_or_else(|| bad(field, "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD."))
+    parse_date(v.trim())
+        .ok_or_else(|| bad(field, "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD."))
 }
 
 /// Parses the form of `action` into a command.
@@ -93,18 +100,27 @@ fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, Fie
             assignee: if f.assignee.trim().is_empty() {
                 None
             } else {
-                Some(f.assignee.trim().parse().map_err(|_| bad("assignee", "担当者を選んでください。", "Choose a person."))?)
+                Some(
+                    f.assignee
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad("assignee", "担当者を選んでください。", "Choose a person."))?,
+                )
             },
         },
         Action::Note => Command::AddNote { body: f.body.trim().to_owned() },
         Action::Message => Command::MessageRequester { body: f.body.trim().to_owned() },
-        Action::RequestIdentity => Command::RequestIdentity { target: choice("target", &f.target)?, note: f.note.trim().to_owned() },
+        Action::RequestIdentity => {
+            Command::RequestIdentity { target: choice("target", &f.target)?, note: f.note.trim().to_owned() }
+        }
         Action::VerifyIdentity => Command::VerifyIdentity {
             target: choice("target", &f.target)?,
             method: choice("method", &f.method)?,
             doc_type: if f.doc_type.trim().is_empty() { None } else { Some(choice("doc_type", &f.doc_type)?) },
         },
-        Action::FailIdentity => Command::FailIdentity { target: choice("target", &f.target)?, reason: f.reason.trim().to_owned() },
+        Action::FailIdentity => {
+            Command::FailIdentity { target: choice("target", &f.target)?, reason: f.reason.trim().to_owned() }
+        }
         Action::RequestClarification => Command::RequestClarification { body: f.body.trim().to_owned() },
         Action::RequestFee => Command::RequestFee {
             amount: parse_amount(&f.amount)?,
@@ -119,13 +135,19 @@ fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, Fie
             payment_ref: f.payment_ref.trim().chars().take(100).collect(),
         },
         Action::WaiveFee => Command::WaiveFee { reason: f.reason.trim().to_owned() },
-        Action::RecordRefund => Command::RecordRefund { amount: parse_amount(&f.amount)?, reason: f.reason.trim().to_owned() },
+        Action::RecordRefund => {
+            Command::RecordRefund { amount: parse_amount(&f.amount)?, reason: f.reason.trim().to_owned() }
+        }
         Action::Extend => {
             let new_due_on = if !f.new_due_on.trim().is_empty() {
                 date_field("new_due_on", &f.new_due_on)?
             } else {
                 let days: i64 = f.days.trim().parse().map_err(|_| {
-                    bad("new_due_on", "新しい期限の日付か、延長する日数を入力してください。", "Enter the new due date or a number of days.")
+                    bad(
+                        "new_due_on",
+                        "新しい期限の日付か、延長する日数を入力してください。",
+                        "Enter the new due date or a number of days.",
+                    )
                 })?;
                 if !(1..=366).contains(&days) {
                     return Err(bad("days", "延長する日数は1〜366で入力してください。", "Extend by 1 to 366 days."));
@@ -143,13 +165,23 @@ fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, Fie
         },
         Action::Withdraw => Command::Withdraw { reason: f.reason.trim().to_owned() },
         Action::Reopen => Command::Reopen { reason: f.reason.trim().to_owned() },
-        Action::ChangeKind => Command::ChangeKind { kind: choice("kind", &f.kind)?, reason: f.reason.trim().to_owned() },
+        Action::ChangeKind => {
+            Command::ChangeKind { kind: choice("kind", &f.kind)?, reason: f.reason.trim().to_owned() }
+        }
         Action::DiscardDocument => {
-            let (document, target) = facts.document.ok_or_else(|| bad("document", "書類を選んでください。", "Choose a document."))?;
+            let (document, target) =
+                facts.document.ok_or_else(|| bad("document", "書類を選んでください。", "Choose a document."))?;
             Command::DiscardDocument { document, target, reason: f.reason.trim().to_owned() }
         }
-        Action::AttachResult | Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::RemindFee
-        | Action::NotifyDueSoon | Action::NotifyOverdue | Action::PurgeDocuments | Action::RemindIdentity => {
+        Action::AttachResult
+        | Action::ConfirmEmail
+        | Action::SubmitDocuments
+        | Action::RequesterReply
+        | Action::RemindFee
+        | Action::NotifyDueSoon
+        | Action::NotifyOverdue
+        | Action::PurgeDocuments
+        | Action::RemindIdentity => {
             return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
         }
     })
@@ -212,16 +244,26 @@ pub async fn case_action_post(
     let lang = ctx.lang;
     let (status, errors, notice) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
-        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang), String::new()),
+        Err(AppError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang), String::new())
+        }
         Err(AppError::Domain(DomainError::Invalid { field, msg })) => {
             (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, msg.get(lang), lang), String::new())
         }
-        Err(AppError::Domain(DomainError::Illegal(msg))) => (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned()),
-        Err(AppError::Domain(DomainError::Forbidden(msg))) => (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned()),
+        Err(AppError::Domain(DomainError::Illegal(msg))) => {
+            (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
+        }
+        Err(AppError::Domain(DomainError::Forbidden(msg))) => {
+            (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
+        }
         Err(AppError::Conflict) => (
             StatusCode::CONFLICT,
             FormErrors::default(),
-            lang.t("ほかの方が先にこの請求を更新しました。内容を確かめてからもう一度操作してください。", "Someone else changed this case first. Check it and try again.").to_owned(),
+            lang.t(
+                "ほかの方が先にこの請求を更新しました。内容を確かめてからもう一度操作してください。",
+                "Someone else changed this case first. Check it and try again.",
+            )
+            .to_owned(),
         ),
         Err(e) => return Err(e.into()),
     };

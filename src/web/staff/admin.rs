@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::app::AppError;
 use crate::app::settings::{SETTINGS, SettingDef, validate};
 use crate::app::users::{NewUser, add_user};
-use crate::app::AppError;
-use crate::domain::input::FieldError;
 use crate::domain::fees;
+use crate::domain::input::FieldError;
 use crate::domain::{Msg, PaymentMethod, Role};
 use crate::store::{self, users as su};
 use crate::web::auth::StaffUser;
@@ -39,7 +39,14 @@ struct UsersPage {
     role: String,
 }
 
-async fn users_page(ctx: &Ctx, user: &StaffUser, errors: FormErrors, email: String, display_name: String, role: String) -> Result<UsersPage, WebError> {
+async fn users_page(
+    ctx: &Ctx,
+    user: &StaffUser,
+    errors: FormErrors,
+    email: String,
+    display_name: String,
+    role: String,
+) -> Result<UsersPage, WebError> {
     let p = ctx.page(Some(user)).await?;
     let lang = p.lang;
     let users = su::all(&ctx.state.app.store)
@@ -48,7 +55,14 @@ async fn users_page(ctx: &Ctx, user: &StaffUser, errors: FormErrors, email: Stri
         .into_iter()
         .map(|u| {
             let role: Role = u.role.parse().unwrap_or(Role::Staff);
-            UserLine { id: u.id, email: u.email, name: u.display_name, role: role.code(), role_label: role.label(lang), active: u.active }
+            UserLine {
+                id: u.id,
+                email: u.email,
+                name: u.display_name,
+                role: role.code(),
+                role_label: role.label(lang),
+                active: u.active,
+            }
         })
         .collect();
     Ok(UsersPage {
@@ -82,18 +96,30 @@ pub struct UserPost {
     csrf_token: String,
 }
 
-pub async fn users_post(user: StaffUser, ctx: Ctx, axum::Form(post): axum::Form<UserPost>) -> Result<Response, WebError> {
+pub async fn users_post(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::Form(post): axum::Form<UserPost>,
+) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
     csrf::check(&ctx.session, &post.csrf_token).await?;
     let result = match post.role.parse::<Role>() {
         Ok(role) => {
             add_user(
                 &ctx.state.app,
-                NewUser { email: post.email.clone(), display_name: post.display_name.clone(), role, password: post.password.clone() },
+                NewUser {
+                    email: post.email.clone(),
+                    display_name: post.display_name.clone(),
+                    role,
+                    password: post.password.clone(),
+                },
             )
             .await
         }
-        Err(_) => Err(AppError::Invalid(vec![FieldError { field: "role", msg: Msg("役割を選んでください。", "Choose a role.") }])),
+        Err(_) => Err(AppError::Invalid(vec![FieldError {
+            field: "role",
+            msg: Msg("役割を選んでください。", "Choose a role."),
+        }])),
     };
     match result {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
@@ -116,13 +142,22 @@ pub struct UserUpdate {
     csrf_token: String,
 }
 
-pub async fn user_update_post(user: StaffUser, ctx: Ctx, Path(id): Path<i64>, axum::Form(post): axum::Form<UserUpdate>) -> Result<Response, WebError> {
+pub async fn user_update_post(
+    user: StaffUser,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    axum::Form(post): axum::Form<UserUpdate>,
+) -> Result<Response, WebError> {
     user.require(Role::Admin)?;
     csrf::check(&ctx.session, &post.csrf_token).await?;
     if id == user.id {
-        return Err(WebError::Forbidden(Msg("自分自身の役割や有効・無効は変更できません。", "You cannot change your own role or disable yourself.")));
+        return Err(WebError::Forbidden(Msg(
+            "自分自身の役割や有効・無効は変更できません。",
+            "You cannot change your own role or disable yourself.",
+        )));
     }
-    let role: Role = post.role.parse().map_err(|_| WebError::BadRequest(Msg("役割を選んでください。", "Choose a role.")))?;
+    let role: Role =
+        post.role.parse().map_err(|_| WebError::BadRequest(Msg("役割を選んでください。", "Choose a role.")))?;
     let app = &ctx.state.app;
     su::by_id(&app.store, id).await.map_err(AppError::from)?.ok_or(WebError::NotFound)?;
     let mut tx = app.store.begin().await.map_err(AppError::from)?;
@@ -192,7 +227,10 @@ pub async fn settings_get(
         schedule.lines.iter().find(|l| l.key() == k).map(|l| l.amount.to_string()).unwrap_or_default()
     });
     let methods = method_choices(p.lang, &schedule.methods);
-    Ok(html(StatusCode::OK, &SettingsPage { p, lines, fees, methods, errors: FormErrors::default(), saved: q.contains_key("saved") }))
+    Ok(html(
+        StatusCode::OK,
+        &SettingsPage { p, lines, fees, methods, errors: FormErrors::default(), saved: q.contains_key("saved") },
+    ))
 }
 
 pub async fn settings_post(
@@ -209,7 +247,11 @@ pub async fn settings_post(
     for def in SETTINGS {
         let value = one(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
         if let Err(msg) = validate(def.key, &value) {
-            errors.list.push((def.key.to_owned(), lang.t(def.label_ja, def.label_en).to_owned(), msg.get(lang).to_owned()));
+            errors.list.push((
+                def.key.to_owned(),
+                lang.t(def.label_ja, def.label_en).to_owned(),
+                msg.get(lang).to_owned(),
+            ));
         }
         lines.push(SettingLine { def, value });
     }
@@ -229,7 +271,10 @@ pub async fn settings_post(
         let fees = fee_lines(p.lang, |k| one(k).unwrap_or_default());
         let parsed: Vec<PaymentMethod> = chosen.iter().filter_map(|c| c.parse().ok()).collect();
         let methods = method_choices(p.lang, &parsed);
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { p, lines, fees, methods, errors, saved: false }));
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage { p, lines, fees, methods, errors, saved: false },
+        ));
     }
     let app = &ctx.state.app;
     let mut tx = app.store.begin().await.map_err(AppError::from)?;

@@ -9,14 +9,14 @@ use axum::response::Response;
 use super::actions::ActionForm;
 use crate::app::cases::{CaseFile, case_file};
 use crate::domain::{
-    Case, Channel, Delivery, DocType, Event, IdMethod, IdentityStatus, Lang, Outcome,
-    PaymentMethod, Reason, RequestKind, State,
+    Case, Channel, Delivery, DocType, Event, IdMethod, IdentityStatus, Lang, Outcome, PaymentMethod, Reason,
+    RequestKind, State,
 };
 use crate::mail::yen;
+use crate::web::WebError;
 use crate::web::auth::StaffUser;
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors, Page};
-use crate::web::WebError;
 
 pub struct TimelineItem {
     pub at: String,
@@ -137,13 +137,25 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
         }
         Event::NoteAdded => t("社内メモ", "Internal note"),
         Event::MessageSent => t("ご本人へのメッセージ", "Message to the requester"),
-        Event::IdentityRequested { target, .. } => format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang)),
+        Event::IdentityRequested { target, .. } => {
+            format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang))
+        }
         Event::ClarificationRequested => t("確認事項の問い合わせ", "Details asked for"),
         Event::FeeRequested { amount, pay_by } => {
-            format!("{}：{}{}（{} {pay_by}）", t("手数料の請求", "Fee requested"), yen(*amount), t("円", " yen"), t("支払期限", "pay by"))
+            format!(
+                "{}：{}{}（{} {pay_by}）",
+                t("手数料の請求", "Fee requested"),
+                yen(*amount),
+                t("円", " yen"),
+                t("支払期限", "pay by")
+            )
         }
-        Event::FeeReminderSent { pay_by } => format!("{}（{} {pay_by}）", t("手数料の督促", "Fee reminder sent"), t("支払期限", "pay by")),
-        Event::DocumentsSubmitted { target, .. } => format!("{}：{}", t("書類の提出", "Documents submitted"), target.label(lang)),
+        Event::FeeReminderSent { pay_by } => {
+            format!("{}（{} {pay_by}）", t("手数料の督促", "Fee reminder sent"), t("支払期限", "pay by"))
+        }
+        Event::DocumentsSubmitted { target, .. } => {
+            format!("{}：{}", t("書類の提出", "Documents submitted"), target.label(lang))
+        }
         Event::RequesterReplied => t("ご本人からの返信", "Requester replied"),
         Event::IdentityVerified { target, method, doc_type } => format!(
             "{}：{}（{}{}）",
@@ -152,7 +164,9 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             method.label(lang),
             doc_type.map(|d| format!("、{}", d.label(lang))).unwrap_or_default()
         ),
-        Event::IdentityFailed { target } => format!("{}：{}", t("本人確認できず", "Identity not verified"), target.label(lang)),
+        Event::IdentityFailed { target } => {
+            format!("{}：{}", t("本人確認できず", "Identity not verified"), target.label(lang))
+        }
         Event::PaymentRecorded { amount, method, paid_on } => format!(
             "{}：{}{}（{}、{paid_on}）",
             t("入金", "Payment"),
@@ -160,7 +174,9 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             t("円", " yen"),
             method.label(lang)
         ),
-        Event::FeeWaived { amount } => format!("{}：{}{}", t("手数料の免除", "Fee waived"), yen(*amount), t("円", " yen")),
+        Event::FeeWaived { amount } => {
+            format!("{}：{}{}", t("手数料の免除", "Fee waived"), yen(*amount), t("円", " yen"))
+        }
         Event::RefundRecorded { amount } => format!("{}：{}{}", t("返金", "Refund"), yen(*amount), t("円", " yen")),
         Event::AskMet { ask } => format!("{}：{}", t("依頼の完了", "Ask met"), ask.label(lang)),
         Event::AsksCancelled { asks } => format!(
@@ -168,9 +184,21 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
             t("依頼の取消し", "Asks cancelled"),
             asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
         ),
-        Event::DueSoonNotified { due_on } => format!("{}（{} {due_on}）", t("期限が近いことを担当者に通知", "Assignee told the due date is near"), t("期限", "due")),
-        Event::OverdueNotified { due_on } => format!("{}（{} {due_on}）", t("期限超過を管理者に通知", "Managers told the case is overdue"), t("期限", "due")),
-        Event::ClockStarted { on, due_on } => format!("{}（{on}）/ {} {due_on}", t("期限の起算（本人確認の完了）", "Clock started (identity verified)"), t("期限", "due")),
+        Event::DueSoonNotified { due_on } => format!(
+            "{}（{} {due_on}）",
+            t("期限が近いことを担当者に通知", "Assignee told the due date is near"),
+            t("期限", "due")
+        ),
+        Event::OverdueNotified { due_on } => format!(
+            "{}（{} {due_on}）",
+            t("期限超過を管理者に通知", "Managers told the case is overdue"),
+            t("期限", "due")
+        ),
+        Event::ClockStarted { on, due_on } => format!(
+            "{}（{on}）/ {} {due_on}",
+            t("期限の起算（本人確認の完了）", "Clock started (identity verified)"),
+            t("期限", "due")
+        ),
         Event::ClockPaused { on } => format!("{}（{on}〜）", t("期限の停止", "Clock paused")),
         Event::ClockResumed { on, due_on } => format!(
             "{}（{on}）/ {} {}",
@@ -192,28 +220,35 @@ fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -
         }
         Event::Withdrawn { .. } => t("取下げ", "Withdrawn"),
         Event::Reopened => t("再開", "Reopened"),
-        Event::KindChanged { from, to } => format!("{}：{} → {}", t("種別の訂正", "Kind corrected"), from.label(lang), to.label(lang)),
+        Event::KindChanged { from, to } => {
+            format!("{}：{} → {}", t("種別の訂正", "Kind corrected"), from.label(lang), to.label(lang))
+        }
         Event::DocumentDiscarded { document } => format!("{} #{document}", t("書類の廃棄", "Document discarded")),
         Event::DocumentsPurged { documents } => format!(
             "{}：{}",
             t("保存期間経過による書類の消去", "Documents purged after retention"),
             documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
         ),
-        Event::IdentityReminderSent { asked_on } => format!("{}（{} {asked_on}）", t("本人確認書類の未着を担当者に通知", "Assignee told identity documents are overdue"), t("依頼日", "asked on")),
+        Event::IdentityReminderSent { asked_on } => format!(
+            "{}（{} {asked_on}）",
+            t("本人確認書類の未着を担当者に通知", "Assignee told identity documents are overdue"),
+            t("依頼日", "asked on")
+        ),
         Event::ResultAttached { document } => format!("{} #{document}", t("結果ファイルの添付", "Result attached")),
     }
 }
 
-fn choices<T: Copy>(all: &[T], lang: Lang, code: fn(T) -> &'static str, label: fn(T, Lang) -> &'static str) -> Vec<Choice> {
+fn choices<T: Copy>(
+    all: &[T],
+    lang: Lang,
+    code: fn(T) -> &'static str,
+    label: fn(T, Lang) -> &'static str,
+) -> Vec<Choice> {
     all.iter().map(|x| (code(*x), label(*x, lang))).collect()
 }
 
 fn targets(case: &Case, lang: Lang, keep: impl Fn(IdentityStatus) -> bool) -> Vec<Choice> {
-    case.identity_targets()
-        .iter()
-        .filter(|t| keep(case.identity.get(**t)))
-        .map(|t| (t.code(), t.label(lang)))
-        .collect()
+    case.identity_targets().iter().filter(|t| keep(case.identity.get(**t))).map(|t| (t.code(), t.label(lang))).collect()
 }
 
 /// Builds the page; `errors`, `failed` and `form` refill a failed action.
@@ -241,8 +276,18 @@ pub async fn case_page(
         .map(|d| DocLine {
             id: d.id,
             at: app.local_time(d.uploaded_at),
-            doc_type: d.doc_type.as_deref().and_then(|t| t.parse::<DocType>().ok()).map(|t| t.label(lang)).unwrap_or(""),
-            target: d.target.as_deref().and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok()).map(|t| t.label(lang)).unwrap_or(""),
+            doc_type: d
+                .doc_type
+                .as_deref()
+                .and_then(|t| t.parse::<DocType>().ok())
+                .map(|t| t.label(lang))
+                .unwrap_or(""),
+            target: d
+                .target
+                .as_deref()
+                .and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok())
+                .map(|t| t.label(lang))
+                .unwrap_or(""),
             size: format!("{} KB", (d.size + 1023) / 1024),
             stored: d.stored,
             state: if d.discarded_at.is_some() {
@@ -301,7 +346,12 @@ pub async fn case_page(
                 _ => lang.t("返金", "Refund"),
             },
             amount: yen(fe.amount),
-            method: fe.method.as_deref().and_then(|m| m.parse::<PaymentMethod>().ok()).map(|m| m.label(lang)).unwrap_or(""),
+            method: fe
+                .method
+                .as_deref()
+                .and_then(|m| m.parse::<PaymentMethod>().ok())
+                .map(|m| m.label(lang))
+                .unwrap_or(""),
             on_date: fe.on_date.clone(),
             payment_ref: fe.payment_ref.clone().unwrap_or_default(),
         })
@@ -314,16 +364,19 @@ pub async fn case_page(
             IdentityLine { label: t.label(lang), status: s.code(), status_label: s.label(lang) }
         })
         .collect();
-    let reasons = Reason::ALL
-        .iter()
-        .filter(|r| r.offered_for(case.kind))
-        .map(|r| (r.code(), r.label(lang), r.basis()))
-        .collect();
+    let reasons =
+        Reason::ALL.iter().filter(|r| r.offered_for(case.kind)).map(|r| (r.code(), r.label(lang), r.basis())).collect();
     let outcomes = Outcome::ALL
         .iter()
         .copied()
         .filter(|o| *o != Outcome::Withdrawn)
-        .filter(|o| if case.kind == RequestKind::Complaint { matches!(o, Outcome::Answered | Outcome::Refused) } else { *o != Outcome::Answered })
+        .filter(|o| {
+            if case.kind == RequestKind::Complaint {
+                matches!(o, Outcome::Answered | Outcome::Refused)
+            } else {
+                *o != Outcome::Answered
+            }
+        })
         .filter(|o| case.state == State::InProgress || *o == Outcome::Refused)
         .map(|o| (o.code(), o.label(lang)))
         .collect();
@@ -338,7 +391,13 @@ pub async fn case_page(
         outcome_label: case.outcome.map(|o| o.label(lang)).unwrap_or(""),
         filer_label: case.filer.label(lang),
         channel_label: f.row.channel.parse::<Channel>().map(|c| c.label(lang)).unwrap_or(""),
-        delivery_label: f.row.delivery.as_deref().and_then(|d| d.parse::<Delivery>().ok()).map(|d| d.label(lang)).unwrap_or(""),
+        delivery_label: f
+            .row
+            .delivery
+            .as_deref()
+            .and_then(|d| d.parse::<Delivery>().ok())
+            .map(|d| d.label(lang))
+            .unwrap_or(""),
         days_left: case.due_on.filter(|_| running).map(|d| (d - today).get_days() as i64),
         business_days_left: case.due_on.filter(|_| running).map(|d| policy.calendar.business_days_between(today, d)),
         profile_label: policy.profile.label(lang),
@@ -352,7 +411,9 @@ pub async fn case_page(
         balance: yen(case.fees.balance()),
         credit: case.fees.credit(),
         identity,
-        request_targets: targets(case, lang, |s| matches!(s, IdentityStatus::NotChecked | IdentityStatus::Submitted | IdentityStatus::Failed)),
+        request_targets: targets(case, lang, |s| {
+            matches!(s, IdentityStatus::NotChecked | IdentityStatus::Submitted | IdentityStatus::Failed)
+        }),
         verify_targets: targets(case, lang, |s| s != IdentityStatus::Verified),
         fail_targets: targets(case, lang, |s| matches!(s, IdentityStatus::Requested | IdentityStatus::Submitted)),
         outcomes,
@@ -385,11 +446,16 @@ pub async fn case_page(
 }
 
 pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<String>) -> Result<Response, WebError> {
-    let page = case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), String::new()).await?;
+    let page =
+        case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), String::new()).await?;
     Ok(html(StatusCode::OK, &page))
 }
 
-pub async fn receipt_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+pub async fn receipt_get(
+    user: StaffUser,
+    ctx: Ctx,
+    Path((reference, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
     let app = &ctx.state.app;
     let row = crate::store::cases::read_by_reference(&app.store, &reference)
         .await
@@ -401,7 +467,11 @@ pub async fn receipt_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<
 
 /// A document, shown inline in the browser; never cached, never framed, and
 /// every view written to the access log.
-pub async fn document_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path<(String, i64)>) -> Result<Response, WebError> {
+pub async fn document_get(
+    user: StaffUser,
+    ctx: Ctx,
+    Path((reference, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
     use axum::http::header;
     use axum::response::IntoResponse;
     let (doc, bytes) = crate::app::documents::view(&ctx.state.app, &reference, id, &user.actor()).await?;
@@ -411,7 +481,10 @@ pub async fn document_get(user: StaffUser, ctx: Ctx, Path((reference, id)): Path
             (header::CONTENT_TYPE, doc.mime.clone()),
             (header::CONTENT_DISPOSITION, format!("inline; filename=\"{reference}-{id}.{ext}\"")),
             (header::CACHE_CONTROL, "no-store".to_owned()),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'".to_owned(),
+            ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         bytes,

@@ -79,7 +79,11 @@ fn holidays_ahead(today: jiff::civil::Date, closures: &str, lang: Lang) -> Vec<H
             out.push(HolidayLine {
                 date: d.to_string(),
                 weekday: weekday(d, lang),
-                name: holiday.map(|h| h.name).unwrap_or(if lang == Lang::Ja { "休業日（事業者）" } else { "Closure day" }),
+                name: holiday.map(|h| h.name).unwrap_or(if lang == Lang::Ja {
+                    "休業日（事業者）"
+                } else {
+                    "Closure day"
+                }),
                 provisional: holiday.is_some() && calendar::is_provisional(d.year(), today),
             });
         }
@@ -101,8 +105,12 @@ fn kind_lines(lang: Lang, get: impl Fn(&str) -> String) -> Vec<KindLine> {
     RequestKind::ALL
         .iter()
         .map(|k| {
-            let (profile, days, unit) = match Profile::parse(&get(&format!("deadline_profile_{}", k.code()))).unwrap_or(Profile::Appi) {
-                Profile::Custom { days, business } => ("custom".to_owned(), days.to_string(), if business { "business" } else { "calendar" }.to_owned()),
+            let (profile, days, unit) = match Profile::parse(&get(&format!("deadline_profile_{}", k.code())))
+                .unwrap_or(Profile::Appi)
+            {
+                Profile::Custom { days, business } => {
+                    ("custom".to_owned(), days.to_string(), if business { "business" } else { "calendar" }.to_owned())
+                }
                 p => (p.code(), "30".to_owned(), "calendar".to_owned()),
             };
             KindLine { kind: k.code(), label: k.label(lang), profile, days, unit, invalid: false }
@@ -158,17 +166,32 @@ pub async fn deadlines_post(
     let mut values: Vec<(String, String)> = Vec::new();
     for k in RequestKind::ALL {
         let code = match one(&format!("profile_{}", k.code())).as_str() {
-            "custom" => format!("custom:{}:{}", one(&format!("custom_days_{}", k.code())), one(&format!("custom_unit_{}", k.code()))),
+            "custom" => format!(
+                "custom:{}:{}",
+                one(&format!("custom_days_{}", k.code())),
+                one(&format!("custom_unit_{}", k.code()))
+            ),
             other => other.to_owned(),
         };
         if Profile::parse(&code).is_none() {
-            err(&format!("custom_days_{}", k.code()), (k.label(Lang::Ja), k.label(Lang::En)), ("期限の方針を選び、独自の場合は 1〜365 の日数を入力してください。", "Choose a profile; for a custom one enter 1 to 365 days."));
+            err(
+                &format!("custom_days_{}", k.code()),
+                (k.label(Lang::Ja), k.label(Lang::En)),
+                (
+                    "期限の方針を選び、独自の場合は 1〜365 の日数を入力してください。",
+                    "Choose a profile; for a custom one enter 1 to 365 days.",
+                ),
+            );
         }
         values.push((format!("deadline_profile_{}", k.code()), code));
     }
     let clock_start = one("deadline_clock_start");
     if !matches!(clock_start.as_str(), "received" | "identity_verified") {
-        err("deadline_clock_start", ("起算日", "Clock start"), ("選択肢から選んでください。", "Choose one of the options."));
+        err(
+            "deadline_clock_start",
+            ("起算日", "Clock start"),
+            ("選択肢から選んでください。", "Choose one of the options."),
+        );
     }
     for key in ["deadline_pause", "deadline_escalation"] {
         if !matches!(one(key).as_str(), "yes" | "no") {
@@ -176,10 +199,18 @@ pub async fn deadlines_post(
         }
     }
     if !one("deadline_max_extension_days").parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
-        err("deadline_max_extension_days", ("延長の上限", "Longest extension"), ("1〜365 の日数を入力してください。", "Enter 1 to 365 days."));
+        err(
+            "deadline_max_extension_days",
+            ("延長の上限", "Longest extension"),
+            ("1〜365 の日数を入力してください。", "Enter 1 to 365 days."),
+        );
     }
     if !one("deadline_reminder_days").parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
-        err("deadline_reminder_days", ("期限前の通知", "Reminder lead time"), ("0〜30 の営業日数を入力してください。", "Enter 0 to 30 business days."));
+        err(
+            "deadline_reminder_days",
+            ("期限前の通知", "Reminder lead time"),
+            ("0〜30 の営業日数を入力してください。", "Enter 0 to 30 business days."),
+        );
     }
     let closure_days = one("closure_days").replace("\r\n", "\n");
     if let Err(line) = parse_closures(&closure_days) {
@@ -195,7 +226,9 @@ pub async fn deadlines_post(
         let mut kinds = kind_lines(lang, |k| {
             let kind = k.trim_start_matches("deadline_profile_");
             match one(&format!("profile_{kind}")).as_str() {
-                "custom" => format!("custom:{}:{}", one(&format!("custom_days_{kind}")), one(&format!("custom_unit_{kind}"))),
+                "custom" => {
+                    format!("custom:{}:{}", one(&format!("custom_days_{kind}")), one(&format!("custom_unit_{kind}")))
+                }
                 other => other.to_owned(),
             }
         });
@@ -222,7 +255,13 @@ pub async fn deadlines_post(
         };
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    for key in ["deadline_clock_start", "deadline_pause", "deadline_escalation", "deadline_max_extension_days", "deadline_reminder_days"] {
+    for key in [
+        "deadline_clock_start",
+        "deadline_pause",
+        "deadline_escalation",
+        "deadline_max_extension_days",
+        "deadline_reminder_days",
+    ] {
         values.push((key.to_owned(), one(key)));
     }
     values.push(("closure_days".to_owned(), closure_days));

@@ -68,7 +68,6 @@ struct LoginPost {
     csrf_token: String,
 }
 
-
 async fn login_post(
     ctx: Ctx,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -82,12 +81,16 @@ async fn login_post(
             Ok(Redirect::to("/staff").into_response())
         }
         Err(e @ (AppError::Unauthorized | AppError::Throttled)) => {
-            let status = if matches!(e, AppError::Throttled) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let status =
+                if matches!(e, AppError::Throttled) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
             let p = ctx.page(None).await?;
             let error = if status == StatusCode::UNAUTHORIZED {
                 p.t("メールアドレスまたはパスワードが違います。", "The e-mail address or password is wrong.")
             } else {
-                p.t("試行が多すぎます。15分ほどおいてからお試しください。", "Too many attempts. Please try again in about 15 minutes.")
+                p.t(
+                    "試行が多すぎます。15分ほどおいてからお試しください。",
+                    "Too many attempts. Please try again in about 15 minutes.",
+                )
             };
             let page = LoginPage { error: error.to_owned(), email: post.email, p };
             Ok(html(status, &page))
@@ -129,7 +132,13 @@ async fn setup_get(ctx: Ctx, Query(q): Query<SetupQuery>) -> Result<Response, We
         return Err(WebError::NotFound);
     }
     let p = ctx.page(None).await?;
-    let page = SetupPage { p, token: q.token, email: String::new(), display_name: String::new(), errors: FormErrors::default() };
+    let page = SetupPage {
+        p,
+        token: q.token,
+        email: String::new(),
+        display_name: String::new(),
+        errors: FormErrors::default(),
+    };
     Ok(html(StatusCode::OK, &page))
 }
 
@@ -152,7 +161,16 @@ struct SetupPost {
 async fn setup_post(ctx: Ctx, axum::Form(post): axum::Form<SetupPost>) -> Result<Response, WebError> {
     csrf::check(&ctx.session, &post.csrf_token).await?;
     let app = &ctx.state.app;
-    match users::setup_first_admin(app, &post.token, &post.email, &post.display_name, &post.password, &post.password_confirm).await {
+    match users::setup_first_admin(
+        app,
+        &post.token,
+        &post.email,
+        &post.display_name,
+        &post.password,
+        &post.password_confirm,
+    )
+    .await
+    {
         Ok(user) => {
             auth::log_in(&ctx.session, user.id, app.now_us()).await?;
             Ok(Redirect::to("/admin/settings").into_response())
@@ -307,7 +325,12 @@ pub fn filter_of(q: &QueueQuery, user: &StaffUser, today: jiff::civil::Date, ope
     f
 }
 
-fn queue_item(row: QueueRow, today: jiff::civil::Date, lang: Lang, calendar: &crate::domain::calendar::Calendar) -> QueueItem {
+fn queue_item(
+    row: QueueRow,
+    today: jiff::civil::Date,
+    lang: Lang,
+    calendar: &crate::domain::calendar::Calendar,
+) -> QueueItem {
     let state: State = row.state.parse().unwrap_or(State::Received);
     let running = matches!(state, State::Received | State::InProgress);
     let days_left = row
@@ -345,7 +368,11 @@ async fn intake_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
     Ok(html(StatusCode::OK, &request_form_page(p, f, FormErrors::default(), &s, true)))
 }
 
-async fn intake_post(user: StaffUser, ctx: Ctx, axum::Form(post): axum::Form<RequestPost>) -> Result<Response, WebError> {
+async fn intake_post(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::Form(post): axum::Form<RequestPost>,
+) -> Result<Response, WebError> {
     csrf::check(&ctx.session, &post.csrf_token).await?;
     match requests::intake(&ctx.state.app, &post.form, user.actor()).await {
         Ok(reference) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),

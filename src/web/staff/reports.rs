@@ -10,10 +10,10 @@ use serde::Deserialize;
 use crate::app::reports::{Month, Report, csv, monthly};
 use crate::domain::{Lang, Role};
 use crate::mail::yen;
+use crate::web::WebError;
 use crate::web::auth::StaffUser;
 use crate::web::errors::html;
 use crate::web::page::{Ctx, Page};
-use crate::web::WebError;
 
 #[derive(Template)]
 #[template(path = "staff/reports.html")]
@@ -118,7 +118,9 @@ pub async fn export_get(
     f.after = None;
     {
         let mut tx = app.store.begin().await.map_err(crate::app::AppError::from)?;
-        crate::store::log_access(&mut tx, user.id, None, "export:cases", app.now_us()).await.map_err(crate::app::AppError::from)?;
+        crate::store::log_access(&mut tx, user.id, None, "export:cases", app.now_us())
+            .await
+            .map_err(crate::app::AppError::from)?;
         tx.commit().await.map_err(crate::app::AppError::from)?;
     }
     // A bounded channel: the query runs only as fast as the client reads.
@@ -132,7 +134,9 @@ pub async fn export_get(
     let rows = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(crate::app::reports::export_batch(&batch)), rx))
     });
-    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows);
+    let stream =
+        futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(header.as_bytes())) })
+            .chain(rows);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
