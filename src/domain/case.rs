@@ -16,6 +16,8 @@ pub struct Case {
     /// The state an `awaiting_requester` case returns to when its last ask is met.
     pub resume_state: Option<State>,
     pub outcome: Option<Outcome>,
+    /// The reasons of the last closing (Art. 36), cleared when reopened.
+    pub reasons: Vec<Reason>,
     pub asks: BTreeSet<Ask>,
     pub identity: IdentityChecks,
     pub fees: FeeLedger,
@@ -39,7 +41,7 @@ pub struct Case {
     pub due_soon_notified: Option<Date>,
     pub overdue_notified: Option<Date>,
     pub assignee: Option<i64>,
-    /// Stored identity documents, per target (documents arrive with a later room).
+    /// Identity documents whose content is still stored.
     pub stored_documents: u32,
 }
 
@@ -53,6 +55,7 @@ impl Case {
             state: State::Unconfirmed,
             resume_state: None,
             outcome: None,
+            reasons: Vec::new(),
             asks: BTreeSet::new(),
             identity: IdentityChecks::default(),
             fees: FeeLedger::default(),

@@ -39,6 +39,13 @@ macro_rules! codes {
             }
         }
 
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = $crate::domain::codes::UnknownCode;
+            fn try_from(s: String) -> Result<Self, $crate::domain::codes::UnknownCode> {
+                s.parse()
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.code())
@@ -322,6 +329,33 @@ codes! {
         Waived = "waived", "免除", "Waived";
         RefundDue = "refund_due", "返金予定", "Refund due";
         Refunded = "refunded", "返金済み", "Refunded";
+    }
+}
+
+codes! {
+    /// The lines of the fee ledger (DESIGN.md §1).
+    FeeEntryKind {
+        Requested = "requested", "請求", "Requested";
+        Payment = "payment", "入金", "Payment";
+        Waiver = "waiver", "免除", "Waiver";
+        Refund = "refund", "返金", "Refund";
+    }
+}
+
+codes! {
+    /// Who an event is recorded as the work of.
+    ActorKind {
+        Requester = "requester", "ご本人", "Requester";
+        Staff = "staff", "担当者", "Staff";
+        System = "system", "システム", "System";
+    }
+}
+
+codes! {
+    /// What a stored file is for.
+    DocPurpose {
+        Identity = "identity", "本人確認書類", "Identity document";
+        Result = "result", "開示結果", "Result";
     }
 }
 

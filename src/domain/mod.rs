@@ -12,7 +12,10 @@ pub mod input;
 
 pub use case::{Case, FeeLedger, IdentityChecks};
 pub use codes::*;
-pub use decide::{Action, Actor, Command, Ctx, DomainError, Event, Visibility, apply, decide, open_case, permitted};
+pub use decide::{
+    Action, Actor, Command, Ctx, DomainError, Event, Visibility, allowed_outcomes, apply, decide, id_methods,
+    open_case, permitted, reasons_for,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,6 +53,13 @@ impl Lang {
             Lang::Ja => Lang::En,
             Lang::En => Lang::Ja,
         }
+    }
+}
+
+impl TryFrom<String> for Lang {
+    type Error = UnknownCode;
+    fn try_from(s: String) -> Result<Self, UnknownCode> {
+        s.parse()
     }
 }
 
@@ -101,6 +111,33 @@ impl Reference {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl FromStr for Reference {
+    type Err = UnknownCode;
+    fn from_str(s: &str) -> Result<Self, UnknownCode> {
+        Reference::parse(s).ok_or_else(|| UnknownCode(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for Reference {
+    type Error = UnknownCode;
+    fn try_from(s: String) -> Result<Self, UnknownCode> {
+        s.parse()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Reference {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Reference {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 

@@ -79,6 +79,7 @@ impl CaseRow {
             state: code(&self.state)?,
             resume_state: self.resume_state.as_deref().map(code).transpose()?,
             outcome: self.outcome.as_deref().map(code).transpose()?,
+            reasons: split_codes(&self.reasons)?,
             asks: split_codes::<Ask>(&self.asks)?.into_iter().collect(),
             identity: IdentityChecks {
                 subject: code(&self.identity_subject)?,

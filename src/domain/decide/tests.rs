@@ -4,6 +4,9 @@
 use jiff::civil::{Date, date};
 
 use super::*;
+use crate::domain::Msg;
+use crate::domain::case::Case;
+use crate::domain::codes::*;
 use crate::domain::deadline::Appi;
 
 const TODAY: Date = date(2026, 4, 3);

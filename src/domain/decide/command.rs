@@ -1,0 +1,250 @@
+//! What can be asked of a case: who asks (`Actor`), the commands, their
+//! HTTP action names, and the free text a command carries beside its events.
+
+use jiff::civil::Date;
+
+use crate::domain::codes::*;
+
+/// Who asks for a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The person (or their agent), holding the confirmation or status token.
+    Requester,
+    /// A logged-in staff user.
+    Staff { id: i64, role: Role },
+    /// The application itself (jobs).
+    System,
+}
+
+impl Actor {
+    pub fn staff_id(&self) -> Option<i64> {
+        match self {
+            Actor::Staff { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    ConfirmEmail,
+    Assign {
+        assignee: Option<i64>,
+    },
+    AddNote {
+        body: String,
+    },
+    MessageRequester {
+        body: String,
+    },
+    RequestIdentity {
+        target: IdentityTarget,
+        note: String,
+    },
+    RequestClarification {
+        body: String,
+    },
+    RequestFee {
+        amount: i64,
+        scheduled: Option<i64>,
+        reason: String,
+        pay_by: Date,
+    },
+    /// The desk reminds the requester of an unpaid fee before its deadline (a job does this).
+    RemindFee,
+    /// The assignee hears that the due date is near (a job does this).
+    NotifyDueSoon,
+    /// Managers hear that the case is overdue (a job does this).
+    NotifyOverdue,
+    SubmitDocuments {
+        target: IdentityTarget,
+        document: i64,
+    },
+    RequesterReply {
+        body: String,
+    },
+    VerifyIdentity {
+        target: IdentityTarget,
+        method: IdMethod,
+        doc_type: Option<DocType>,
+    },
+    FailIdentity {
+        target: IdentityTarget,
+        reason: String,
+    },
+    RecordPayment {
+        amount: i64,
+        method: PaymentMethod,
+        paid_on: Date,
+        payment_ref: String,
+    },
+    WaiveFee {
+        reason: String,
+    },
+    RecordRefund {
+        amount: i64,
+        reason: String,
+    },
+    Extend {
+        new_due_on: Date,
+        reason: String,
+    },
+    Start,
+    Close {
+        outcome: Outcome,
+        reasons: Vec<Reason>,
+        explanation: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    ChangeKind {
+        kind: RequestKind,
+        reason: String,
+    },
+    /// `target` is the identity check the document was for; it is asked again.
+    DiscardDocument {
+        document: i64,
+        target: Option<IdentityTarget>,
+        reason: String,
+    },
+    /// Retention: the contents of these documents are destroyed (a job does this).
+    PurgeDocuments {
+        documents: Vec<i64>,
+    },
+    /// The assignee hears that identity documents are long overdue (a job does this).
+    RemindIdentity,
+    AttachResult {
+        document: i64,
+    },
+}
+
+codes! {
+    /// The HTTP action names of DESIGN.md §4, one per command.
+    Action {
+        ConfirmEmail = "confirm", "メールアドレスの確認", "Confirm e-mail";
+        Assign = "assign", "担当者の割当て", "Assign";
+        Note = "note", "社内メモ", "Internal note";
+        Message = "message", "ご本人へのメッセージ", "Message to the requester";
+        RequestIdentity = "request-identity", "本人確認書類の依頼", "Request identity documents";
+        RequestClarification = "request-clarification", "確認事項の問い合わせ", "Ask for details";
+        RequestFee = "request-fee", "手数料の請求", "Request the fee";
+        RemindFee = "remind-fee", "手数料の督促", "Remind of the fee";
+        NotifyDueSoon = "notify-due-soon", "期限が近いことの通知", "Notice: due soon";
+        NotifyOverdue = "notify-overdue", "期限超過の通知", "Notice: overdue";
+        SubmitDocuments = "submit-documents", "書類の提出", "Submit documents";
+        RequesterReply = "reply", "ご本人からの返信", "Requester's reply";
+        VerifyIdentity = "verify-identity", "本人確認済みにする", "Verify identity";
+        FailIdentity = "fail-identity", "本人確認できず", "Identity not verified";
+        RecordPayment = "record-payment", "入金の記録", "Record a payment";
+        WaiveFee = "waive-fee", "手数料の免除", "Waive the fee";
+        RecordRefund = "record-refund", "返金の記録", "Record a refund";
+        Extend = "extend", "期限の延長", "Extend the deadline";
+        Start = "start", "対応開始", "Start work";
+        Close = "close", "決定して完了", "Decide and close";
+        Withdraw = "withdraw", "取下げ", "Withdraw";
+        Reopen = "reopen", "再開", "Reopen";
+        ChangeKind = "change-kind", "請求種別の訂正", "Correct the kind";
+        DiscardDocument = "discard-document", "書類の廃棄", "Discard a document";
+        PurgeDocuments = "purge-documents", "書類の消去（保存期間経過）", "Purge documents";
+        RemindIdentity = "remind-identity", "本人確認書類の催促", "Identity reminder";
+        AttachResult = "attach-result", "結果ファイルの添付", "Attach a result";
+    }
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::ConfirmEmail => Action::ConfirmEmail,
+            Command::Assign { .. } => Action::Assign,
+            Command::AddNote { .. } => Action::Note,
+            Command::MessageRequester { .. } => Action::Message,
+            Command::RequestIdentity { .. } => Action::RequestIdentity,
+            Command::RequestClarification { .. } => Action::RequestClarification,
+            Command::RequestFee { .. } => Action::RequestFee,
+            Command::RemindFee => Action::RemindFee,
+            Command::NotifyDueSoon => Action::NotifyDueSoon,
+            Command::NotifyOverdue => Action::NotifyOverdue,
+            Command::SubmitDocuments { .. } => Action::SubmitDocuments,
+            Command::RequesterReply { .. } => Action::RequesterReply,
+            Command::VerifyIdentity { .. } => Action::VerifyIdentity,
+            Command::FailIdentity { .. } => Action::FailIdentity,
+            Command::RecordPayment { .. } => Action::RecordPayment,
+            Command::WaiveFee { .. } => Action::WaiveFee,
+            Command::RecordRefund { .. } => Action::RecordRefund,
+            Command::Extend { .. } => Action::Extend,
+            Command::Start => Action::Start,
+            Command::Close { .. } => Action::Close,
+            Command::Withdraw { .. } => Action::Withdraw,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::ChangeKind { .. } => Action::ChangeKind,
+            Command::DiscardDocument { .. } => Action::DiscardDocument,
+            Command::PurgeDocuments { .. } => Action::PurgeDocuments,
+            Command::RemindIdentity => Action::RemindIdentity,
+            Command::AttachResult { .. } => Action::AttachResult,
+        }
+    }
+
+    /// The free text a command carries. It is stored as a message beside the
+    /// events, never inside them, so purging it keeps the audit chain whole.
+    pub fn text(&self) -> Option<(&str, Visibility)> {
+        let (text, vis) = match self {
+            Command::AddNote { body } => (body, Visibility::Internal),
+            Command::MessageRequester { body } => (body, Visibility::ToRequester),
+            Command::RequestClarification { body } => (body, Visibility::ToRequester),
+            Command::RequesterReply { body } => (body, Visibility::FromRequester),
+            Command::RequestIdentity { note, .. } => (note, Visibility::ToRequester),
+            Command::FailIdentity { reason, .. } => (reason, Visibility::ToRequester),
+            Command::RequestFee { reason, .. } => (reason, Visibility::Internal),
+            Command::Close { explanation, .. } => (explanation, Visibility::ToRequester),
+            Command::Extend { reason, .. } => (reason, Visibility::ToRequester),
+            Command::WaiveFee { reason }
+            | Command::RecordRefund { reason, .. }
+            | Command::Withdraw { reason }
+            | Command::Reopen { reason }
+            | Command::ChangeKind { reason, .. } => (reason, Visibility::Internal),
+            // The requester is told why their document was destroyed and what to send instead.
+            Command::DiscardDocument { reason, .. } => (reason, Visibility::ToRequester),
+            _ => return None,
+        };
+        (!text.trim().is_empty()).then_some((text.as_str(), vis))
+    }
+}
+
+codes! {
+    /// Who may read a message stored beside an event.
+    Visibility {
+        Internal = "internal", "社内メモ", "Internal";
+        ToRequester = "to_requester", "ご本人へ", "To the requester";
+        FromRequester = "from_requester", "ご本人から", "From the requester";
+    }
+}
+
+/// Actions only the application itself takes (jobs), never a person.
+pub fn is_system_only(action: Action) -> bool {
+    matches!(
+        action,
+        Action::RemindFee
+            | Action::NotifyDueSoon
+            | Action::NotifyOverdue
+            | Action::PurgeDocuments
+            | Action::RemindIdentity
+    )
+}
+
+pub(super) fn min_role(action: Action) -> Option<Role> {
+    match action {
+        // Only the application itself sends reminders; no staff role suffices.
+        Action::RemindFee
+        | Action::NotifyDueSoon
+        | Action::NotifyOverdue
+        | Action::PurgeDocuments
+        | Action::RemindIdentity => Some(Role::Admin),
+        Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
+        Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
+        _ => Some(Role::Staff),
+    }
+}
