@@ -11,9 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use madoguchi::domain::input::{Intake, RequestForm, parse_request};
-use madoguchi::domain::{Channel, Lang, open_case};
-use madoguchi::store::cases::{NewEvent, append_events, insert};
-use madoguchi::store::outbox::{NewMail, enqueue};
 
 #[tokio::main]
 async fn main() {
@@ -40,8 +37,7 @@ async fn main() {
                 timezone: "Asia/Tokyo".into(),
                 org_name: None,
             };
-            let store = madoguchi::open_store(&config).await.unwrap();
-            let app = madoguchi::build_app(&config, store, "http://127.0.0.1".into()).await.unwrap();
+            let app = madoguchi::open(&config, "http://127.0.0.1".into()).await.unwrap();
             let form = RequestForm {
                 kind: "disclosure".into(),
                 subject_name: "山田 太郎".into(),
@@ -53,49 +49,15 @@ async fn main() {
                 ..RequestForm::default()
             };
             let req = parse_request(&form, Intake::Web, app.today()).unwrap();
-            let policy = madoguchi::domain::deadline::Policy::new(madoguchi::domain::deadline::Profile::Appi);
             let done = Arc::new(AtomicU64::new(0));
             let until = Instant::now() + Duration::from_secs(seconds);
             let started = Instant::now();
             let mut tasks = Vec::new();
             for _ in 0..concurrency {
-                let (app, req, done, policy) = (app.clone(), req.clone(), done.clone(), policy.clone());
+                let (app, req, done) = (app.clone(), req.clone(), done.clone());
                 tasks.push(tokio::spawn(async move {
                     while Instant::now() < until {
-                        let (mut row, case) =
-                            madoguchi::app::requests::new_row(&app, &req, Lang::Ja, app.today(), &policy);
-                        row.confirm_token_hash =
-                            Some(madoguchi::app::keys::hash_token(&madoguchi::app::keys::random_token()));
-                        let events = {
-                            let ctx =
-                                madoguchi::domain::Ctx { today: app.today(), signoff_required: true, policy: &policy };
-                            open_case(&case, Channel::Web, None, &ctx)
-                        };
-                        let data = serde_json::to_string(&events[0]).unwrap();
-                        let mut tx = app.store.begin().await.unwrap();
-                        let id = insert(&mut tx, &row).await.unwrap();
-                        let e = NewEvent {
-                            kind: events[0].code(),
-                            data,
-                            actor_kind: "requester",
-                            actor_id: None,
-                            message_id: None,
-                            at: app.now_us(),
-                        };
-                        append_events(&mut tx, id, &[e]).await.unwrap();
-                        let mid = format!("<{}@localhost>", uuid::Uuid::new_v4());
-                        let mail = NewMail {
-                            message_id: &mid,
-                            case_id: Some(id),
-                            template: "confirm",
-                            to_addr: "taro@example.jp",
-                            subject: "s",
-                            body_text: "t",
-                            body_html: "h",
-                            at: app.now_us(),
-                        };
-                        enqueue(&mut tx, &mail).await.unwrap();
-                        tx.commit().await.unwrap();
+                        madoguchi::app::seed::ceiling_insert(&app, &req).await.unwrap();
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                 }));

@@ -37,6 +37,8 @@ pub struct Config {
 
 impl Config {
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| crate::store::Store::sqlite_url(&self.data_dir))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("madoguchi.db").display()))
     }
 }

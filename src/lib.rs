@@ -10,54 +10,21 @@ pub mod config;
 pub mod domain;
 pub mod jobs;
 pub mod mail;
-pub mod store;
 pub mod web;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use anyhow::Context;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::app::keys::Keys;
 use crate::config::Config;
 use crate::mail::transport::Transport;
-use crate::store::Store;
-use crate::store::sessions::SessionStore;
 
-/// Opens the database named by the configuration and brings its schema up to date.
-pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store = Store::connect(&config.database_url()).await.context("cannot open the database")?;
-    store.migrate().await.context("database migration failed")?;
-    Ok(store)
-}
-
-/// Builds the application around an open store.
-pub async fn build_app(config: &Config, store: Store, base_url: String) -> anyhow::Result<App> {
-    let tz = jiff::tz::TimeZone::get(&config.timezone).map_err(|_| {
-        anyhow::anyhow!("MADOGUCHI_TIMEZONE={:?} is not a known time zone (for example Asia/Tokyo)", config.timezone)
-    })?;
-    let keys = Keys::load(config.data_key.as_deref(), &config.data_dir, store.is_postgres())?;
-    keys.check(&store).await?;
-    if let Some(name) = &config.org_name {
-        store::seed_setting(&store, "org_name", name).await?;
-    }
-    Ok(App {
-        store,
-        tz,
-        base_url: base_url.into(),
-        mail_from: config.mail_from.clone().into(),
-        data_dir: config.data_dir.clone(),
-        smtp_url: config.smtp_url.clone().map(Into::into),
-        keys: Arc::new(keys),
-        clock: Arc::default(),
-        mail_wake: Arc::default(),
-        setup_token_hash: Arc::default(),
-    })
+/// Opens the database named by the configuration, brings its schema up to
+/// date, and builds the application around it.
+pub async fn open(config: &Config, base_url: String) -> anyhow::Result<App> {
+    App::open(config, base_url).await
 }
 
 /// A running madoguchi: its address and its application, for the binary and tests.
@@ -75,7 +42,7 @@ impl Running {
         for t in self.tasks {
             let _ = t.await;
         }
-        self.app.store.close().await;
+        self.app.close().await;
     }
 
     /// Waits until the server stops (it runs until the process ends).
@@ -93,9 +60,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         TcpListener::bind(&config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
     let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let store = open_store(&config).await?;
-    let app = build_app(&config, store, base_url.clone()).await?;
-    let sessions = SessionStore::open(&app.store).await?;
+    let app = open(&config, base_url.clone()).await?;
+    let sessions = app.session_store().await?;
     let transport =
         Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
 

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use madoguchi::app::reports::{Month, csv, monthly};
-use madoguchi::app::users::{NewUser, add_user, hash_password};
+use madoguchi::app::users::{NewUser, add_user};
 use madoguchi::config::Config;
 use madoguchi::domain::Role;
-use madoguchi::store::users;
 
 #[derive(Parser)]
 #[command(name = "madoguchi", version, about = "A desk for personal-data requests under Japan's APPI")]
@@ -104,12 +103,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Migrate => {
-            madoguchi::open_store(&config).await?;
+            madoguchi::open(&config, String::new()).await?.close().await;
             println!("database is up to date");
         }
         Cmd::User { cmd } => {
-            let store = madoguchi::open_store(&config).await?;
-            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let app = madoguchi::open(&config, String::new()).await?;
             match cmd {
                 UserCmd::Add { email, role, name } => {
                     let role: Role = role.parse().map_err(|_| anyhow::anyhow!("unknown role"))?;
@@ -128,33 +126,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 UserCmd::ResetPassword { email } => {
                     let password = read_password()?;
-                    if password.chars().count() < madoguchi::app::users::PASSWORD_MIN {
-                        anyhow::bail!("the password needs at least 12 characters");
+                    match madoguchi::app::users::reset_password(&app, &email, password).await {
+                        Ok(()) => println!("password changed for {email}"),
+                        Err(madoguchi::app::AppError::NotFound) => anyhow::bail!("no such user"),
+                        Err(madoguchi::app::AppError::Invalid(_)) => {
+                            anyhow::bail!("the password needs at least 12 characters")
+                        }
+                        Err(e) => return Err(e.into()),
                     }
-                    let user = users::by_email(&app.store, &email.to_lowercase())
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no such user"))?;
-                    let hash = hash_password(password).await?;
-                    let mut tx = app.store.begin().await?;
-                    users::set_password(&mut tx, user.id, &hash).await?;
-                    tx.commit().await?;
-                    println!("password changed for {email}");
                 }
-                UserCmd::Disable { email } => {
-                    let user = users::by_email(&app.store, &email.to_lowercase())
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no such user"))?;
-                    let mut tx = app.store.begin().await?;
-                    users::set_active(&mut tx, user.id, false).await?;
-                    tx.commit().await?;
-                    println!("{email} can no longer log in");
-                }
+                UserCmd::Disable { email } => match madoguchi::app::users::disable(&app, &email).await {
+                    Ok(()) => println!("{email} can no longer log in"),
+                    Err(madoguchi::app::AppError::NotFound) => anyhow::bail!("no such user"),
+                    Err(e) => return Err(e.into()),
+                },
             }
         }
         Cmd::Report { month, format: _ } => {
             let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
-            let store = madoguchi::open_store(&config).await?;
-            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let app = madoguchi::open(&config, String::new()).await?;
             let report = monthly(&app, month, true).await?;
             use std::io::Write;
             std::io::stdout().write_all(&csv(&report)?)?;
@@ -167,8 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let store = madoguchi::open_store(&config).await?;
-            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let app = madoguchi::open(&config, String::new()).await?;
             let started = std::time::Instant::now();
             madoguchi::app::seed::seed(&app, cases, month, |done| {
                 if done % 100_000 == 0 || done == cases {
@@ -179,8 +168,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("seeded {cases} cases in {:.1} s", started.elapsed().as_secs_f64());
         }
         Cmd::Purge { dry_run } => {
-            let store = madoguchi::open_store(&config).await?;
-            let app = madoguchi::build_app(&config, store, String::new()).await?;
+            let app = madoguchi::open(&config, String::new()).await?;
             let purged = madoguchi::app::documents::purge(&app, dry_run).await?;
             let verb = if dry_run { "would purge" } else { "purged" };
             for (reference, ids) in &purged {
@@ -193,8 +181,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Cmd::Audit { cmd: AuditCmd::Verify } => {
-            let store = madoguchi::open_store(&config).await?;
-            let broken = madoguchi::app::cases::verify_all(&store).await?;
+            let app = madoguchi::open(&config, String::new()).await?;
+            let broken = madoguchi::app::audit::verify_all(&app).await?;
             if broken.is_empty() {
                 println!("every audit chain verifies");
             } else {

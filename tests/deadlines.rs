@@ -13,9 +13,9 @@ use reqwest::StatusCode;
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn due_on(app: &TestApp, reference: &str) -> Option<Date> {
-    let store = &app.running.app.store;
+    let store = &app.db;
     let (d,): (Option<String>,) =
-        madoguchi::store::on!(read store, c => sqlx::query_as("SELECT due_on FROM cases WHERE reference = $1")
+        common::on!(read store, c => sqlx::query_as("SELECT due_on FROM cases WHERE reference = $1")
         .bind(reference).fetch_one(c).await)
         .unwrap();
     d.map(|d| d.parse().unwrap())
@@ -185,8 +185,8 @@ async fn the_assignee_hears_before_the_due_date_and_managers_when_it_passes_once
     let (running_case, _) = file_request(&app, &request_form()).await;
     let (paused_case, _) = file_request(&app, &request_form()).await;
     let staff_id: (i64,) = {
-        let store = &app.running.app.store;
-        madoguchi::store::on!(read store, c => sqlx::query_as("SELECT id FROM staff_users WHERE email = 'tantou@example.jp'").fetch_one(c).await).unwrap()
+        let store = &app.db;
+        common::on!(read store, c => sqlx::query_as("SELECT id FROM staff_users WHERE email = 'tantou@example.jp'").fetch_one(c).await).unwrap()
     };
     let id = staff_id.0.to_string();
     assert_eq!(

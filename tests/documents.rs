@@ -5,9 +5,9 @@
 
 mod common;
 
+use common::on;
 use common::{Page, TestApp, file_request, link, one, request_form, spawn};
 use madoguchi::domain::Role;
-use madoguchi::store::on;
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -52,14 +52,14 @@ async fn count_documents(app: &TestApp) -> i64 {
 }
 
 async fn stored(app: &TestApp, id: i64) -> (i64, Option<Vec<u8>>) {
-    let store = &app.running.app.store;
+    let store = &app.db;
     on!(read store, c => sqlx::query_as::<_, (i64, Option<Vec<u8>>)>("SELECT case_id, content FROM documents WHERE id = $1")
         .bind(id).fetch_one(c).await)
     .unwrap()
 }
 
 async fn last_document(app: &TestApp) -> i64 {
-    let store = &app.running.app.store;
+    let store = &app.db;
     let (id,): (i64,) =
         on!(read store, c => sqlx::query_as("SELECT MAX(id) FROM documents").fetch_one(c).await).unwrap();
     id
@@ -73,7 +73,7 @@ async fn asked(app: &TestApp, form: &[(&str, &str)], targets: &[&str]) -> (Strin
     assert_eq!(app.get(&status_url).await.status, StatusCode::SEE_OTHER);
     let staff = app.login_as(Role::Manager).await;
     let (id,): (i64,) = {
-        let store = &app.running.app.store;
+        let store = &app.db;
         on!(read store, c => sqlx::query_as("SELECT id FROM staff_users WHERE email = $1").bind(&staff).fetch_one(c).await).unwrap()
     };
     assert_eq!(
@@ -114,7 +114,7 @@ async fn a_person_uploads_a_photo_that_is_stored_encrypted_without_its_gps_and_s
     );
     assert!(madoguchi::app::documents::decrypt(&app.running.app, case_id + 1, &content).is_err(), "bound to its case");
 
-    let store = &app.running.app.store;
+    let store = &app.db;
     let (subject,): (String,) = on!(read store, c => sqlx::query_as("SELECT identity_subject FROM cases WHERE reference = $1").bind(&reference).fetch_one(c).await).unwrap();
     assert_eq!(subject, "submitted");
     let mails = app.take_mails().await;
@@ -217,10 +217,8 @@ async fn every_refused_upload_stores_nothing() {
 
     // Over the size limit, and over the count limit.
     {
-        let mut tx = app.running.app.store.begin().await.unwrap();
-        madoguchi::store::put_setting(&mut tx, "document_max_bytes", "1024").await.unwrap();
-        madoguchi::store::put_setting(&mut tx, "document_max_count", "1").await.unwrap();
-        tx.commit().await.unwrap();
+        app.put_setting("document_max_bytes", "1024").await;
+        app.put_setting("document_max_count", "1").await;
     }
     let big = [JPEG, &[0u8; 2048][..]].concat();
     let page = upload(&app, &reference, "subject", "drivers_license", &big, "big.jpg").await;
@@ -244,9 +242,7 @@ async fn every_refused_upload_stores_nothing() {
     );
     app.take_mails().await;
     {
-        let mut tx = app.running.app.store.begin().await.unwrap();
-        madoguchi::store::put_setting(&mut tx, "document_max_count", "10").await.unwrap();
-        tx.commit().await.unwrap();
+        app.put_setting("document_max_count", "10").await;
     }
     let page = upload(&app, &reference, "subject", "drivers_license", JPEG, "late.jpg").await;
     assert_eq!(page.status, StatusCode::CONFLICT);
@@ -328,7 +324,7 @@ async fn contents_are_purged_after_retention_and_the_record_stays() {
     assert!(madoguchi::app::documents::purge(a, true).await.unwrap().is_empty(), "kept for 30 days");
     a.clock.advance_days(31);
     let planned = madoguchi::app::documents::purge(a, true).await.unwrap();
-    assert_eq!(planned, vec![(reference.clone(), vec![id])]);
+    assert_eq!(planned, vec![(reference.parse().unwrap(), vec![id])]);
     assert!(stored(&app, id).await.1.is_some(), "a dry run changes nothing");
     madoguchi::app::documents::purge(a, false).await.unwrap();
     assert!(stored(&app, id).await.1.is_none());

@@ -21,8 +21,8 @@ async fn postal_disclosure(app: &TestApp) -> String {
 }
 
 async fn fee_status(app: &TestApp, reference: &str) -> (i64, i64, i64, i64) {
-    let store = &app.running.app.store;
-    madoguchi::store::on!(read store, c => sqlx::query_as::<_, (i64, i64, i64, i64)>(
+    let store = &app.db;
+    common::on!(read store, c => sqlx::query_as::<_, (i64, i64, i64, i64)>(
         "SELECT fee_requested, fee_paid, fee_waived, fee_refunded FROM cases WHERE reference = $1")
         .bind(reference).fetch_one(c).await)
     .unwrap()
@@ -144,8 +144,8 @@ async fn an_overpayment_is_refunded_by_a_manager_with_a_receipt_for_each_payment
 
     // The receipt, for staff and for the requester.
     let (entry,): (i64,) = {
-        let store = &app.running.app.store;
-        madoguchi::store::on!(read store, c => sqlx::query_as("SELECT id FROM fee_entries WHERE entry = 'payment'").fetch_one(c).await).unwrap()
+        let store = &app.db;
+        common::on!(read store, c => sqlx::query_as("SELECT id FROM fee_entries WHERE entry = 'payment'").fetch_one(c).await).unwrap()
     };
     let page = app.get(&format!("/staff/cases/{reference}/receipts/{entry}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -165,8 +165,8 @@ async fn an_overpayment_is_refunded_by_a_manager_with_a_receipt_for_each_payment
     let res = stranger.get(app.url(&format!("/status/{reference}/receipts/{entry}"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let (requested,): (i64,) = {
-        let store = &app.running.app.store;
-        madoguchi::store::on!(read store, c => sqlx::query_as("SELECT id FROM fee_entries WHERE entry = 'requested'").fetch_one(c).await).unwrap()
+        let store = &app.db;
+        common::on!(read store, c => sqlx::query_as("SELECT id FROM fee_entries WHERE entry = 'requested'").fetch_one(c).await).unwrap()
     };
     assert_eq!(
         app.get(&format!("/staff/cases/{reference}/receipts/{requested}")).await.status,

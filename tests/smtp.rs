@@ -55,10 +55,6 @@ async fn japanese_mail_is_delivered_through_a_real_smtp_server() {
     let receipt = wait_for(&maildir, &to, "ご請求を受け付けました").await;
     assert!(receipt.subject.contains(&reference));
     assert!(receipt.text.contains(&format!("受付番号：{reference}")));
-    assert_eq!(
-        madoguchi::store::outbox::pending_count(&app.running.app.store).await.unwrap(),
-        0,
-        "nothing left to send"
-    );
+    assert_eq!(madoguchi::app::housekeeping::pending_mail(&app.running.app).await.unwrap(), 0, "nothing left to send");
     app.running.shutdown().await;
 }

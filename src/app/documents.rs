@@ -9,15 +9,18 @@ use img_parts::ImageEXIF;
 use jiff::ToSpan;
 use rand::RngCore;
 
-use super::cases::{Change, ctx, execute, persist};
+use super::cases::{ctx, execute, log_access};
+use super::persist::{Change, persist};
+use super::records::Document;
 use super::requests::status_case;
+use super::store::cases as sc;
+use super::store::documents::{self as sd, NewDocument};
 use super::{App, AppError, Result};
 use crate::domain::documents::{FileKind, NotAccepted, accepted_for, sniff};
 use crate::domain::input::FieldError;
-use crate::domain::{Action, Actor, Command, DocType, IdentityTarget, Msg, decide, permitted};
-use crate::store::cases as sc;
-use crate::store::documents::{self as sd, DocumentRow, NewDocument};
-use crate::store::{self};
+use crate::domain::{
+    Action, Actor, ActorKind, Command, DocPurpose, DocType, IdentityTarget, Msg, Reference, decide, permitted,
+};
 
 pub const DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
 pub const DEFAULT_MAX_COUNT: i64 = 10;
@@ -35,7 +38,7 @@ pub fn encrypt(app: &App, case_id: i64, plain: &[u8]) -> Result<Vec<u8>> {
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let sealed = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad(case_id) })
-        .map_err(|_| AppError::Internal("document encryption failed".into()))?;
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("document encryption failed")))?;
     let mut out = nonce.to_vec();
     out.extend(sealed);
     Ok(out)
@@ -43,13 +46,13 @@ pub fn encrypt(app: &App, case_id: i64, plain: &[u8]) -> Result<Vec<u8>> {
 
 pub fn decrypt(app: &App, case_id: i64, stored: &[u8]) -> Result<Vec<u8>> {
     if stored.len() < 24 {
-        return Err(AppError::Internal("stored document is truncated".into()));
+        return Err(AppError::Internal(anyhow::anyhow!("stored document is truncated")));
     }
     let (nonce, sealed) = stored.split_at(24);
     let cipher = XChaCha20Poly1305::new(&app.keys.document_key().into());
     cipher
         .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad(case_id) })
-        .map_err(|_| AppError::Internal("stored document does not decrypt with this key".into()))
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored document does not decrypt with this key")))
 }
 
 /// The file could not be read as the image it claims to be.
@@ -89,14 +92,14 @@ fn bad(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
 /// The requester sends a document for an identity check.
 pub async fn upload(
     app: &App,
-    reference: &str,
+    reference: &Reference,
     token: &str,
     target: &str,
     doc_type: &str,
     bytes: Vec<u8>,
 ) -> Result<i64> {
     let found = status_case(app, reference, token).await?;
-    permitted(&found.to_case()?, Action::SubmitDocuments, &Actor::Requester)?;
+    permitted(&found.case, Action::SubmitDocuments, &Actor::Requester)?;
     let target: IdentityTarget = target
         .parse()
         .map_err(|_| bad("target", "何の確認のための書類かを選んでください。", "Choose what the document is for."))?;
@@ -143,36 +146,36 @@ pub async fn upload(
     })?;
 
     let mut tx = app.store.begin().await?;
-    let row = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
-    if sd::count_for_case(&mut tx, row.id, "identity").await? >= settings.document_max_count() {
+    let rec = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
+    if sd::count_for_case(&mut tx, rec.id(), DocPurpose::Identity).await? >= settings.document_max_count() {
         return Err(bad(
             "file",
             "この請求にお送りいただける書類は10件までです。窓口にお問い合わせください。",
             "No more documents can be sent for this request (10 at most). Please contact us.",
         ));
     }
-    let before = row.to_case()?;
-    let content = encrypt(app, row.id, &cleaned)?;
+    let before = rec.case.clone();
+    let content = encrypt(app, rec.id(), &cleaned)?;
     let doc = NewDocument {
-        case_id: row.id,
-        purpose: "identity",
-        target: Some(target.code()),
-        doc_type: Some(doc_type.code()),
+        case_id: rec.id(),
+        purpose: DocPurpose::Identity,
+        target: Some(target),
+        doc_type: Some(doc_type),
         mime: kind.mime(),
         size: cleaned.len() as i64,
         content: &content,
-        uploaded_by: "requester",
+        uploaded_by: ActorKind::Requester,
         at: app.now_us(),
     };
     let id = sd::insert(&mut tx, &doc).await?;
-    let policy = settings.policy_of(&row.policy, before.kind);
+    let policy = settings.policy(rec.profile);
     let events = decide(
         &before,
         Command::SubmitDocuments { target, document: id },
         &Actor::Requester,
         &ctx(app, &settings, &policy),
     )?;
-    let change = Change::update(row, before, events, Actor::Requester);
+    let change = Change::new(rec, before, events, Actor::Requester);
     persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
@@ -180,32 +183,25 @@ pub async fn upload(
 }
 
 /// A document for a staff member to look at; the look is logged.
-pub async fn view(app: &App, reference: &str, id: i64, actor: &Actor) -> Result<(DocumentRow, Vec<u8>)> {
-    let row = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
-    let doc = sd::get(&app.store, row.id, id).await?.ok_or(AppError::NotFound)?;
-    let stored = sd::content(&app.store, row.id, id).await?.ok_or(AppError::NotFound)?;
-    let plain = decrypt(app, row.id, &stored)?;
+pub async fn view(app: &App, reference: &Reference, id: i64, actor: &Actor) -> Result<(Document, Vec<u8>)> {
+    let rec = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
+    let doc = sd::get(&app.store, rec.id(), id).await?.ok_or(AppError::NotFound)?;
+    let stored = sd::content(&app.store, rec.id(), id).await?.ok_or(AppError::NotFound)?;
+    let plain = decrypt(app, rec.id(), &stored)?;
     if let Some(user_id) = actor.staff_id() {
-        let mut tx = app.store.begin().await?;
-        store::log_access(&mut tx, user_id, Some(row.id), &format!("document:{id}"), app.now_us()).await?;
-        tx.commit().await?;
+        log_access(app, user_id, Some(rec.id()), &format!("document:{id}")).await?;
     }
     Ok((doc, plain))
-}
-
-/// The documents of a case, for the case page.
-pub async fn list(app: &App, case_id: i64) -> Result<Vec<DocumentRow>> {
-    Ok(sd::for_case(&app.store, case_id).await?)
 }
 
 /// Retention: destroys identity document contents N days (setting) after
 /// verification or closing, keeping the record; each purge is an event.
 /// With `dry_run`, only lists what would go: (reference, document ids).
-pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(String, Vec<i64>)>> {
+pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(Reference, Vec<i64>)>> {
     let settings = app.settings().await?;
-    let cutoff = app.today().saturating_sub(settings.document_retention_days().days()).to_string();
-    let mut grouped: Vec<(String, Vec<i64>)> = Vec::new();
-    for (reference, id) in sd::due_for_purge(&app.store, &cutoff).await? {
+    let cutoff = app.today().saturating_sub(settings.document_retention_days().days());
+    let mut grouped: Vec<(Reference, Vec<i64>)> = Vec::new();
+    for (reference, id) in sd::due_for_purge(&app.store, cutoff).await? {
         match grouped.last_mut() {
             Some((r, ids)) if *r == reference => ids.push(id),
             _ => grouped.push((reference, vec![id])),
@@ -223,9 +219,9 @@ pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(String, Vec<i64>)>> 
 /// (setting, default 30 days), once.
 pub async fn identity_reminders(app: &App) -> Result<usize> {
     let settings = app.settings().await?;
-    let asked_before = app.today().saturating_sub(settings.identity_ask_days().days()).to_string();
+    let asked_before = app.today().saturating_sub(settings.identity_ask_days().days());
     let mut sent = 0;
-    for reference in sd::identity_reminders_due(&app.store, &asked_before).await? {
+    for reference in sd::identity_reminders_due(&app.store, asked_before).await? {
         match execute(app, &reference, Command::RemindIdentity, Actor::System).await {
             Ok(_) => sent += 1,
             Err(AppError::Conflict | AppError::Domain(_)) => {}

@@ -11,7 +11,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::store::{self, Store};
+use crate::app::store::{self, Store};
 
 const KEY_FILE: &str = "madoguchi.key";
 const CHECK_SETTING: &str = "data_key_check";
@@ -122,7 +122,7 @@ pub fn random_token() -> String {
 
 /// How secrets are stored: SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
-    crate::store::cases::hex(&Sha256::digest(token.as_bytes()))
+    crate::app::store::cases::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Compares two secrets in constant time.

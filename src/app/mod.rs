@@ -2,16 +2,22 @@
 //! domain's `decide`, then writes the case row, the events and the outbox rows
 //! together (DESIGN.md §2).
 
+pub mod audit;
 pub mod cases;
 pub mod documents;
+pub mod housekeeping;
 pub mod keys;
+mod notify;
+mod persist;
+pub mod queue;
+pub mod records;
 pub mod reports;
 pub mod requests;
 pub mod seed;
 pub mod settings;
+mod store;
 pub mod users;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -21,10 +27,15 @@ use jiff::tz::TimeZone;
 use tokio::sync::Notify;
 
 use crate::domain::{DomainError, input::FieldError};
-use crate::store::{Store, StoreError};
+use store::{Store, StoreError};
 
 pub use settings::Settings;
+pub use store::StoreError as DbError;
+pub use store::outbox::MailRow as QueuedMail;
+pub use store::sessions::SessionStore;
 
+/// The errors of the services. Internal ones keep their cause, so that the
+/// log shows the whole chain; none of them carries personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -41,10 +52,10 @@ pub enum AppError {
     TooLarge(crate::domain::Msg),
     #[error("wrong credentials")]
     Unauthorized,
-    #[error("database: {0}")]
-    Store(StoreError),
-    #[error("{0}")]
-    Internal(String),
+    #[error("database")]
+    Store(#[source] StoreError),
+    #[error(transparent)]
+    Internal(anyhow::Error),
 }
 
 impl From<StoreError> for AppError {
@@ -57,6 +68,14 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
+    /// An internal failure, with what was being done and its cause.
+    pub fn internal<E>(what: &'static str, cause: E) -> AppError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        AppError::Internal(anyhow::Error::new(cause).context(what))
+    }
+
     pub fn field(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
         AppError::Invalid(vec![FieldError { field, msg: crate::domain::Msg(ja, en) }])
     }
@@ -86,12 +105,10 @@ impl Clock {
 /// Everything a service needs; cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    store: Store,
     pub tz: TimeZone,
     pub base_url: Arc<str>,
     pub mail_from: Arc<str>,
-    pub data_dir: PathBuf,
-    pub smtp_url: Option<Arc<str>>,
     pub keys: Arc<keys::Keys>,
     pub clock: Arc<Clock>,
     /// Woken by every commit that enqueued mail.
@@ -101,6 +118,55 @@ pub struct App {
 }
 
 impl App {
+    /// Opens the database named by the configuration, migrates it, checks the
+    /// data key against it and seeds the organisation's name.
+    pub async fn open(config: &crate::config::Config, base_url: String) -> anyhow::Result<App> {
+        use anyhow::Context;
+        let tz = TimeZone::get(&config.timezone).map_err(|_| {
+            anyhow::anyhow!(
+                "MADOGUCHI_TIMEZONE={:?} is not a known time zone (for example Asia/Tokyo)",
+                config.timezone
+            )
+        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let store = Store::connect(&config.database_url()).await.context("cannot open the database")?;
+        store.migrate().await.context("database migration failed")?;
+        let keys = keys::Keys::load(config.data_key.as_deref(), &config.data_dir, store.is_postgres())?;
+        keys.check(&store).await?;
+        if let Some(name) = &config.org_name {
+            store::seed_setting(&store, "org_name", name).await?;
+        }
+        Ok(App {
+            store,
+            tz,
+            base_url: base_url.into(),
+            mail_from: config.mail_from.clone().into(),
+            keys: Arc::new(keys),
+            clock: Arc::default(),
+            mail_wake: Arc::default(),
+            setup_token_hash: Arc::default(),
+        })
+    }
+
+    /// The session store, in the application's own database.
+    pub async fn session_store(&self) -> Result<SessionStore> {
+        Ok(SessionStore::open(&self.store).await?)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.store.is_postgres()
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }

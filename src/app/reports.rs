@@ -5,8 +5,8 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::{App, Result};
+use crate::app::store::{self, reports as sr};
 use crate::domain::{Channel, Filer, Outcome, PaymentMethod, Reason, RequestKind};
-use crate::store::{self, reports as sr};
 
 /// A month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,10 +314,10 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
 
 /// Export rows as CSV lines (CRLF, cells neutralised), with on-time and
 /// days-to-close computed here rather than in SQL.
-pub fn export_batch(batch: &crate::store::cases::ExportBatch) -> bytes::Bytes {
+fn export_batch(batch: &crate::app::store::cases::ExportBatch) -> bytes::Bytes {
     match batch {
-        crate::store::cases::ExportBatch::Rows(rows) => export_chunk(rows),
-        crate::store::cases::ExportBatch::Lines(lines) => export_lines(lines),
+        crate::app::store::cases::ExportBatch::Rows(rows) => export_chunk(rows),
+        crate::app::store::cases::ExportBatch::Lines(lines) => export_lines(lines),
     }
 }
 
@@ -376,7 +376,7 @@ fn export_lines(lines: &str) -> bytes::Bytes {
     bytes::Bytes::from(out)
 }
 
-fn export_chunk(rows: &[crate::store::cases::ExportRow]) -> bytes::Bytes {
+fn export_chunk(rows: &[crate::app::store::cases::ExportRow]) -> bytes::Bytes {
     let mut w =
         csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
     for r in rows {
@@ -450,7 +450,7 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
             "fee_refunded",
             "fee_status",
         ];
-        let err = |e: csv::Error| super::AppError::Internal(e.to_string());
+        let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
         w.write_record(header).map_err(err)?;
         for r in &report.rows {
             let cells = [
@@ -473,7 +473,7 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
             ];
             w.write_record(cells.iter().map(|c| safe_cell(c))).map_err(err)?;
         }
-        w.flush().map_err(|e| super::AppError::Internal(e.to_string()))?;
+        w.flush().map_err(|e| super::AppError::internal("the CSV could not be written", e))?;
     }
     Ok(out)
 }
@@ -505,4 +505,34 @@ mod tests {
         assert_eq!(safe_cell("-1"), "'-1");
         assert_eq!(safe_cell("2026-000001"), "2026-000001");
     }
+}
+
+/// The per-case export of the queue's filters (all states unless one is
+/// chosen), streamed so memory stays flat: no names or contact data. The
+/// export is written to the access log first.
+pub async fn export(
+    app: &App,
+    q: &super::queue::QueueQuery,
+    actor: &crate::domain::Actor,
+) -> Result<impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + use<>> {
+    use futures::StreamExt;
+    let Some(user_id) = actor.staff_id() else {
+        return Err(super::AppError::NotFound);
+    };
+    let mut f = q.filter(user_id, app.today(), false);
+    f.after = None;
+    super::cases::log_access(app, user_id, None, "export:cases").await?;
+    // A bounded channel: the query runs only as fast as the client reads.
+    let (tx, rx) = tokio::sync::mpsc::channel::<store::cases::ExportBatch>(2);
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store::cases::export(&app.store, &f, tx).await {
+            tracing::error!(error = ?anyhow::Error::new(e), "case export failed");
+        }
+    });
+    let header = "\u{feff}reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded\r\n";
+    let rows = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(export_batch(&batch)), rx))
+    });
+    Ok(futures::stream::once(async move { Ok(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows))
 }

@@ -1,13 +1,19 @@
 //! The requester's use cases: submit, confirm, see the status, reply, and
 //! staff's manual intake of letters and calls.
 
-use super::cases::{Change, ctx, execute, mail_view, persist, status_hash};
+use jiff::civil::Date;
+
+use super::cases::{ctx, execute, status_hash};
+use super::notify::{enqueue, mail_view};
+use super::persist::{Change, persist};
+use super::records::{CaseRecord, Document, FeeEntry, Message, Person};
+use super::store::cases as sc;
+use super::store::documents as sd;
 use super::{App, AppError, Result, keys};
-use crate::domain::deadline::{DeadlinePolicy, Policy};
-use crate::domain::input::{Intake, NewRequest, RequestForm, parse_request};
-use crate::domain::{Actor, Case, Channel, Command, Lang, open_case};
+use crate::domain::deadline::Profile;
+use crate::domain::input::{ContactEmail, DETAILS_MAX, Intake, NewRequest, RequestForm, parse_request};
+use crate::domain::{Actor, Case, Channel, Command, FeeEntryKind, Lang, Reference, open_case};
 use crate::mail::{self, Kind};
-use crate::store::cases::{self as sc, CaseRow};
 
 /// The result of a web submission.
 pub struct Submitted {
@@ -15,71 +21,36 @@ pub struct Submitted {
     pub email: String,
 }
 
-/// A new case row for a request, as a submission would write it.
-pub fn new_row(
-    app: &App,
-    req: &NewRequest,
-    lang: Lang,
-    submitted_on: jiff::civil::Date,
-    policy: &Policy,
-) -> (CaseRow, Case) {
+/// A new case record for a request, as a submission would write it.
+pub fn new_record(app: &App, req: &NewRequest, lang: Lang, submitted_on: Date, profile: Profile) -> CaseRecord {
     let case = Case::blank(req.kind, req.filer, submitted_on);
     let nonce = keys::random_token();
-    let mut row = CaseRow {
-        id: 0,
+    CaseRecord {
+        case,
         reference: None,
-        kind: req.kind.to_string(),
-        filer: req.filer.to_string(),
-        channel: req.channel.to_string(),
-        delivery: req.delivery.map(|d| d.to_string()),
-        lang: lang.to_string(),
-        state: String::new(),
-        resume_state: None,
-        outcome: None,
-        reasons: String::new(),
-        asks: String::new(),
-        identity_subject: String::new(),
-        identity_agent: String::new(),
-        identity_authority: String::new(),
-        fee_requested: 0,
-        fee_paid: 0,
-        fee_waived: 0,
-        fee_refunded: 0,
-        stored_documents: 0,
-        policy: policy.code(),
-        submitted_on: submitted_on.to_string(),
-        received_on: None,
-        due_on: None,
-        first_due_on: None,
-        closed_on: None,
-        paused_on: None,
-        open_due: None,
-        fee_pay_by: None,
-        fee_reminded: 0,
-        identity_asked_on: None,
-        identity_reminded: 0,
-        due_soon_sent_for: None,
-        overdue_sent_for: None,
-        assignee_id: None,
-        subject_name: req.subject_name.clone(),
-        subject_name_kana: req.subject_name_kana.clone(),
-        subject_birth_date: req.subject_birth_date.map(|d| d.to_string()),
-        subject_postal_code: req.subject_postal_code.clone(),
-        subject_address: req.subject_address.clone(),
-        subject_phone: req.subject_phone.clone(),
-        contact_email: req.contact_email.as_ref().map(|e| e.as_str().to_owned()),
-        agent_name: req.agent_name.clone(),
-        agent_relationship: req.agent_relationship.clone(),
-        details: req.details.clone(),
+        channel: req.channel,
+        delivery: req.delivery,
+        lang,
+        profile,
+        person: Person {
+            subject_name: req.subject_name.clone(),
+            subject_name_kana: req.subject_name_kana.clone(),
+            subject_birth_date: req.subject_birth_date,
+            subject_postal_code: req.subject_postal_code.clone(),
+            subject_address: req.subject_address.clone(),
+            subject_phone: req.subject_phone.clone(),
+            contact_email: req.contact_email.as_ref().map(|e| e.as_str().to_owned()),
+            agent_name: req.agent_name.clone(),
+            agent_relationship: req.agent_relationship.clone(),
+            details: req.details.clone(),
+        },
         confirm_token_hash: None,
         status_token_hash: Some(status_hash(app, &nonce)),
         status_nonce: nonce,
         created_at: 0,
         updated_at: 0,
         version: 0,
-    };
-    row.set_case(&case);
-    (row, case)
+    }
 }
 
 /// A request from the public form: stored as `unconfirmed`, and a link to
@@ -93,15 +64,15 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
         return Ok(Submitted { email });
     }
     let settings = app.settings().await?;
-    let policy = settings.policy(settings.profile_for(req.kind));
-    let (mut row, before) = new_row(app, &req, lang, today, &policy);
+    let profile = settings.profile_for(req.kind);
+    let mut rec = new_record(app, &req, lang, today, profile);
     let token = keys::random_token();
-    row.confirm_token_hash = Some(keys::hash_token(&token));
-    let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &policy));
+    rec.confirm_token_hash = Some(keys::hash_token(&token));
+    let before = rec.case.clone();
+    let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &settings.policy(profile)));
     let change = Change {
         confirm_url: Some(app.url(&format!("/requests/confirm?token={token}"))),
-        is_new: true,
-        ..Change::update(row, before, events, Actor::Requester)
+        ..Change::new(rec, before, events, Actor::Requester)
     };
     let mut tx = app.store.begin().await?;
     persist(app, &mut tx, &settings, change).await?;
@@ -112,21 +83,21 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
 
 /// A letter, e-mail, call or visit taken in by staff: received at once, on
 /// its arrival date. Returns the reference.
-pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<String> {
+pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<Reference> {
     let today = app.today();
     let req = parse_request(form, Intake::Staff { today }, today).map_err(AppError::Invalid)?;
     let lang = form.lang.parse().unwrap_or_default();
     let settings = app.settings().await?;
     let received_on = req.received_on.unwrap_or(today);
-    let policy = settings.policy(settings.profile_for(req.kind));
-    let (row, before) = new_row(app, &req, lang, received_on, &policy);
-    let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings, &policy));
-    let change = Change { is_new: true, ..Change::update(row, before, events, actor) };
+    let profile = settings.profile_for(req.kind);
+    let rec = new_record(app, &req, lang, received_on, profile);
+    let before = rec.case.clone();
+    let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings, &settings.policy(profile)));
     let mut tx = app.store.begin().await?;
-    let row = persist(app, &mut tx, &settings, change).await?;
+    let rec = persist(app, &mut tx, &settings, Change::new(rec, before, events, actor)).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
-    row.reference.ok_or_else(|| AppError::Internal("intake without a reference".into()))
+    rec.reference.ok_or_else(|| AppError::Internal(anyhow::anyhow!("intake without a reference")))
 }
 
 /// Whether a confirmation token is one we sent (the GET page changes nothing).
@@ -138,68 +109,64 @@ pub async fn confirmation_exists(app: &App, token: &str) -> Result<()> {
 /// The requester confirms their address: the case is received, gets its
 /// reference and due date. Confirming again changes nothing. Returns the
 /// reference and the status token for the browser's cookie.
-pub async fn confirm(app: &App, token: &str) -> Result<(String, String)> {
+pub async fn confirm(app: &App, token: &str) -> Result<(Reference, String)> {
     let hash = keys::hash_token(token);
     let settings = app.settings().await?;
     let mut tx = app.store.begin().await?;
-    let row = sc::by_confirm_hash(&mut tx, &hash).await?.ok_or(AppError::NotFound)?;
-    let before = row.to_case()?;
-    let policy = settings.policy_of(&row.policy, before.kind);
+    let rec = sc::by_confirm_hash(&mut tx, &hash).await?.ok_or(AppError::NotFound)?;
+    let before = rec.case.clone();
+    let policy = settings.policy(rec.profile);
     let events =
         crate::domain::decide(&before, Command::ConfirmEmail, &Actor::Requester, &ctx(app, &settings, &policy))?;
-    let row = if events.is_empty() {
-        row
+    let rec = if events.is_empty() {
+        rec
     } else {
-        persist(app, &mut tx, &settings, Change::update(row, before, events, Actor::Requester)).await?
+        persist(app, &mut tx, &settings, Change::new(rec, before, events, Actor::Requester)).await?
     };
     tx.commit().await?;
     app.mail_wake.notify_one();
-    let reference = row.reference.clone().ok_or_else(|| AppError::Internal("confirmed without a reference".into()))?;
-    Ok((reference, app.keys.status_token(&row.status_nonce)))
+    let reference =
+        rec.reference.clone().ok_or_else(|| AppError::Internal(anyhow::anyhow!("confirmed without a reference")))?;
+    Ok((reference, app.keys.status_token(&rec.status_nonce)))
 }
 
 /// The case behind a status link, if the token is its own.
-pub async fn status_case(app: &App, reference: &str, token: &str) -> Result<CaseRow> {
-    let row = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
+pub async fn status_case(app: &App, reference: &Reference, token: &str) -> Result<CaseRecord> {
+    let rec = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
     let given = keys::hash_token(token);
-    match &row.status_token_hash {
-        Some(stored) if keys::eq(stored, &given) => Ok(row),
+    match &rec.status_token_hash {
+        Some(stored) if keys::eq(stored, &given) => Ok(rec),
         _ => Err(AppError::NotFound),
     }
 }
 
 /// What the requester's status page shows besides the case.
-pub struct StatusPage {
-    pub row: CaseRow,
-    pub case: Case,
-    pub messages: Vec<sc::MessageRow>,
-    pub payments: Vec<sc::FeeEntryRow>,
-    pub documents: Vec<crate::store::documents::DocumentRow>,
+pub struct StatusFile {
+    pub rec: CaseRecord,
+    pub messages: Vec<Message>,
+    pub payments: Vec<FeeEntry>,
+    pub documents: Vec<Document>,
     pub settings: super::Settings,
 }
 
-pub async fn status_page(app: &App, reference: &str, token: &str) -> Result<StatusPage> {
-    let row = status_case(app, reference, token).await?;
-    let case = row.to_case()?;
-    let messages = sc::requester_messages(&app.store, row.id).await?;
-    let payments = sc::fee_entries(&app.store, row.id).await?.into_iter().filter(|e| e.entry == "payment").collect();
-    let documents = crate::store::documents::for_case(&app.store, row.id)
-        .await?
-        .into_iter()
-        .filter(|d| d.purpose == "identity")
-        .collect();
+pub async fn status_file(app: &App, reference: &Reference, token: &str) -> Result<StatusFile> {
+    let rec = status_case(app, reference, token).await?;
+    let messages = sc::requester_messages(&app.store, rec.id()).await?;
+    let payments =
+        sc::fee_entries(&app.store, rec.id()).await?.into_iter().filter(|e| e.entry == FeeEntryKind::Payment).collect();
+    let documents = super::cases::identity_documents(sd::for_case(&app.store, rec.id()).await?);
     let settings = app.settings().await?;
-    Ok(StatusPage { row, case, messages, payments, documents, settings })
+    Ok(StatusFile { rec, messages, payments, documents, settings })
 }
 
 /// The requester writes to the desk from the status page.
-pub async fn reply(app: &App, reference: &str, token: &str, body: &str) -> Result<()> {
+pub async fn reply(app: &App, reference: &Reference, token: &str, body: &str) -> Result<()> {
     status_case(app, reference, token).await?;
     let body = body.trim();
     if body.is_empty() {
         return Err(AppError::field("body", "メッセージを入力してください。", "Please write your message."));
     }
-    if body.chars().count() > crate::domain::input::DETAILS_MAX {
+    if body.chars().count() > DETAILS_MAX {
         return Err(AppError::field("body", "5,000文字以内で入力してください。", "Use at most 5,000 characters."));
     }
     execute(app, reference, Command::RequesterReply { body: body.to_owned() }, Actor::Requester).await?;
@@ -208,15 +175,12 @@ pub async fn reply(app: &App, reference: &str, token: &str, body: &str) -> Resul
 
 /// E-mails the status link again when reference and address match; the
 /// caller answers the same either way, so nothing is revealed.
-pub async fn resend(app: &App, reference: &str, email: &str) -> Result<()> {
-    let reference = reference.trim();
-    let Some(row) = sc::read_by_reference(&app.store, reference).await? else {
+pub async fn resend(app: &App, reference: &Reference, email: &str) -> Result<()> {
+    let Some(rec) = sc::read_by_reference(&app.store, reference).await? else {
         return Ok(());
     };
-    let wanted = crate::domain::input::ContactEmail::parse(
-        &unicode_normalization::UnicodeNormalization::nfkc(email).collect::<String>(),
-    );
-    let matches = match (&row.contact_email, wanted) {
+    let wanted = ContactEmail::parse(&unicode_normalization::UnicodeNormalization::nfkc(email).collect::<String>());
+    let matches = match (&rec.person.contact_email, wanted) {
         (Some(stored), Some(given)) => keys::eq(&stored.to_lowercase(), &given.as_str().to_lowercase()),
         _ => false,
     };
@@ -224,12 +188,11 @@ pub async fn resend(app: &App, reference: &str, email: &str) -> Result<()> {
         return Ok(());
     }
     let settings = app.settings().await?;
-    let lang: Lang = row.lang.parse().unwrap_or_default();
-    let m = mail_view(app, &settings, &row, lang);
-    let to = row.contact_email.clone().unwrap_or_default();
-    let out = mail::render(Kind::StatusLink, &to, &m).map_err(|e| AppError::Internal(e.to_string()))?;
+    let m = mail_view(app, &settings, &rec, rec.lang);
+    let to = rec.person.contact_email.clone().unwrap_or_default();
+    let out = mail::render(Kind::StatusLink, &to, &m).map_err(|e| AppError::internal("a mail template failed", e))?;
     let mut tx = app.store.begin().await?;
-    super::cases::enqueue(app, &mut tx, Some(row.id), &out).await?;
+    enqueue(app, &mut tx, Some(rec.id()), &out).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
     Ok(())

@@ -9,13 +9,13 @@ use rand::{Rng, SeedableRng};
 
 use super::keys;
 use super::{App, AppError, Result};
+use crate::app::store::cases::{NewEvent, chain_hash};
+use crate::app::store::{Tx, on};
 use crate::domain::deadline::Appi;
 use crate::domain::{
     Actor, Case, Channel, Command, Ctx, Delivery, DocType, Event, Filer, IdMethod, IdentityTarget, Outcome,
     PaymentMethod, Reason, Reference, RequestKind, Role, apply, decide, open_case,
 };
-use crate::store::cases::{NewEvent, chain_hash};
-use crate::store::{Tx, on};
 
 const FAMILY: &[&str] = &[
     "佐藤",
@@ -115,7 +115,7 @@ async fn bulk(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<V>]) -> Re
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })
-        .map_err(crate::store::StoreError::from)?;
+        .map_err(crate::app::store::StoreError::from)?;
     }
     Ok(())
 }
@@ -367,28 +367,34 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
     let mut rng = StdRng::seed_from_u64(0x6d61_646f);
     let today = app.today();
     let store = &app.store;
-    let staff = match crate::store::users::by_email(store, "seed@example.invalid").await? {
+    let staff = match crate::app::store::users::by_email(store, "seed@example.invalid").await? {
         Some(u) => u.id,
         None => {
             let hash = super::users::hash_password(keys::random_token()).await?;
             let mut tx = store.begin().await?;
-            let id =
-                crate::store::users::insert(&mut tx, "seed@example.invalid", "デモ 担当", "admin", &hash, app.now_us())
-                    .await?;
+            let id = crate::app::store::users::insert(
+                &mut tx,
+                "seed@example.invalid",
+                "デモ 担当",
+                crate::domain::Role::Admin,
+                &hash,
+                app.now_us(),
+            )
+            .await?;
             tx.commit().await?;
             id
         }
     };
     let (max_id,): (Option<i64>,) =
         on!(read store, c => sqlx::query_as("SELECT MAX(id) FROM cases").fetch_one(c).await)
-            .map_err(crate::store::StoreError::from)?;
+            .map_err(crate::app::store::StoreError::from)?;
     let mut next_id = max_id.unwrap_or(0) + 1;
     let (start, end) = month.unwrap_or((today.saturating_sub(5.years()), today));
     let end = end.min(today);
     let span = (end - start).get_days().max(1) + i32::from(month.is_some());
     let existing: Vec<(i64, i64)> =
         on!(read store, c => sqlx::query_as("SELECT year, last FROM reference_counters").fetch_all(c).await)
-            .map_err(crate::store::StoreError::from)?;
+            .map_err(crate::app::store::StoreError::from)?;
     let mut counters: std::collections::BTreeMap<i16, i64> =
         existing.into_iter().filter_map(|(y, l)| Some((i16::try_from(y).ok()?, l))).collect();
     let batch = 2_000u64;
@@ -471,8 +477,8 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
             let mut prev = String::new();
             for (seq, (e, d)) in w.events.iter().enumerate() {
                 let seq = i64::try_from(seq).unwrap_or(0) + 1;
-                let data = serde_json::to_string(e).map_err(|e| AppError::Internal(e.to_string()))?;
-                let (actor_kind, actor_id) = ("staff", Some(staff));
+                let data = serde_json::to_string(e).map_err(|e| AppError::internal("an event cannot be written", e))?;
+                let (actor_kind, actor_id) = (crate::domain::ActorKind::Staff, Some(staff));
                 let ne = NewEvent { kind: e.code(), data, actor_kind, actor_id, message_id: None, at: at(*d) };
                 let hash = chain_hash(&prev, id, seq, &ne);
                 events.push(vec![
@@ -480,7 +486,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
                     V::I(seq),
                     ne.kind.into(),
                     ne.data.into(),
-                    actor_kind.into(),
+                    actor_kind.code().into(),
                     actor_id.into(),
                     V::NI,
                     V::I(ne.at),
@@ -525,26 +531,71 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
             "INSERT INTO reference_counters (year, last) VALUES ($1, $2) \
              ON CONFLICT (year) DO UPDATE SET last = excluded.last")
             .bind(i64::from(year)).bind(last).execute(c).await.map(|r| r.rows_affected()))
-        .map_err(crate::store::StoreError::from)?;
+        .map_err(crate::app::store::StoreError::from)?;
     }
     if let Tx::Postgres(t) = &mut tx {
         // Ids were given explicitly: move the identity on past them.
         sqlx::query("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT MAX(id) FROM cases))")
             .execute(&mut **t)
             .await
-            .map_err(crate::store::StoreError::from)?;
+            .map_err(crate::app::store::StoreError::from)?;
     }
     tx.commit().await?;
     // Fresh statistics after a bulk load, or the planners guess (PostgreSQL
     // would run parallel plans for one case's events).
     match store {
-        crate::store::Store::Postgres(pool) => {
-            sqlx::query("ANALYZE").execute(pool).await.map_err(crate::store::StoreError::from)?;
+        crate::app::store::Store::Postgres(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await.map_err(crate::app::store::StoreError::from)?;
         }
-        crate::store::Store::Sqlite { write, .. } => {
-            sqlx::query("PRAGMA analysis_limit = 1000").execute(write).await.map_err(crate::store::StoreError::from)?;
-            sqlx::query("ANALYZE").execute(write).await.map_err(crate::store::StoreError::from)?;
+        crate::app::store::Store::Sqlite { write, .. } => {
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(write)
+                .await
+                .map_err(crate::app::store::StoreError::from)?;
+            sqlx::query("ANALYZE").execute(write).await.map_err(crate::app::store::StoreError::from)?;
         }
     }
     Ok(n)
+}
+
+/// The benchmark's ceiling (b): one web intake's inserts — the case row, its
+/// first event and its confirmation mail — in one transaction, without HTTP
+/// and without the rules, to compare the real intake with.
+pub async fn ceiling_insert(app: &App, req: &crate::domain::input::NewRequest) -> Result<()> {
+    use crate::app::store::{cases as sc, outbox};
+    let profile = crate::domain::deadline::Profile::Appi;
+    let mut rec = crate::app::requests::new_record(app, req, crate::domain::Lang::Ja, app.today(), profile);
+    rec.confirm_token_hash = Some(keys::hash_token(&keys::random_token()));
+    let events = {
+        let policy = crate::domain::deadline::Policy::new(profile);
+        let ctx = Ctx { today: app.today(), signoff_required: true, policy: &policy };
+        crate::domain::open_case(&rec.case, Channel::Web, None, &ctx)
+    };
+    let data = serde_json::to_string(&events[0]).map_err(|e| AppError::internal("an event cannot be written", e))?;
+    let mut tx = app.store.begin().await?;
+    let id = sc::insert(&mut tx, &rec).await?;
+    let e = NewEvent {
+        kind: events[0].code(),
+        data,
+        actor_kind: crate::domain::ActorKind::Requester,
+        actor_id: None,
+        message_id: None,
+        at: app.now_us(),
+    };
+    sc::append_events(&mut tx, id, &[e]).await?;
+    let mid = format!("<{}@localhost>", uuid::Uuid::new_v4());
+    let to = req.contact_email.as_ref().map(|e| e.as_str()).unwrap_or("");
+    let mail = outbox::NewMail {
+        message_id: &mid,
+        case_id: Some(id),
+        template: "confirm",
+        to_addr: to,
+        subject: "s",
+        body_text: "t",
+        body_html: "h",
+        at: app.now_us(),
+    };
+    outbox::enqueue(&mut tx, &mail).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,10 +1,10 @@
 //! Business settings (DESIGN.md §7): kept in the database, edited by admins.
 
+use super::store::{self, Store};
 use crate::domain::calendar::{Calendar, DEFAULT_CLOSURES, parse_closures};
 use crate::domain::deadline::{Policy, Profile};
 use crate::domain::fees::FeeSchedule;
 use crate::domain::{Delivery, RequestKind};
-use crate::store::{self, Store};
 
 use super::AppError;
 
@@ -107,11 +107,6 @@ impl Settings {
         }
     }
 
-    /// The policy of a case: the profile stored on it, with today's settings.
-    pub fn policy_of(&self, stored: &str, kind: RequestKind) -> Policy {
-        self.policy(Profile::parse(stored).unwrap_or_else(|| self.profile_for(kind)))
-    }
-
     /// Business days before the due date when the assignee is reminded.
     pub fn due_reminder_days(&self) -> i64 {
         self.get("deadline_reminder_days").parse().unwrap_or(3)
@@ -177,5 +172,15 @@ pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
     if value.chars().count() > 1000 {
         return Err(Msg("1,000文字以内で入力してください。", "Use at most 1,000 characters."));
     }
+    Ok(())
+}
+
+/// Writes settings that were validated, in one transaction.
+pub async fn save(app: &super::App, values: &[(String, String)]) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    for (key, value) in values {
+        store::put_setting(&mut tx, key, value).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

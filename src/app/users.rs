@@ -3,10 +3,11 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, Params};
 
+use super::records::Account;
+use super::store::users;
 use super::{App, AppError, Result, keys};
 use crate::domain::input::ContactEmail;
 use crate::domain::{Msg, Role, input::FieldError};
-use crate::store::users::{self, UserRow};
 
 pub const PASSWORD_MIN: usize = 12;
 
@@ -26,8 +27,8 @@ pub async fn hash_password(password: String) -> Result<String> {
         argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+    .map_err(|e| AppError::internal("password hashing stopped", e))?
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing: {e}")))
 }
 
 /// Checks a password; also says whether the stored hash should be renewed
@@ -44,7 +45,7 @@ async fn verify_password(password: String, hash: String) -> Result<(bool, bool)>
         (ok, ok && !current)
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))
+    .map_err(|e| AppError::internal("password check stopped", e))
 }
 
 /// A hash to verify against when the account does not exist, so that both
@@ -111,26 +112,26 @@ pub async fn add_user(app: &App, new: NewUser) -> Result<i64> {
     }
     let hash = hash_password(new.password).await?;
     let mut tx = app.store.begin().await?;
-    let id = users::insert(&mut tx, &email, new.display_name.trim(), new.role.code(), &hash, app.now_us()).await?;
+    let id = users::insert(&mut tx, &email, new.display_name.trim(), new.role, &hash, app.now_us()).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Logs a staff member in, or refuses with 401 (wrong) or throttling.
-pub async fn authenticate(app: &App, email: &str, password: &str, addr: &str) -> Result<UserRow> {
+pub async fn authenticate(app: &App, email: &str, password: &str, addr: &str) -> Result<Account> {
     let email = email.trim().to_lowercase();
     let since = app.now_us() - 15 * 60 * 1_000_000;
     let (by_email, by_addr) = users::login_failures(&app.store, &email, addr, since).await?;
     if by_email >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDR {
         return Err(AppError::Throttled);
     }
-    let user = users::by_email(&app.store, &email).await?;
+    let user = users::credentials(&app.store, &email).await?;
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
         None => dummy_hash().await?,
     };
     let (ok, renew) = verify_password(password.to_owned(), hash).await?;
-    match user {
+    match user.map(|u| u.account) {
         Some(u) if ok && u.active => {
             users::clear_login_failures(&app.store, &email).await?;
             if renew {
@@ -173,7 +174,7 @@ pub async fn setup_first_admin(
     name: &str,
     password: &str,
     confirm: &str,
-) -> Result<UserRow> {
+) -> Result<Account> {
     if !setup_token_valid(app, token) || users::count(&app.store).await? > 0 {
         return Err(AppError::NotFound);
     }
@@ -188,10 +189,71 @@ pub async fn setup_first_admin(
     if users::count_in(&mut tx).await? > 0 {
         return Err(AppError::NotFound);
     }
-    let id = users::insert(&mut tx, &email, name.trim(), Role::Admin.code(), &hash, app.now_us()).await?;
+    let id = users::insert(&mut tx, &email, name.trim(), Role::Admin, &hash, app.now_us()).await?;
     tx.commit().await?;
     if let Ok(mut guard) = app.setup_token_hash.lock() {
         *guard = None;
     }
     users::by_id(&app.store, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Every account, for the users page.
+pub async fn list(app: &App) -> Result<Vec<Account>> {
+    Ok(users::all(&app.store).await?)
+}
+
+/// The account behind a staff session, if it still exists.
+pub async fn session_account(app: &App, id: i64) -> Result<Option<Account>> {
+    Ok(users::by_id(&app.store, id).await?)
+}
+
+/// An admin changes another user's role and whether they may log in. Nobody
+/// changes their own, and the last active admin stays one.
+pub async fn update(app: &App, by: i64, id: i64, role: Role, active: bool) -> Result<()> {
+    if id == by {
+        return Err(AppError::Domain(crate::domain::DomainError::Forbidden(Msg(
+            "自分自身の役割や有効・無効は変更できません。",
+            "You cannot change your own role or disable yourself.",
+        ))));
+    }
+    let mut tx = app.store.begin().await?;
+    let user = users::by_id_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let loses_admin = user.role == Role::Admin && user.active && (role != Role::Admin || !active);
+    if loses_admin && users::active_with_role_in(&mut tx, Role::Admin).await? <= 1 {
+        return Err(AppError::field(
+            "role",
+            "最後の有効なシステム管理者は変更できません。",
+            "The last active administrator cannot be changed.",
+        ));
+    }
+    users::set_role(&mut tx, id, role).await?;
+    users::set_active(&mut tx, id, active).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password (the command line's `user reset-password`).
+pub async fn reset_password(app: &App, email: &str, password: String) -> Result<()> {
+    if password.chars().count() < PASSWORD_MIN {
+        return Err(AppError::field(
+            "password",
+            "パスワードは12文字以上にしてください。",
+            "Use a password of at least 12 characters.",
+        ));
+    }
+    let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
+    let hash = hash_password(password).await?;
+    let mut tx = app.store.begin().await?;
+    users::set_password(&mut tx, user.id, &hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stops a user from logging in (the command line's `user disable`).
+pub async fn disable(app: &App, email: &str) -> Result<()> {
+    let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
+    let mut tx = app.store.begin().await?;
+    users::set_active(&mut tx, user.id, false).await?;
+    tx.commit().await?;
+    Ok(())
 }

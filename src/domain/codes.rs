@@ -149,6 +149,11 @@ impl State {
     pub fn is_open(self) -> bool {
         matches!(self, State::Received | State::AwaitingRequester | State::InProgress)
     }
+
+    /// Waiting for the requester (with open asks).
+    pub fn is_awaiting(self) -> bool {
+        self == State::AwaitingRequester
+    }
 }
 
 codes! {

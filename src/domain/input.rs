@@ -365,6 +365,15 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     })
 }
 
+/// A reference as a person types it (全角 digits allowed): `2026-000123`.
+pub fn parse_reference(s: &str) -> Result<super::Reference, FieldError> {
+    let normalised: String = s.trim().nfkc().collect();
+    super::Reference::parse(normalised.trim()).ok_or(FieldError {
+        field: "reference",
+        msg: Msg("受付番号は 2026-000123 の形で入力してください。", "Enter the reference as 2026-000123."),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 #[macro_use]
 pub mod codes;
+pub mod action_form;
 pub mod calendar;
 pub mod case;
 pub mod deadline;
@@ -14,7 +15,7 @@ pub use case::{Case, FeeLedger, IdentityChecks};
 pub use codes::*;
 pub use decide::{
     Action, Actor, Command, Ctx, DomainError, Event, Visibility, allowed_outcomes, apply, decide, id_methods,
-    open_case, permitted, reasons_for,
+    is_system_only, open_case, permitted, reasons_for,
 };
 
 use std::fmt;

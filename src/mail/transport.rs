@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::store::outbox::MailRow;
+use crate::app::QueuedMail as MailRow;
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

@@ -7,7 +7,6 @@ use tower_sessions::Session;
 
 use super::{AppState, WebError};
 use crate::domain::{Actor, Msg, Role};
-use crate::store::users;
 
 pub const IDLE_MINUTES: i64 = 30;
 const ABSOLUTE_HOURS: i64 = 12;
@@ -55,7 +54,7 @@ impl StaffUser {
 }
 
 fn internal(e: impl std::fmt::Display) -> WebError {
-    WebError::Internal(e.to_string())
+    WebError::internal("the session store failed", e)
 }
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -64,7 +63,7 @@ impl FromRequestParts<AppState> for StaffUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, m)| internal(m))?;
         let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(internal)? else {
-            return Err(WebError::Login);
+            return Err(WebError::LoginRequired);
         };
         let now = state.app.now_us();
         let login_at = session.get::<i64>(LOGIN_AT).await.map_err(internal)?.unwrap_or(0);
@@ -73,22 +72,21 @@ impl FromRequestParts<AppState> for StaffUser {
         let expired = now - login_at > ABSOLUTE_HOURS * 3_600_000_000;
         if idle || expired {
             session.flush().await.map_err(internal)?;
-            return Err(WebError::Login);
+            return Err(WebError::LoginRequired);
         }
-        let Some(user) = users::by_id(&state.app.store, user_id).await.map_err(internal)? else {
+        let Some(user) = crate::app::users::session_account(&state.app, user_id).await? else {
             session.flush().await.map_err(internal)?;
-            return Err(WebError::Login);
+            return Err(WebError::LoginRequired);
         };
         if !user.active {
             session.flush().await.map_err(internal)?;
-            return Err(WebError::Login);
+            return Err(WebError::LoginRequired);
         }
         // Written at most once a minute, so each page view does not rewrite the session.
         if now - last_seen > 60_000_000 {
             session.insert(LAST_SEEN, now).await.map_err(internal)?;
         }
-        let role = user.role.parse().map_err(internal)?;
-        Ok(StaffUser { id: user.id, email: user.email, name: user.display_name, role })
+        Ok(StaffUser { id: user.id, email: user.email, name: user.display_name, role: user.role })
     }
 }
 
@@ -103,4 +101,30 @@ pub async fn log_in(session: &Session, user_id: i64, now: i64) -> Result<(), Web
 
 pub async fn log_out(session: &Session) -> Result<(), WebError> {
     session.flush().await.map_err(internal)
+}
+
+/// A logged-in manager (or admin); anyone else gets 403.
+pub struct Manager(pub StaffUser);
+
+/// A logged-in administrator; anyone else gets 403.
+pub struct Admin(pub StaffUser);
+
+impl FromRequestParts<AppState> for Manager {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = StaffUser::from_request_parts(parts, state).await?;
+        user.require(Role::Manager)?;
+        Ok(Manager(user))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = StaffUser::from_request_parts(parts, state).await?;
+        user.require(Role::Admin)?;
+        Ok(Admin(user))
+    }
 }

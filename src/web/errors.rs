@@ -12,14 +12,28 @@ use crate::domain::{DomainError, Msg};
 pub enum WebError {
     NotFound,
     Csrf,
-    Login,
+    /// Not logged in: 303 to the login page.
+    LoginRequired,
     Forbidden(Msg),
     Illegal(Msg),
     Conflict,
     Throttled,
     TooLarge,
-    BadRequest(Msg),
-    Internal(String),
+    /// A field is wrong (422) where no form is shown again.
+    Unprocessable(Msg),
+    /// Logged with its cause chain; the page shows the request id.
+    Internal(anyhow::Error),
+}
+
+impl WebError {
+    pub fn internal(what: &'static str, cause: impl std::fmt::Display) -> WebError {
+        WebError::Internal(anyhow::anyhow!("{what}: {cause}"))
+    }
+}
+
+tokio::task_local! {
+    /// The id of the request being served (`x-request-id`), for the error page.
+    pub static REQUEST_ID: String;
 }
 
 impl From<AppError> for WebError {
@@ -28,8 +42,8 @@ impl From<AppError> for WebError {
             AppError::NotFound => WebError::NotFound,
             AppError::Domain(DomainError::Forbidden(m)) => WebError::Forbidden(m),
             AppError::Domain(DomainError::Illegal(m)) => WebError::Illegal(m),
-            AppError::Domain(DomainError::Invalid { msg, .. }) => WebError::BadRequest(msg),
-            AppError::Invalid(errors) => WebError::BadRequest(
+            AppError::Domain(DomainError::Invalid { msg, .. }) => WebError::Unprocessable(msg),
+            AppError::Invalid(errors) => WebError::Unprocessable(
                 errors
                     .first()
                     .map(|e| e.msg)
@@ -38,8 +52,8 @@ impl From<AppError> for WebError {
             AppError::Conflict => WebError::Conflict,
             AppError::Throttled => WebError::Throttled,
             AppError::TooLarge(_) => WebError::TooLarge,
-            AppError::Unauthorized => WebError::Login,
-            AppError::Store(e) => WebError::Internal(e.to_string()),
+            AppError::Unauthorized => WebError::LoginRequired,
+            e @ AppError::Store(_) => WebError::Internal(anyhow::Error::new(e)),
             AppError::Internal(e) => WebError::Internal(e),
         }
     }
@@ -61,14 +75,14 @@ pub fn html<T: Template>(status: StatusCode, t: &T) -> Response {
             (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
                 .into_response()
         }
-        Err(e) => WebError::Internal(format!("template: {e}")).into_response(),
+        Err(e) => WebError::Internal(anyhow::Error::new(e).context("a page template failed")).into_response(),
     }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, body, detail) = match self {
-            WebError::Login => return Redirect::to("/staff/login").into_response(),
+            WebError::LoginRequired => return Redirect::to("/staff/login").into_response(),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 Msg("ページが見つかりません", "Page not found"),
@@ -132,15 +146,16 @@ impl IntoResponse for WebError {
                 ),
                 None,
             ),
-            WebError::BadRequest(m) => (
+            WebError::Unprocessable(m) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Msg("入力内容を確認してください", "Please check what you entered"),
                 Msg("送信された内容に誤りがありました。", "Something in what you sent was not right."),
                 Some(m),
             ),
-            WebError::Internal(detail) => {
-                let id = uuid::Uuid::new_v4().to_string();
-                tracing::error!(error_id = %id, error = %detail, "internal error");
+            WebError::Internal(error) => {
+                // The request id is in the log span too, so the page's number finds the log line.
+                let id = REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| uuid::Uuid::new_v4().to_string());
+                tracing::error!(error_id = %id, error = ?error, "internal error");
                 let page = ErrorPage {
                     title: Msg("ただいま処理できませんでした", "Something went wrong on our side"),
                     body: Msg(

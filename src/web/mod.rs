@@ -5,6 +5,7 @@ pub mod auth;
 pub mod csrf;
 pub mod errors;
 pub mod page;
+pub mod path;
 pub mod public;
 pub mod receipt;
 pub mod staff;
@@ -17,6 +18,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -24,7 +26,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::app::App;
-use crate::store::sessions::SessionStore;
+use crate::app::SessionStore;
 
 pub use errors::WebError;
 
@@ -45,7 +47,7 @@ impl AppState {
     }
 }
 
-/// Form bodies are small; uploads (a later room) raise this on their routes only.
+/// Form bodies are small; uploads raise this on their routes only.
 const BODY_LIMIT: usize = 64 * 1024;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -79,13 +81,25 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(middleware::from_fn(scope_request_id))
         .layer(
             // Paths only: queries carry tokens, and bodies carry personal data.
-            TraceLayer::new_for_http().make_span_with(
-                |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
-            ),
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
         )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER.clone(), MakeRequestUuid))
         .with_state(state)
+}
+
+static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Makes the request's id known to the error page (`errors::REQUEST_ID`).
+async fn scope_request_id(req: Request, next: Next) -> Response {
+    let id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    errors::REQUEST_ID.scope(id, next.run(req)).await
 }
 
 /// Turns the bare 413 of the body limit into the friendly page.
@@ -103,10 +117,10 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.ready().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "readiness: database unreachable");
+            tracing::error!(error = ?anyhow::Error::new(e), "readiness: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }

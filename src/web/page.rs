@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let PageLang(lang) = PageLang::from_request_parts(parts, state).await.unwrap_or(PageLang(Lang::Ja));
         let session =
-            Session::from_request_parts(parts, state).await.map_err(|(_, m)| WebError::Internal(m.to_owned()))?;
+            Session::from_request_parts(parts, state).await.map_err(|(_, m)| WebError::internal("no session", m))?;
         Ok(Ctx { lang, path: parts.uri.path().to_owned(), session, state: state.clone() })
     }
 }

@@ -6,7 +6,7 @@ use axum::response::Response;
 
 use super::errors::html;
 use crate::app::cases::Receipt;
-use crate::domain::{Filer, Lang, PaymentMethod};
+use crate::domain::Lang;
 use crate::mail::yen;
 
 #[derive(Template)]
@@ -27,22 +27,15 @@ struct ReceiptPage {
 }
 
 pub fn render(r: &Receipt, lang: Lang, issued: String, back: String) -> Response {
-    let is_agent = r.row.filer.parse::<Filer>().is_ok_and(Filer::is_agent);
-    let reference = r.row.reference.clone().unwrap_or_default();
+    let reference = r.rec.reference_str().to_owned();
     let page = ReceiptPage {
         lang,
         number: format!("{reference}-{}", r.entry.id),
         issued,
-        name: if is_agent { r.row.agent_name.clone().unwrap_or_default() } else { r.row.subject_name.clone() },
+        name: r.rec.addressee().to_owned(),
         amount: yen(r.entry.amount),
-        paid_on: r.entry.on_date.clone(),
-        method: r
-            .entry
-            .method
-            .as_deref()
-            .and_then(|m| m.parse::<PaymentMethod>().ok())
-            .map(|m| m.label(lang))
-            .unwrap_or(""),
+        paid_on: r.entry.on_date.to_string(),
+        method: r.entry.method.map(|m| m.label(lang)).unwrap_or(""),
         payment_ref: r.entry.payment_ref.clone().unwrap_or_default(),
         org_name: r.settings.org_name().to_owned(),
         org_address: r.settings.get("org_address").to_owned(),

@@ -9,13 +9,38 @@ use std::time::Duration;
 use base64::Engine;
 use madoguchi::config::Config;
 use madoguchi::domain::Role;
-use madoguchi::store::on;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use sqlx::Connection;
 
+/// The test's own connection to the app's database, to look at what was
+/// stored the way an outside observer would (the app's store is private).
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs the same query code on either backend: `on!(read db, c => …)`.
+macro_rules! on {
+    (read $db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::common::Db::Sqlite(pool) => {
+                let $c = pool;
+                $body
+            }
+            $crate::common::Db::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on;
+
 pub struct TestApp {
     pub running: madoguchi::Running,
+    pub db: Db,
     pub base: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
@@ -67,10 +92,17 @@ pub async fn spawn_with_smtp(smtp_url: Option<String>) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = postgres_database().await;
     let backend = if db.is_some() { "postgres" } else { "sqlite" };
-    let running = madoguchi::start(config(dir.path().to_path_buf(), db, smtp_url)).await.expect("start");
+    let cfg = config(dir.path().to_path_buf(), db, smtp_url);
+    let url = cfg.database_url();
+    let running = madoguchi::start(cfg).await.expect("start");
+    let db = if backend == "postgres" {
+        Db::Postgres(sqlx::PgPool::connect(&url).await.expect("test connection"))
+    } else {
+        Db::Sqlite(sqlx::SqlitePool::connect(&url).await.expect("test connection"))
+    };
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-    TestApp { running, base, client, dir, backend, seen: Default::default() }
+    TestApp { running, db, base, client, dir, backend, seen: Default::default() }
 }
 
 pub struct Page {
@@ -192,14 +224,21 @@ impl TestApp {
         email
     }
 
+    /// Writes a business setting as an admin's save would.
+    pub async fn put_setting(&self, key: &str, value: &str) {
+        let sql =
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on!(read &self.db, c => sqlx::query(sql).bind(key).bind(value).execute(c).await.map(|_| ())).expect("setting");
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
-        let store = &self.running.app.store;
+        let store = &self.db;
         let (n,): (i64,) = on!(read store, c => sqlx::query_as(sql).fetch_one(c).await).expect("count");
         n
     }
 
     pub async fn case_state(&self, reference: &str) -> String {
-        let store = &self.running.app.store;
+        let store = &self.db;
         let (s,): (String,) = on!(read store, c => sqlx::query_as("SELECT state FROM cases WHERE reference = $1")
             .bind(reference).fetch_one(c).await)
         .expect("case");
@@ -207,7 +246,7 @@ impl TestApp {
     }
 
     pub async fn event_kinds(&self, reference: &str) -> Vec<String> {
-        let store = &self.running.app.store;
+        let store = &self.db;
         let rows: Vec<(String,)> = on!(read store, c => sqlx::query_as(
             "SELECT e.kind FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.reference = $1 ORDER BY e.seq")
             .bind(reference).fetch_all(c).await)
@@ -218,7 +257,7 @@ impl TestApp {
     /// Waits until the outbox is empty (every mail sent).
     pub async fn drain_outbox(&self) {
         for _ in 0..200 {
-            if madoguchi::store::outbox::pending_count(&self.running.app.store).await.expect("pending") == 0 {
+            if madoguchi::app::housekeeping::pending_mail(&self.running.app).await.expect("pending") == 0 {
                 return;
             }
             self.running.app.mail_wake.notify_one();

@@ -4,7 +4,6 @@
 use jiff::civil::{Date, date};
 
 use super::*;
-use crate::domain::Msg;
 use crate::domain::case::Case;
 use crate::domain::codes::*;
 use crate::domain::deadline::Appi;

@@ -1,246 +1,33 @@
-//! `POST /staff/cases/{reference}/{action}`: parse the fields of DESIGN.md §4
-//! into a domain command, run it, and answer 303, 422, 403 or 409.
+//! `POST /staff/cases/{reference}/{action}`: the fields of DESIGN.md §4 go
+//! to the action's service, which answers 303, 422, 403 or 409.
 
-use axum::extract::Path;
+use crate::web::path::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::ToSpan;
-use serde::Deserialize;
-use unicode_normalization::UnicodeNormalization;
 
 use super::case::case_page;
 use crate::app::{AppError, cases};
-use crate::domain::input::{FieldError, parse_date};
-use crate::domain::{Action, Command, DomainError, Msg};
-use crate::store::cases as sc;
+use crate::domain::action_form::ActionForm;
+use crate::domain::{Action, DomainError, Reference};
+use crate::web::WebError;
 use crate::web::auth::StaffUser;
+use crate::web::csrf::{CsrfForm, HasCsrf};
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors};
-use crate::web::{WebError, csrf};
 
-/// Every field any action may carry; each action reads its own.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct ActionForm {
-    pub csrf_token: String,
-    pub assignee: String,
-    pub body: String,
-    pub target: String,
-    pub note: String,
-    pub method: String,
-    pub doc_type: String,
-    pub reason: String,
-    pub amount: String,
-    pub paid_on: String,
-    pub payment_ref: String,
-    pub days: String,
-    pub new_due_on: String,
-    pub outcome: String,
-    pub reasons: Vec<String>,
-    pub explanation: String,
-    pub kind: String,
-    pub document: String,
-}
-
-impl ActionForm {
-    pub fn has_reason(&self, code: &str) -> bool {
-        self.reasons.iter().any(|r| r == code)
+impl HasCsrf for ActionForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
     }
-}
-
-fn bad(field: &'static str, ja: &'static str, en: &'static str) -> FieldError {
-    FieldError { field, msg: Msg(ja, en) }
-}
-
-fn choice<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T, FieldError> {
-    v.trim().parse().map_err(|_| bad(field, "選択肢から選んでください。", "Choose one of the options."))
-}
-
-/// Whole yen: digits only (全角 and thousands separators allowed), above zero.
-pub fn parse_amount(v: &str) -> Result<i64, FieldError> {
-    let s: String = v.nfkc().collect::<String>().trim().trim_end_matches('円').replace([',', '¥', ' '], "");
-    if s.is_empty() {
-        return Err(bad("amount", "金額を入力してください。", "Enter the amount."));
-    }
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(
-            "amount",
-            "金額は円単位の整数で入力してください（例：1000）。",
-            "Enter whole yen, digits only (e.g. 1000).",
-        ));
-    }
-    match s.parse::<i64>() {
-        Ok(n) if n > 0 && n <= 10_000_000 => Ok(n),
-        Ok(_) => {
-            Err(bad("amount", "1円以上1,000万円以下で入力してください。", "Enter an amount from 1 to 10,000,000 yen."))
-        }
-        Err(_) => Err(bad("amount", "金額が大きすぎます。", "The amount is too large.")),
-    }
-}
-
-fn date_field(field: &'static str, v: &str) -> Result<jiff::civil::Date, FieldError> {
-    parse_date(v.trim())
-        .ok_or_else(|| bad(field, "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD."))
-}
-
-/// Parses the form of `action` into a command.
-/// What a command needs from the case and the settings besides the form.
-struct Facts {
-    /// For `discard-document`: the stored document named in the form, and its check.
-    document: Option<(i64, Option<crate::domain::IdentityTarget>)>,
-    due_on: Option<jiff::civil::Date>,
-    scheduled: Option<i64>,
-    pay_by: jiff::civil::Date,
-}
-
-fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command, FieldError> {
-    let (due_on, scheduled) = (facts.due_on, facts.scheduled);
-    Ok(match action {
-        Action::Assign => Command::Assign {
-            assignee: if f.assignee.trim().is_empty() {
-                None
-            } else {
-                Some(
-                    f.assignee
-                        .trim()
-                        .parse()
-                        .map_err(|_| bad("assignee", "担当者を選んでください。", "Choose a person."))?,
-                )
-            },
-        },
-        Action::Note => Command::AddNote { body: f.body.trim().to_owned() },
-        Action::Message => Command::MessageRequester { body: f.body.trim().to_owned() },
-        Action::RequestIdentity => {
-            Command::RequestIdentity { target: choice("target", &f.target)?, note: f.note.trim().to_owned() }
-        }
-        Action::VerifyIdentity => Command::VerifyIdentity {
-            target: choice("target", &f.target)?,
-            method: choice("method", &f.method)?,
-            doc_type: if f.doc_type.trim().is_empty() { None } else { Some(choice("doc_type", &f.doc_type)?) },
-        },
-        Action::FailIdentity => {
-            Command::FailIdentity { target: choice("target", &f.target)?, reason: f.reason.trim().to_owned() }
-        }
-        Action::RequestClarification => Command::RequestClarification { body: f.body.trim().to_owned() },
-        Action::RequestFee => Command::RequestFee {
-            amount: parse_amount(&f.amount)?,
-            scheduled,
-            reason: f.reason.trim().to_owned(),
-            pay_by: facts.pay_by,
-        },
-        Action::RecordPayment => Command::RecordPayment {
-            amount: parse_amount(&f.amount)?,
-            method: choice("method", &f.method)?,
-            paid_on: date_field("paid_on", &f.paid_on)?,
-            payment_ref: f.payment_ref.trim().chars().take(100).collect(),
-        },
-        Action::WaiveFee => Command::WaiveFee { reason: f.reason.trim().to_owned() },
-        Action::RecordRefund => {
-            Command::RecordRefund { amount: parse_amount(&f.amount)?, reason: f.reason.trim().to_owned() }
-        }
-        Action::Extend => {
-            let new_due_on = if !f.new_due_on.trim().is_empty() {
-                date_field("new_due_on", &f.new_due_on)?
-            } else {
-                let days: i64 = f.days.trim().parse().map_err(|_| {
-                    bad(
-                        "new_due_on",
-                        "新しい期限の日付か、延長する日数を入力してください。",
-                        "Enter the new due date or a number of days.",
-                    )
-                })?;
-                if !(1..=366).contains(&days) {
-                    return Err(bad("days", "延長する日数は1〜366で入力してください。", "Extend by 1 to 366 days."));
-                }
-                let due = due_on.ok_or_else(|| bad("days", "期限がまだありません。", "There is no due date yet."))?;
-                due.saturating_add(days.days())
-            };
-            Command::Extend { new_due_on, reason: f.reason.trim().to_owned() }
-        }
-        Action::Start => Command::Start,
-        Action::Close => Command::Close {
-            outcome: choice("outcome", &f.outcome)?,
-            reasons: f.reasons.iter().map(|r| choice("reasons", r)).collect::<Result<_, _>>()?,
-            explanation: f.explanation.trim().to_owned(),
-        },
-        Action::Withdraw => Command::Withdraw { reason: f.reason.trim().to_owned() },
-        Action::Reopen => Command::Reopen { reason: f.reason.trim().to_owned() },
-        Action::ChangeKind => {
-            Command::ChangeKind { kind: choice("kind", &f.kind)?, reason: f.reason.trim().to_owned() }
-        }
-        Action::DiscardDocument => {
-            let (document, target) =
-                facts.document.ok_or_else(|| bad("document", "書類を選んでください。", "Choose a document."))?;
-            Command::DiscardDocument { document, target, reason: f.reason.trim().to_owned() }
-        }
-        Action::AttachResult
-        | Action::ConfirmEmail
-        | Action::SubmitDocuments
-        | Action::RequesterReply
-        | Action::RemindFee
-        | Action::NotifyDueSoon
-        | Action::NotifyOverdue
-        | Action::PurgeDocuments
-        | Action::RemindIdentity => {
-            return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
-        }
-    })
-}
-
-fn f_document(f: &ActionForm) -> Option<i64> {
-    f.document.trim().parse().ok()
-}
-
-/// Free text fields are bounded like the request form.
-fn check_lengths(f: &ActionForm) -> Result<(), FieldError> {
-    for (field, v) in [("body", &f.body), ("note", &f.note), ("reason", &f.reason), ("explanation", &f.explanation)] {
-        if v.chars().count() > crate::domain::input::DETAILS_MAX {
-            let field: &'static str = match field {
-                "body" => "body",
-                "note" => "note",
-                "reason" => "reason",
-                _ => "explanation",
-            };
-            return Err(bad(field, "5,000文字以内で入力してください。", "Use at most 5,000 characters."));
-        }
-    }
-    Ok(())
 }
 
 pub async fn case_action_post(
     user: StaffUser,
     ctx: Ctx,
-    Path((reference, action)): Path<(String, String)>,
-    axum_extra::extract::Form(form): axum_extra::extract::Form<ActionForm>,
+    Path((reference, action)): Path<(Reference, Action)>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &form.csrf_token).await?;
-    let Ok(action) = action.parse::<Action>() else {
-        return Err(WebError::NotFound);
-    };
-    let app = &ctx.state.app;
-    let row = sc::read_by_reference(&app.store, &reference).await.map_err(AppError::from)?.ok_or(WebError::NotFound)?;
-    let case = row.to_case().map_err(AppError::from)?;
-    let settings = app.settings().await?;
-    let delivery = row.delivery.as_deref().and_then(|d| d.parse().ok());
-    let document = match (action, f_document(&form)) {
-        (Action::DiscardDocument, Some(id)) => crate::store::documents::get(&app.store, row.id, id)
-            .await
-            .map_err(AppError::from)?
-            .filter(|d| d.stored)
-            .map(|d| (d.id, d.target.as_deref().and_then(|t| t.parse().ok()))),
-        _ => None,
-    };
-    let facts = Facts {
-        document,
-        due_on: case.due_on,
-        scheduled: settings.fee_for(case.kind, delivery),
-        pay_by: app.today().saturating_add(settings.fee_pay_days().days()),
-    };
-    let parsed = check_lengths(&form).and_then(|()| command(action, &form, &facts));
-    let result = match parsed {
-        Ok(cmd) => cases::execute(app, &reference, cmd, user.actor()).await,
-        Err(e) => Err(AppError::Invalid(vec![e])),
-    };
+    let result = cases::perform(&ctx.state.app, &reference, action, &form, user.actor()).await;
     let lang = ctx.lang;
     let (status, errors, notice) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
@@ -269,19 +56,4 @@ pub async fn case_action_post(
     };
     let page = case_page(&ctx, &user, &reference, errors, action.code(), form, notice).await?;
     Ok(html(status, &page))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_whole_positive_yen() {
-        assert_eq!(parse_amount("1000"), Ok(1000));
-        assert_eq!(parse_amount("１，０００円"), Ok(1000));
-        assert_eq!(parse_amount("¥300"), Ok(300));
-        for bad in ["", "-300", "300.5", "abc", "0", "1e3", "99999999999999999999"] {
-            assert!(parse_amount(bad).is_err(), "{bad:?} accepted");
-        }
-    }
 }

@@ -1,22 +1,22 @@
 //! Administration: users and roles, business settings.
 
 use askama::Template;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::AppError;
-use crate::app::settings::{SETTINGS, SettingDef, validate};
-use crate::app::users::{NewUser, add_user};
+use crate::app::settings::{self, SETTINGS, SettingDef, validate};
+use crate::app::users::{self, NewUser, add_user};
 use crate::domain::fees;
 use crate::domain::input::FieldError;
 use crate::domain::{Msg, PaymentMethod, Role};
-use crate::store::{self, users as su};
-use crate::web::auth::StaffUser;
+use crate::web::WebError;
+use crate::web::auth::{Admin, StaffUser};
+use crate::web::csrf::{CsrfForm, HasCsrf, Pairs};
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors, Page};
-use crate::web::{WebError, csrf};
+use crate::web::path::Path;
 
 pub struct UserLine {
     pub id: i64,
@@ -49,20 +49,16 @@ async fn users_page(
 ) -> Result<UsersPage, WebError> {
     let p = ctx.page(Some(user)).await?;
     let lang = p.lang;
-    let users = su::all(&ctx.state.app.store)
-        .await
-        .map_err(AppError::from)?
+    let users = users::list(&ctx.state.app)
+        .await?
         .into_iter()
-        .map(|u| {
-            let role: Role = u.role.parse().unwrap_or(Role::Staff);
-            UserLine {
-                id: u.id,
-                email: u.email,
-                name: u.display_name,
-                role: role.code(),
-                role_label: role.label(lang),
-                active: u.active,
-            }
+        .map(|u| UserLine {
+            id: u.id,
+            email: u.email,
+            name: u.display_name,
+            role: u.role.code(),
+            role_label: u.role.label(lang),
+            active: u.active,
         })
         .collect();
     Ok(UsersPage {
@@ -76,8 +72,7 @@ async fn users_page(
     })
 }
 
-pub async fn users_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
-    user.require(Role::Admin)?;
+pub async fn users_get(Admin(user): Admin, ctx: Ctx) -> Result<Response, WebError> {
     let page = users_page(&ctx, &user, FormErrors::default(), String::new(), String::new(), "staff".into()).await?;
     Ok(html(StatusCode::OK, &page))
 }
@@ -96,13 +91,17 @@ pub struct UserPost {
     csrf_token: String,
 }
 
+impl HasCsrf for UserPost {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn users_post(
-    user: StaffUser,
+    Admin(user): Admin,
     ctx: Ctx,
-    axum::Form(post): axum::Form<UserPost>,
+    CsrfForm(post): CsrfForm<UserPost>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Admin)?;
-    csrf::check(&ctx.session, &post.csrf_token).await?;
     let result = match post.role.parse::<Role>() {
         Ok(role) => {
             add_user(
@@ -142,28 +141,21 @@ pub struct UserUpdate {
     csrf_token: String,
 }
 
+impl HasCsrf for UserUpdate {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn user_update_post(
-    user: StaffUser,
+    Admin(user): Admin,
     ctx: Ctx,
     Path(id): Path<i64>,
-    axum::Form(post): axum::Form<UserUpdate>,
+    CsrfForm(post): CsrfForm<UserUpdate>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Admin)?;
-    csrf::check(&ctx.session, &post.csrf_token).await?;
-    if id == user.id {
-        return Err(WebError::Forbidden(Msg(
-            "自分自身の役割や有効・無効は変更できません。",
-            "You cannot change your own role or disable yourself.",
-        )));
-    }
     let role: Role =
-        post.role.parse().map_err(|_| WebError::BadRequest(Msg("役割を選んでください。", "Choose a role.")))?;
-    let app = &ctx.state.app;
-    su::by_id(&app.store, id).await.map_err(AppError::from)?.ok_or(WebError::NotFound)?;
-    let mut tx = app.store.begin().await.map_err(AppError::from)?;
-    su::set_role(&mut tx, id, role.code()).await.map_err(AppError::from)?;
-    su::set_active(&mut tx, id, post.active == "yes").await.map_err(AppError::from)?;
-    tx.commit().await.map_err(AppError::from)?;
+        post.role.parse().map_err(|_| WebError::Unprocessable(Msg("役割を選んでください。", "Choose a role.")))?;
+    users::update(&ctx.state.app, user.id, id, role, post.active == "yes").await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 
@@ -214,11 +206,10 @@ fn method_choices(lang: crate::domain::Lang, chosen: &[PaymentMethod]) -> Vec<(&
 }
 
 pub async fn settings_get(
-    user: StaffUser,
+    Admin(user): Admin,
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Admin)?;
     let s = ctx.state.app.settings().await?;
     let lines = SETTINGS.iter().map(|def| SettingLine { def, value: s.get(def.key).to_owned() }).collect();
     let schedule = s.schedule();
@@ -234,13 +225,11 @@ pub async fn settings_get(
 }
 
 pub async fn settings_post(
-    user: StaffUser,
+    Admin(user): Admin,
     ctx: Ctx,
-    axum_extra::extract::Form(pairs): axum_extra::extract::Form<Vec<(String, String)>>,
+    CsrfForm(Pairs(pairs)): CsrfForm<Pairs>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Admin)?;
     let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    csrf::check(&ctx.session, &one("csrf_token").unwrap_or_default()).await?;
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
     let mut lines = Vec::new();
@@ -276,15 +265,9 @@ pub async fn settings_post(
             &SettingsPage { p, lines, fees, methods, errors, saved: false },
         ));
     }
-    let app = &ctx.state.app;
-    let mut tx = app.store.begin().await.map_err(AppError::from)?;
-    for line in &lines {
-        store::put_setting(&mut tx, line.def.key, &line.value).await.map_err(AppError::from)?;
-    }
-    for (k, v) in &fee_values {
-        store::put_setting(&mut tx, k, v).await.map_err(AppError::from)?;
-    }
-    tx.commit().await.map_err(AppError::from)?;
+    let mut values: Vec<(String, String)> = lines.into_iter().map(|l| (l.def.key.to_owned(), l.value)).collect();
+    values.extend(fee_values);
+    settings::save(&ctx.state.app, &values).await?;
     Ok(Redirect::to("/admin/settings?saved=1").into_response())
 }
 

@@ -2,21 +2,22 @@
 //! actions the domain would accept now.
 
 use askama::Template;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::actions::ActionForm;
 use crate::app::cases::{CaseFile, case_file};
+use crate::app::records::{Account, TimelineEvent};
+use crate::domain::action_form::ActionForm;
 use crate::domain::{
-    Case, Channel, Delivery, DocType, Event, IdMethod, IdentityStatus, Lang, Outcome, PaymentMethod, Reason,
-    RequestKind, State,
+    ActorKind, Ask, DocType, Event, IdentityTarget, Lang, PaymentMethod, Reference, RequestKind, State, Visibility,
+    allowed_outcomes, id_methods, reasons_for,
 };
 use crate::mail::yen;
 use crate::web::WebError;
 use crate::web::auth::StaffUser;
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors, Page};
+use crate::web::path::Path;
 
 pub struct TimelineItem {
     pub at: String,
@@ -49,6 +50,7 @@ pub type Choice = (&'static str, &'static str);
 pub struct CasePage {
     pub p: Page,
     pub f: CaseFile,
+    pub reference: String,
     pub kind_label: &'static str,
     pub state_label: &'static str,
     pub outcome_label: &'static str,
@@ -109,15 +111,15 @@ impl CasePage {
     }
 }
 
-fn who(app_user: Option<&str>, actor_kind: &str, lang: Lang) -> String {
-    match (actor_kind, app_user) {
-        ("staff", Some(name)) => name.to_owned(),
-        ("requester", _) => lang.t("ご本人", "Requester").to_owned(),
-        _ => lang.t("システム", "System").to_owned(),
+fn who(e: &TimelineEvent, lang: Lang) -> String {
+    match (e.actor_kind, &e.actor_name) {
+        (ActorKind::Staff, Some(name)) => name.clone(),
+        (ActorKind::Staff, None) | (ActorKind::System, _) => ActorKind::System.label(lang).to_owned(),
+        (ActorKind::Requester, _) => lang.t("ご本人", "Requester").to_owned(),
     }
 }
 
-fn describe(event: &Event, lang: Lang, staff: &[crate::store::users::UserRow]) -> String {
+fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
     let t = |ja: &str, en: &str| lang.t(ja, en).to_owned();
     match event {
         Event::Submitted { channel } => format!("{}（{}）", t("請求の提出", "Request submitted"), channel.label(lang)),
@@ -247,15 +249,15 @@ fn choices<T: Copy>(
     all.iter().map(|x| (code(*x), label(*x, lang))).collect()
 }
 
-fn targets(case: &Case, lang: Lang, keep: impl Fn(IdentityStatus) -> bool) -> Vec<Choice> {
-    case.identity_targets().iter().filter(|t| keep(case.identity.get(**t))).map(|t| (t.code(), t.label(lang))).collect()
+fn target_choices(targets: Vec<IdentityTarget>, lang: Lang) -> Vec<Choice> {
+    targets.into_iter().map(|t| (t.code(), t.label(lang))).collect()
 }
 
 /// Builds the page; `errors`, `failed` and `form` refill a failed action.
 pub async fn case_page(
     ctx: &Ctx,
     user: &StaffUser,
-    reference: &str,
+    reference: &Reference,
     errors: FormErrors,
     failed: &str,
     form: ActionForm,
@@ -265,29 +267,17 @@ pub async fn case_page(
     let f = case_file(app, reference, &user.actor()).await?;
     let p = ctx.page(Some(user)).await?;
     let lang = p.lang;
-    let case = &f.case;
+    let case = &f.rec.case;
     let today = app.today();
     let running = matches!(case.state, State::Received | State::InProgress);
-    let settings = app.settings().await?;
-    let policy = settings.policy_of(&f.row.policy, case.kind);
-    let documents = crate::app::documents::list(app, f.row.id)
-        .await?
-        .into_iter()
+    let documents = f
+        .documents
+        .iter()
         .map(|d| DocLine {
             id: d.id,
             at: app.local_time(d.uploaded_at),
-            doc_type: d
-                .doc_type
-                .as_deref()
-                .and_then(|t| t.parse::<DocType>().ok())
-                .map(|t| t.label(lang))
-                .unwrap_or(""),
-            target: d
-                .target
-                .as_deref()
-                .and_then(|t| t.parse::<crate::domain::IdentityTarget>().ok())
-                .map(|t| t.label(lang))
-                .unwrap_or(""),
+            doc_type: d.doc_type.map(|t| t.label(lang)).unwrap_or(""),
+            target: d.target.map(|t| t.label(lang)).unwrap_or(""),
             size: format!("{} KB", (d.size + 1023) / 1024),
             stored: d.stored,
             state: if d.discarded_at.is_some() {
@@ -301,15 +291,15 @@ pub async fn case_page(
         .collect();
     let identity_overdue_since = case
         .identity_asked_on
-        .filter(|d| d.saturating_add(jiff::ToSpan::days(settings.identity_ask_days())) < today)
-        .filter(|_| case.has_ask(crate::domain::Ask::Identity))
+        .filter(|d| d.saturating_add(jiff::ToSpan::days(f.settings.identity_ask_days())) < today)
+        .filter(|_| case.has_ask(Ask::Identity))
         .map(|d| d.to_string())
         .unwrap_or_default();
     let mut pauses: Vec<(String, String)> = Vec::new();
-    for e in &f.events {
-        match serde_json::from_str::<Event>(&e.data) {
-            Ok(Event::ClockPaused { on }) => pauses.push((on.to_string(), String::new())),
-            Ok(Event::ClockResumed { on, .. }) => {
+    for e in &f.timeline {
+        match &e.event {
+            Event::ClockPaused { on } => pauses.push((on.to_string(), String::new())),
+            Event::ClockResumed { on, .. } => {
                 if let Some(last) = pauses.last_mut() {
                     last.1 = on.to_string();
                 }
@@ -318,19 +308,14 @@ pub async fn case_page(
         }
     }
     let timeline = f
-        .events
+        .timeline
         .iter()
-        .map(|e| {
-            let label = serde_json::from_str::<Event>(&e.data)
-                .map(|ev| describe(&ev, lang, &f.staff))
-                .unwrap_or_else(|_| e.kind.clone());
-            TimelineItem {
-                at: app.local_time(e.at),
-                who: who(e.actor_name.as_deref(), &e.actor_kind, lang),
-                label,
-                text: e.message_body.clone(),
-                internal: e.message_visibility.as_deref() == Some("internal"),
-            }
+        .map(|e| TimelineItem {
+            at: app.local_time(e.at),
+            who: who(e, lang),
+            label: describe(&e.event, lang, &f.staff),
+            text: e.message.as_ref().map(|(_, body)| body.clone()),
+            internal: e.message.as_ref().is_some_and(|(v, _)| *v == Visibility::Internal),
         })
         .collect();
     let fee_lines = f
@@ -338,21 +323,11 @@ pub async fn case_page(
         .iter()
         .map(|fe| FeeLine {
             id: fe.id,
-            payment: fe.entry == "payment",
-            entry: match fe.entry.as_str() {
-                "requested" => lang.t("請求", "Requested"),
-                "payment" => lang.t("入金", "Payment"),
-                "waiver" => lang.t("免除", "Waiver"),
-                _ => lang.t("返金", "Refund"),
-            },
+            payment: fe.entry == crate::domain::FeeEntryKind::Payment,
+            entry: fe.entry.label(lang),
             amount: yen(fe.amount),
-            method: fe
-                .method
-                .as_deref()
-                .and_then(|m| m.parse::<PaymentMethod>().ok())
-                .map(|m| m.label(lang))
-                .unwrap_or(""),
-            on_date: fe.on_date.clone(),
+            method: fe.method.map(|m| m.label(lang)).unwrap_or(""),
+            on_date: fe.on_date.to_string(),
             payment_ref: fe.payment_ref.clone().unwrap_or_default(),
         })
         .collect();
@@ -364,40 +339,20 @@ pub async fn case_page(
             IdentityLine { label: t.label(lang), status: s.code(), status_label: s.label(lang) }
         })
         .collect();
-    let reasons =
-        Reason::ALL.iter().filter(|r| r.offered_for(case.kind)).map(|r| (r.code(), r.label(lang), r.basis())).collect();
-    let outcomes = Outcome::ALL
-        .iter()
-        .copied()
-        .filter(|o| *o != Outcome::Withdrawn)
-        .filter(|o| {
-            if case.kind == RequestKind::Complaint {
-                matches!(o, Outcome::Answered | Outcome::Refused)
-            } else {
-                *o != Outcome::Answered
-            }
-        })
-        .filter(|o| case.state == State::InProgress || *o == Outcome::Refused)
-        .map(|o| (o.code(), o.label(lang)))
-        .collect();
     let assignee_name = case
         .assignee
         .and_then(|id| f.staff.iter().find(|u| u.id == id))
         .map(|u| u.display_name.clone())
         .unwrap_or_default();
+    let policy = &f.policy;
     Ok(CasePage {
+        reference: reference.to_string(),
         kind_label: case.kind.label(lang),
         state_label: case.state.label(lang),
         outcome_label: case.outcome.map(|o| o.label(lang)).unwrap_or(""),
         filer_label: case.filer.label(lang),
-        channel_label: f.row.channel.parse::<Channel>().map(|c| c.label(lang)).unwrap_or(""),
-        delivery_label: f
-            .row
-            .delivery
-            .as_deref()
-            .and_then(|d| d.parse::<Delivery>().ok())
-            .map(|d| d.label(lang))
-            .unwrap_or(""),
+        channel_label: f.rec.channel.label(lang),
+        delivery_label: f.rec.delivery.map(|d| d.label(lang)).unwrap_or(""),
         days_left: case.due_on.filter(|_| running).map(|d| (d - today).get_days() as i64),
         business_days_left: case.due_on.filter(|_| running).map(|d| policy.calendar.business_days_between(today, d)),
         profile_label: policy.profile.label(lang),
@@ -411,20 +366,15 @@ pub async fn case_page(
         balance: yen(case.fees.balance()),
         credit: case.fees.credit(),
         identity,
-        request_targets: targets(case, lang, |s| {
-            matches!(s, IdentityStatus::NotChecked | IdentityStatus::Submitted | IdentityStatus::Failed)
-        }),
-        verify_targets: targets(case, lang, |s| s != IdentityStatus::Verified),
-        fail_targets: targets(case, lang, |s| matches!(s, IdentityStatus::Requested | IdentityStatus::Submitted)),
-        outcomes,
-        reasons,
-        methods: choices(IdMethod::ALL, lang, IdMethod::code, IdMethod::label)
-            .into_iter()
-            .filter(|(c, _)| *c != IdMethod::DocumentUpload.code() || case.stored_documents > 0)
-            .collect(),
+        request_targets: target_choices(case.requestable_targets(), lang),
+        verify_targets: target_choices(case.verifiable_targets(), lang),
+        fail_targets: target_choices(case.failable_targets(), lang),
+        outcomes: allowed_outcomes(case).into_iter().map(|o| (o.code(), o.label(lang))).collect(),
+        reasons: reasons_for(case.kind).into_iter().map(|r| (r.code(), r.label(lang), r.basis())).collect(),
+        methods: id_methods(case).into_iter().map(|m| (m.code(), m.label(lang))).collect(),
         doc_types: choices(DocType::ALL, lang, DocType::code, DocType::label),
         payment_methods: choices(PaymentMethod::ALL, lang, PaymentMethod::code, PaymentMethod::label),
-        kinds: RequestKind::ALL.iter().filter(|k| **k != case.kind).map(|k| (k.code(), k.label(lang))).collect(),
+        kinds: case.other_kinds().into_iter().map(|k: RequestKind| (k.code(), k.label(lang))).collect(),
         asks: case.asks.iter().map(|a| a.label(lang)).collect(),
         errors,
         failed: failed.to_owned(),
@@ -434,7 +384,7 @@ pub async fn case_page(
         scheduled_fee: f.scheduled_fee.map(|n| n.to_string()).unwrap_or_default(),
         fee_overdue_since: case
             .fee_pay_by
-            .filter(|d| *d < today && case.has_ask(crate::domain::Ask::Fee))
+            .filter(|d| *d < today && case.has_ask(Ask::Fee))
             .map(|d| d.to_string())
             .unwrap_or_default(),
         pay_by: case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
@@ -445,7 +395,7 @@ pub async fn case_page(
     })
 }
 
-pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<String>) -> Result<Response, WebError> {
+pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<Reference>) -> Result<Response, WebError> {
     let page =
         case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), String::new()).await?;
     Ok(html(StatusCode::OK, &page))
@@ -454,14 +404,10 @@ pub async fn case_get(user: StaffUser, ctx: Ctx, Path(reference): Path<String>) 
 pub async fn receipt_get(
     user: StaffUser,
     ctx: Ctx,
-    Path((reference, id)): Path<(String, i64)>,
+    Path((reference, id)): Path<(Reference, i64)>,
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let row = crate::store::cases::read_by_reference(&app.store, &reference)
-        .await
-        .map_err(crate::app::AppError::from)?
-        .ok_or(WebError::NotFound)?;
-    let r = crate::app::cases::receipt(app, row, id, &user.actor()).await?;
+    let r = crate::app::cases::staff_receipt(app, &reference, id, &user.actor()).await?;
     Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/staff/cases/{reference}")))
 }
 
@@ -470,7 +416,7 @@ pub async fn receipt_get(
 pub async fn document_get(
     user: StaffUser,
     ctx: Ctx,
-    Path((reference, id)): Path<(String, i64)>,
+    Path((reference, id)): Path<(Reference, i64)>,
 ) -> Result<Response, WebError> {
     use axum::http::header;
     use axum::response::IntoResponse;

@@ -6,15 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 
-use crate::app::AppError;
 use crate::domain::calendar::{self, parse_closures};
 use crate::domain::deadline::Profile;
-use crate::domain::{Lang, RequestKind, Role};
-use crate::store;
-use crate::web::auth::StaffUser;
+use crate::domain::{Lang, RequestKind};
+use crate::web::WebError;
+use crate::web::auth::Manager;
+use crate::web::csrf::{CsrfForm, Pairs};
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors, Page};
-use crate::web::{WebError, csrf};
 
 pub struct KindLine {
     pub kind: &'static str,
@@ -119,11 +118,10 @@ fn kind_lines(lang: Lang, get: impl Fn(&str) -> String) -> Vec<KindLine> {
 }
 
 pub async fn deadlines_get(
-    user: StaffUser,
+    Manager(user): Manager,
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Manager)?;
     let app = &ctx.state.app;
     let s = app.settings().await?;
     let p = ctx.page(Some(&user)).await?;
@@ -151,13 +149,11 @@ pub async fn deadlines_get(
 }
 
 pub async fn deadlines_post(
-    user: StaffUser,
+    Manager(user): Manager,
     ctx: Ctx,
-    axum_extra::extract::Form(pairs): axum_extra::extract::Form<Vec<(String, String)>>,
+    CsrfForm(Pairs(pairs)): CsrfForm<Pairs>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Manager)?;
     let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
-    csrf::check(&ctx.session, &one("csrf_token")).await?;
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
     let mut err = |field: &str, label: (&str, &str), msg: (&str, &str)| {
@@ -265,10 +261,6 @@ pub async fn deadlines_post(
         values.push((key.to_owned(), one(key)));
     }
     values.push(("closure_days".to_owned(), closure_days));
-    let mut tx = app.store.begin().await.map_err(AppError::from)?;
-    for (k, v) in &values {
-        store::put_setting(&mut tx, k, v).await.map_err(AppError::from)?;
-    }
-    tx.commit().await.map_err(AppError::from)?;
+    crate::app::settings::save(app, &values).await?;
     Ok(Redirect::to("/staff/deadlines?saved=1").into_response())
 }

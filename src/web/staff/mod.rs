@@ -12,18 +12,19 @@ use axum::extract::{ConnectInfo, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use jiff::ToSpan;
 use serde::Deserialize;
 
 use super::auth::{self, StaffUser};
+use super::csrf::{CsrfForm, CsrfOnly, HasCsrf};
 use super::errors::html;
 use super::page::{Ctx, FormErrors, Page};
 use super::public::{RequestPost, request_form_page};
-use super::{AppState, WebError, csrf};
+use super::{AppState, WebError};
+use crate::app::queue::{self, QueueCounts, QueueQuery};
+use crate::app::records::QueueEntry;
 use crate::app::{AppError, requests, users};
 use crate::domain::input::RequestForm;
-use crate::domain::{Ask, Lang, RequestKind, State};
-use crate::store::cases::{self as sc, QueueCounts, QueueFilter, QueueRow};
+use crate::domain::{Ask, RequestKind, State};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -68,12 +69,17 @@ struct LoginPost {
     csrf_token: String,
 }
 
+impl HasCsrf for LoginPost {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 async fn login_post(
     ctx: Ctx,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    axum::Form(post): axum::Form<LoginPost>,
+    CsrfForm(post): CsrfForm<LoginPost>,
 ) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &post.csrf_token).await?;
     let addr = peer.ip().to_string();
     match users::authenticate(&ctx.state.app, &post.email, &post.password, &addr).await {
         Ok(user) => {
@@ -99,14 +105,7 @@ async fn login_post(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-async fn logout_post(ctx: Ctx, axum::Form(post): axum::Form<CsrfOnly>) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &post.csrf_token).await?;
+async fn logout_post(ctx: Ctx, CsrfForm(_): CsrfForm<CsrfOnly>) -> Result<Response, WebError> {
     auth::log_out(&ctx.session).await?;
     Ok(Redirect::to("/staff/login").into_response())
 }
@@ -158,8 +157,13 @@ struct SetupPost {
     csrf_token: String,
 }
 
-async fn setup_post(ctx: Ctx, axum::Form(post): axum::Form<SetupPost>) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &post.csrf_token).await?;
+impl HasCsrf for SetupPost {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+async fn setup_post(ctx: Ctx, CsrfForm(post): CsrfForm<SetupPost>) -> Result<Response, WebError> {
     let app = &ctx.state.app;
     match users::setup_first_admin(
         app,
@@ -186,8 +190,9 @@ async fn setup_post(ctx: Ctx, axum::Form(post): axum::Form<SetupPost>) -> Result
 }
 
 /// A queue row as the table shows it.
-pub struct QueueItem {
-    pub row: QueueRow,
+pub struct QueueLine {
+    pub reference: String,
+    pub row: QueueEntry,
     pub kind_label: &'static str,
     pub state_label: &'static str,
     pub asks: Vec<&'static str>,
@@ -200,7 +205,7 @@ pub struct QueueItem {
 #[template(path = "staff/queue.html")]
 struct QueuePage {
     p: Page,
-    items: Vec<QueueItem>,
+    items: Vec<QueueLine>,
     counts: QueueCounts,
     q: QueueQuery,
     next_cursor: Option<String>,
@@ -210,155 +215,35 @@ struct QueuePage {
     staff: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct QueueQuery {
-    pub state: String,
-    pub ask: String,
-    pub kind: String,
-    pub assignee: String,
-    pub due: String,
-    pub q: String,
-    pub cursor: String,
-}
-
-impl QueueQuery {
-    /// The query string without the cursor, for the next page's link.
-    pub fn without_cursor(&self) -> String {
-        let pairs = [
-            ("state", &self.state),
-            ("ask", &self.ask),
-            ("kind", &self.kind),
-            ("assignee", &self.assignee),
-            ("due", &self.due),
-            ("q", &self.q),
-        ];
-        pairs
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-const PAGE_SIZE: i64 = 50;
-
 async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, WebError> {
-    let app = &ctx.state.app;
-    let today = app.today();
-    let f = filter_of(&q, &user, today, true);
-    let mut rows = sc::queue(&app.store, &f).await.map_err(AppError::from)?;
-    let next_cursor = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| format!("{}_{}", r.due_on.as_deref().unwrap_or(sc::NO_DUE), r.id))
-    } else {
-        None
-    };
-    let counts = sc::queue_counts(&app.store, &today.to_string(), &today.saturating_add(6.days()).to_string())
-        .await
-        .map_err(AppError::from)?;
+    let page = queue::page(&ctx.state.app, &q, user.id).await?;
     let p = ctx.page(Some(&user)).await?;
     let lang = p.lang;
-    let calendar = app.settings().await?.calendar();
-    let items = rows.into_iter().map(|row| queue_item(row, today, lang, &calendar)).collect();
-    let staff = crate::store::users::all(&app.store)
-        .await
-        .map_err(AppError::from)?
+    let items = page
+        .items
         .into_iter()
-        .filter(|u| u.active)
-        .map(|u| (u.id.to_string(), u.display_name))
+        .map(|i| QueueLine {
+            reference: i.entry.reference.as_ref().map(ToString::to_string).unwrap_or_default(),
+            kind_label: i.entry.kind.label(lang),
+            state_label: i.entry.state.label(lang),
+            asks: i.entry.asks.iter().map(|a| a.label(lang)).collect(),
+            days_left: i.days_left,
+            urgency: i.urgency,
+            row: i.entry,
+        })
         .collect();
     let page = QueuePage {
         items,
-        counts,
+        counts: page.counts,
         q,
-        next_cursor,
+        next_cursor: page.next_cursor,
         states: State::ALL.iter().filter(|s| **s != State::Unconfirmed).map(|s| (s.code(), s.label(lang))).collect(),
         kinds: RequestKind::ALL.iter().map(|k| (k.code(), k.label(lang))).collect(),
         ask_options: Ask::ALL.iter().map(|a| (a.code(), a.label(lang))).collect(),
-        staff,
+        staff: page.staff.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect(),
         p,
     };
     Ok(html(StatusCode::OK, &page))
-}
-
-/// The queue's query as a store filter (also used by the export).
-pub fn filter_of(q: &QueueQuery, user: &StaffUser, today: jiff::civil::Date, open_only: bool) -> QueueFilter {
-    let mut f = QueueFilter { limit: PAGE_SIZE + 1, open_only, ..QueueFilter::default() };
-    if !q.state.is_empty() {
-        f.state = q.state.parse::<State>().ok().map(|s| s.code().to_owned());
-    }
-    f.kind = q.kind.parse::<RequestKind>().ok().map(|k| k.code().to_owned());
-    f.ask = q.ask.parse::<Ask>().ok().map(|a| a.code().to_owned());
-    f.assignee = match q.assignee.as_str() {
-        "" => None,
-        "none" => Some(None),
-        "me" => Some(Some(user.id)),
-        other => other.parse().ok().map(Some),
-    };
-    match q.due.as_str() {
-        "overdue" => {
-            f.due_until = Some(today.saturating_sub(1.day()).to_string());
-            f.clock_running = true;
-        }
-        "week" => {
-            f.due_until = Some(today.saturating_add(6.days()).to_string());
-            f.clock_running = true;
-        }
-        _ => {}
-    }
-    let needle = q.q.trim();
-    if !needle.is_empty() {
-        f.q = Some(needle.to_owned());
-    }
-    f.after = q.cursor.split_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
-    f
-}
-
-fn queue_item(
-    row: QueueRow,
-    today: jiff::civil::Date,
-    lang: Lang,
-    calendar: &crate::domain::calendar::Calendar,
-) -> QueueItem {
-    let state: State = row.state.parse().unwrap_or(State::Received);
-    let running = matches!(state, State::Received | State::InProgress);
-    let days_left = row
-        .due_on
-        .as_deref()
-        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-        .filter(|_| running)
-        .map(|due| (due - today).get_days() as i64);
-    // Amber within 3 business days, red once overdue (UI.md).
-    let business_left = row
-        .due_on
-        .as_deref()
-        .and_then(|d| d.parse().ok())
-        .filter(|_| running)
-        .map(|due| calendar.business_days_between(today, due));
-    let urgency = match (days_left, business_left) {
-        (Some(d), _) if d < 0 => "overdue",
-        (Some(_), Some(b)) if b <= 3 => "soon",
-        _ => "",
-    };
-    QueueItem {
-        kind_label: row.kind.parse::<RequestKind>().map(|k| k.label(lang)).unwrap_or(""),
-        state_label: state.label(lang),
-        asks: row.asks.split(',').filter_map(|a| a.parse::<Ask>().ok()).map(|a| a.label(lang)).collect(),
-        days_left,
-        urgency,
-        row,
-    }
 }
 
 async fn intake_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
@@ -368,12 +253,7 @@ async fn intake_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
     Ok(html(StatusCode::OK, &request_form_page(p, f, FormErrors::default(), &s, true)))
 }
 
-async fn intake_post(
-    user: StaffUser,
-    ctx: Ctx,
-    axum::Form(post): axum::Form<RequestPost>,
-) -> Result<Response, WebError> {
-    csrf::check(&ctx.session, &post.csrf_token).await?;
+async fn intake_post(user: StaffUser, ctx: Ctx, CsrfForm(post): CsrfForm<RequestPost>) -> Result<Response, WebError> {
     match requests::intake(&ctx.state.app, &post.form, user.actor()).await {
         Ok(reference) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
         Err(AppError::Invalid(errors)) => {

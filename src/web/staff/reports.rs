@@ -4,14 +4,13 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use serde::Deserialize;
 
 use crate::app::reports::{Month, Report, csv, monthly};
-use crate::domain::{Lang, Role};
+use crate::domain::Lang;
 use crate::mail::yen;
 use crate::web::WebError;
-use crate::web::auth::StaffUser;
+use crate::web::auth::Manager;
 use crate::web::errors::html;
 use crate::web::page::{Ctx, Page};
 
@@ -46,8 +45,7 @@ fn fmt1(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
 }
 
-pub async fn reports_get(user: StaffUser, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, WebError> {
-    user.require(Role::Manager)?;
+pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, WebError> {
     let app = &ctx.state.app;
     let parsed = Month::parse(q.month.trim());
     let bad_month = !q.month.trim().is_empty() && parsed.is_none();
@@ -85,8 +83,7 @@ pub async fn reports_get(user: StaffUser, ctx: Ctx, Query(q): Query<MonthQuery>)
 
 /// `/staff/reports/YYYY-MM.csv` (axum cannot route `{month}.csv`, so the
 /// whole file name is parsed here).
-pub async fn report_file_get(user: StaffUser, ctx: Ctx, Path(file): Path<String>) -> Result<Response, WebError> {
-    user.require(Role::Manager)?;
+pub async fn report_file_get(_: Manager, ctx: Ctx, Path(file): Path<String>) -> Result<Response, WebError> {
     let Some(month) = file.strip_suffix(".csv").and_then(Month::parse) else {
         return Err(WebError::NotFound);
     };
@@ -108,35 +105,11 @@ pub async fn report_file_get(user: StaffUser, ctx: Ctx, Path(file): Path<String>
 /// (all states unless one is chosen), streamed so memory stays flat. No
 /// names or contact data; the export is written to the access log.
 pub async fn export_get(
-    user: StaffUser,
+    Manager(user): Manager,
     ctx: Ctx,
-    axum::extract::Query(q): axum::extract::Query<super::QueueQuery>,
+    axum::extract::Query(q): axum::extract::Query<crate::app::queue::QueueQuery>,
 ) -> Result<Response, WebError> {
-    user.require(Role::Manager)?;
-    let app = ctx.state.app.clone();
-    let mut f = super::filter_of(&q, &user, app.today(), false);
-    f.after = None;
-    {
-        let mut tx = app.store.begin().await.map_err(crate::app::AppError::from)?;
-        crate::store::log_access(&mut tx, user.id, None, "export:cases", app.now_us())
-            .await
-            .map_err(crate::app::AppError::from)?;
-        tx.commit().await.map_err(crate::app::AppError::from)?;
-    }
-    // A bounded channel: the query runs only as fast as the client reads.
-    let (tx, rx) = tokio::sync::mpsc::channel::<crate::store::cases::ExportBatch>(2);
-    tokio::spawn(async move {
-        if let Err(e) = crate::store::cases::export(&app.store, &f, tx).await {
-            tracing::error!(error = %e, "case export failed");
-        }
-    });
-    let header = "\u{feff}reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded\r\n";
-    let rows = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(crate::app::reports::export_batch(&batch)), rx))
-    });
-    let stream =
-        futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(header.as_bytes())) })
-            .chain(rows);
+    let stream = crate::app::reports::export(&ctx.state.app, &q, &user.actor()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -4,12 +4,10 @@ use super::{Result, Store, on};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReportCaseRow {
-    pub id: i64,
     pub reference: Option<String>,
     pub kind: String,
     pub channel: String,
     pub filer: String,
-    pub state: String,
     pub received_on: Option<String>,
     pub due_on: Option<String>,
     pub closed_on: Option<String>,
@@ -21,7 +19,7 @@ pub struct ReportCaseRow {
     pub fee_refunded: i64,
 }
 
-const COLUMNS: &str = "id, reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, \
+const COLUMNS: &str = "reference, kind, channel, filer, received_on, due_on, closed_on, outcome, reasons, \
     fee_requested, fee_paid, fee_waived, fee_refunded";
 
 /// Cases received in the month, then those closed in it but received before:

@@ -52,15 +52,14 @@ pub enum Tx {
 
 /// Runs the same code against the connection of a `Tx` (`on!(tx, c => …)`)
 /// or the read pool of a `Store` (`on!(read store, c => …)`).
-#[macro_export]
 macro_rules! on {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::app::store::Tx::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::store::Tx::Postgres(t) => {
+            $crate::app::store::Tx::Postgres(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -68,11 +67,11 @@ macro_rules! on {
     };
     (read $store:expr, $c:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite { read, .. } => {
+            $crate::app::store::Store::Sqlite { read, .. } => {
                 let $c = read;
                 $body
             }
-            $crate::store::Store::Postgres(pool) => {
+            $crate::app::store::Store::Postgres(pool) => {
                 let $c = pool;
                 $body
             }
@@ -80,18 +79,18 @@ macro_rules! on {
     };
     (write $store:expr, $c:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite { write, .. } => {
+            $crate::app::store::Store::Sqlite { write, .. } => {
                 let $c = write;
                 $body
             }
-            $crate::store::Store::Postgres(pool) => {
+            $crate::app::store::Store::Postgres(pool) => {
                 let $c = pool;
                 $body
             }
         }
     };
 }
-pub use on;
+pub(crate) use on;
 
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")

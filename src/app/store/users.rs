@@ -1,30 +1,64 @@
 //! Staff users and failed logins.
 
-use super::{Result, Store, Tx, on};
+use super::{Result, Store, Tx, code, on};
+use crate::app::records::Account;
+use crate::domain::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct UserRow {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: String,
-    pub password_hash: String,
-    pub active: bool,
-    pub created_at: i64,
+struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    active: bool,
 }
 
-const COLUMNS: &str = "id, email, display_name, role, password_hash, active, created_at";
+/// An account with its password hash, for the login check only.
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+impl UserRow {
+    fn into_credentials(self) -> Result<Credentials> {
+        Ok(Credentials {
+            account: Account {
+                id: self.id,
+                email: self.email,
+                display_name: self.display_name,
+                role: code(&self.role)?,
+                active: self.active,
+            },
+            password_hash: self.password_hash,
+        })
+    }
+
+    fn into_account(self) -> Result<Account> {
+        Ok(self.into_credentials()?.account)
+    }
+}
+
+fn account(row: Option<UserRow>) -> Result<Option<Account>> {
+    row.map(UserRow::into_account).transpose()
+}
+
+fn accounts(rows: Vec<UserRow>) -> Result<Vec<Account>> {
+    rows.into_iter().map(UserRow::into_account).collect()
+}
+
+const COLUMNS: &str = "id, email, display_name, role, password_hash, active";
 
 pub async fn count(store: &Store) -> Result<i64> {
     let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM staff_users").fetch_one(c).await)?;
     Ok(n)
 }
 
-pub async fn insert(tx: &mut Tx, email: &str, name: &str, role: &str, hash: &str, at: i64) -> Result<i64> {
+pub async fn insert(tx: &mut Tx, email: &str, name: &str, role: Role, hash: &str, at: i64) -> Result<i64> {
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(
         "INSERT INTO staff_users (email, display_name, role, password_hash, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-        .bind(email).bind(name).bind(role).bind(hash).bind(true).bind(at).fetch_one(c).await)?;
+        .bind(email).bind(name).bind(role.code()).bind(hash).bind(true).bind(at).fetch_one(c).await)?;
     Ok(id)
 }
 
@@ -33,31 +67,43 @@ pub async fn count_in(tx: &mut Tx) -> Result<i64> {
     Ok(n)
 }
 
-pub async fn by_email(store: &Store, email: &str) -> Result<Option<UserRow>> {
+pub async fn credentials(store: &Store, email: &str) -> Result<Option<Credentials>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE email = $1");
-    Ok(on!(read store, c => sqlx::query_as(&sql).bind(email).fetch_optional(c).await)?)
+    let row: Option<UserRow> = on!(read store, c => sqlx::query_as(&sql).bind(email).fetch_optional(c).await)?;
+    row.map(UserRow::into_credentials).transpose()
 }
 
-pub async fn by_id(store: &Store, id: i64) -> Result<Option<UserRow>> {
+pub async fn by_email(store: &Store, email: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE email = $1");
+    account(on!(read store, c => sqlx::query_as(&sql).bind(email).fetch_optional(c).await)?)
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE id = $1");
-    Ok(on!(read store, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+    account(on!(read store, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn by_id_in(tx: &mut Tx, id: i64) -> Result<Option<UserRow>> {
+pub async fn by_id_in(tx: &mut Tx, id: i64) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE id = $1");
-    Ok(on!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+    account(on!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
 }
 
-pub async fn all(store: &Store) -> Result<Vec<UserRow>> {
+pub async fn all(store: &Store) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users ORDER BY id");
-    Ok(on!(read store, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+    accounts(on!(read store, c => sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 
-/// Active users with at least one of `roles`, for staff notices.
-pub async fn active_with_roles(tx: &mut Tx, roles: &[&str]) -> Result<Vec<UserRow>> {
+/// Every active account, in the transaction (recipients of staff notices).
+pub async fn active_in(tx: &mut Tx) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id");
-    let users: Vec<UserRow> = on!(tx, c => sqlx::query_as(&sql).bind(true).fetch_all(c).await)?;
-    Ok(users.into_iter().filter(|u| roles.contains(&u.role.as_str())).collect())
+    accounts(on!(tx, c => sqlx::query_as(&sql).bind(true).fetch_all(c).await)?)
+}
+
+/// Active accounts with a role, in the transaction.
+pub async fn active_with_role_in(tx: &mut Tx, role: Role) -> Result<i64> {
+    let (n,): (i64,) = on!(tx, c => sqlx::query_as("SELECT COUNT(*) FROM staff_users WHERE active = $1 AND role = $2")
+        .bind(true).bind(role.code()).fetch_one(c).await)?;
+    Ok(n)
 }
 
 pub async fn set_password(tx: &mut Tx, id: i64, hash: &str) -> Result<()> {
@@ -72,9 +118,9 @@ pub async fn set_active(tx: &mut Tx, id: i64, active: bool) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_role(tx: &mut Tx, id: i64, role: &str) -> Result<()> {
+pub async fn set_role(tx: &mut Tx, id: i64, role: Role) -> Result<()> {
     on!(tx, c => sqlx::query("UPDATE staff_users SET role = $1 WHERE id = $2")
-        .bind(role).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(role.code()).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -1,0 +1,95 @@
+//! The application's own chores, run by the jobs: reminders, deadline
+//! notices and forgetting what is no longer needed. Each reminder is a
+//! domain command, so several instances never send one twice.
+
+use jiff::ToSpan;
+
+use super::cases::execute;
+use super::store::{cases, outbox, users};
+use super::{App, AppError, QueuedMail, Result, SessionStore};
+use crate::domain::{Actor, Command, Reference};
+
+/// Runs a reminder's command; a case that moved on meanwhile is skipped.
+async fn remind(app: &App, reference: &Reference, cmd: Command) -> Result<bool> {
+    match execute(app, reference, cmd, Actor::System).await {
+        Ok(_) => Ok(true),
+        Err(AppError::Conflict | AppError::Domain(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reminds requesters of unpaid fees a few days (setting) before the
+/// deadline, once per fee.
+pub async fn fee_reminders(app: &App) -> Result<usize> {
+    let settings = app.settings().await?;
+    let until = app.today().saturating_add(settings.fee_reminder_days().days());
+    let mut sent = 0;
+    for reference in cases::fee_reminders_due(&app.store, until).await? {
+        sent += usize::from(remind(app, &reference, Command::RemindFee).await?);
+    }
+    Ok(sent)
+}
+
+/// E-mails the assignee N business days (setting, default 3) before a case
+/// is due, and managers when it becomes overdue; once per due date each,
+/// and recorded as events. A paused case is never overdue.
+pub async fn deadline_notices(app: &App) -> Result<usize> {
+    let settings = app.settings().await?;
+    let today = app.today();
+    let lead = settings.due_reminder_days();
+    // Business days stretch over weekends, holidays and the new year: look far enough ahead.
+    let until = today.saturating_add((lead * 2 + 14).days());
+    let mut sent = 0;
+    for c in cases::deadline_candidates(&app.store, until).await? {
+        let calendar = settings.policy(c.profile).calendar;
+        let cmd = if c.due_on < today {
+            if !settings.escalation() || c.overdue_sent_for == Some(c.due_on) {
+                continue;
+            }
+            Command::NotifyOverdue
+        } else if calendar.business_days_between(today, c.due_on) <= lead && c.due_soon_sent_for != Some(c.due_on) {
+            Command::NotifyDueSoon
+        } else {
+            continue;
+        };
+        sent += usize::from(remind(app, &c.reference, cmd).await?);
+    }
+    Ok(sent)
+}
+
+/// Forgets web submissions whose e-mail was never confirmed (72 hours).
+pub async fn purge_unconfirmed(app: &App) -> Result<u64> {
+    Ok(cases::purge_unconfirmed(&app.store, app.now_us() - 72 * 3_600_000_000).await?)
+}
+
+/// Forgets failed logins after a day, and expired sessions.
+pub async fn prune_logins(app: &App, sessions: &SessionStore) -> Result<()> {
+    users::prune_login_failures(&app.store, app.now_us() - 24 * 3_600_000_000).await?;
+    sessions.delete_expired().await.map_err(|e| AppError::internal("expired sessions could not be deleted", e))?;
+    Ok(())
+}
+
+/// How long a claimed outbox row is reserved for its sender.
+const LEASE_US: i64 = 120_000_000;
+
+/// Claims the mail that is due (under a lease), for the sender to send.
+pub async fn claim_mail(app: &App) -> Result<Vec<QueuedMail>> {
+    Ok(outbox::claim(&app.store, app.now_us(), LEASE_US, 20).await?)
+}
+
+/// Records a sent message (its body is wiped).
+pub async fn mail_sent(app: &App, id: i64) -> Result<()> {
+    Ok(outbox::mark_sent(&app.store, id, app.now_us()).await?)
+}
+
+/// Records a failed send: tried again after a back-off of 30 s, 1 min, 2 min
+/// … up to one hour, and never dropped.
+pub async fn mail_failed(app: &App, mail: &QueuedMail, error: &str) -> Result<()> {
+    let backoff = 30_000_000i64.saturating_mul(1 << mail.attempts.clamp(0, 7)).min(3_600_000_000);
+    Ok(outbox::mark_failed(&app.store, mail.id, app.now_us() + backoff, error).await?)
+}
+
+/// Messages not yet sent.
+pub async fn pending_mail(app: &App) -> Result<i64> {
+    Ok(outbox::pending_count(&app.store).await?)
+}

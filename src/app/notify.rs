@@ -1,0 +1,303 @@
+//! Who hears about what (DESIGN.md §6): `notices` is the table, a pure
+//! function of the event and the case; `enqueue_for` resolves its recipients
+//! once (active accounts only), renders each message and writes it to the
+//! outbox in the transaction of the change.
+
+use super::records::{Account, CaseRecord};
+use super::store::Tx;
+use super::store::{outbox, users};
+use super::{App, AppError, Result, Settings};
+use crate::domain::{Actor, Case, Event, IdentityTarget, Lang, Role};
+use crate::mail::{self, Kind, MailView, Outgoing};
+
+const ALL_STAFF: &[Role] = &[Role::Staff, Role::Manager, Role::Admin];
+const MANAGERS: &[Role] = &[Role::Manager, Role::Admin];
+
+/// Whom a notice goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The requester's contact address (none for letters by post).
+    Requester,
+    /// One staff member.
+    User(i64),
+    /// The case's assignee, or, while nobody (active) is assigned, everyone with these roles.
+    AssigneeOr(&'static [Role]),
+    /// Everyone with these roles.
+    Roles(&'static [Role]),
+}
+
+/// The messages an event calls for. `actor` is who caused it: nobody is
+/// told of an assignment they made to themselves.
+pub fn notices(event: &Event, _case: &Case, actor: &Actor) -> Vec<(Kind, Recipient)> {
+    use Recipient::*;
+    match event {
+        Event::Submitted { channel: crate::domain::Channel::Web } => vec![(Kind::Confirm, Requester)],
+        Event::Received { .. } => vec![(Kind::Received, Requester), (Kind::StaffNewCase, Roles(ALL_STAFF))],
+        Event::Assigned { assignee: Some(id) } if actor.staff_id() != Some(*id) => {
+            vec![(Kind::StaffAssigned, User(*id))]
+        }
+        Event::IdentityRequested { .. } => vec![(Kind::IdentityRequested, Requester)],
+        Event::IdentityVerified { .. } => vec![(Kind::IdentityVerified, Requester)],
+        Event::IdentityFailed { .. } => vec![(Kind::IdentityFailed, Requester)],
+        Event::FeeRequested { .. } => vec![(Kind::FeeRequested, Requester)],
+        Event::FeeReminderSent { .. } => vec![(Kind::FeeReminder, Requester)],
+        Event::PaymentRecorded { .. } => vec![(Kind::PaymentReceived, Requester)],
+        Event::FeeWaived { .. } => vec![(Kind::FeeWaived, Requester)],
+        Event::ClarificationRequested => vec![(Kind::Clarification, Requester)],
+        Event::MessageSent => vec![(Kind::Message, Requester)],
+        Event::DocumentsSubmitted { .. } => vec![(Kind::StaffDocuments, AssigneeOr(ALL_STAFF))],
+        Event::IdentityReminderSent { .. } => vec![(Kind::StaffIdentityOverdue, AssigneeOr(MANAGERS))],
+        Event::RequesterReplied => vec![(Kind::StaffReplied, AssigneeOr(ALL_STAFF))],
+        Event::DueSoonNotified { .. } => vec![(Kind::StaffDueSoon, AssigneeOr(MANAGERS))],
+        Event::OverdueNotified { .. } => vec![(Kind::StaffOverdue, Roles(MANAGERS))],
+        Event::Extended { .. } => vec![(Kind::Extended, Requester)],
+        Event::Closed { .. } => vec![(Kind::Decision, Requester)],
+        Event::Withdrawn { .. } => vec![(Kind::Withdrawn, Requester)],
+        _ => Vec::new(),
+    }
+}
+
+/// The addresses of a staff recipient among the active accounts.
+fn staff_addresses<'a>(to: Recipient, case: &Case, active: &'a [Account]) -> Vec<&'a str> {
+    let with_roles =
+        |roles: &[Role]| active.iter().filter(|u| roles.contains(&u.role)).map(|u| u.email.as_str()).collect();
+    let user = |id: i64| active.iter().find(|u| u.id == id).map(|u| u.email.as_str());
+    match to {
+        Recipient::Requester => Vec::new(),
+        Recipient::User(id) => user(id).into_iter().collect(),
+        Recipient::AssigneeOr(roles) => match case.assignee.and_then(user) {
+            Some(email) => vec![email],
+            None => with_roles(roles),
+        },
+        Recipient::Roles(roles) => with_roles(roles),
+    }
+}
+
+/// The common facts of every message about a case.
+pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: Lang) -> MailView {
+    let reference = rec.reference_str();
+    MailView {
+        lang,
+        org_name: settings.org_name().to_owned(),
+        org_address: settings.get("org_address").to_owned(),
+        window_hours: settings.get("window_hours").to_owned(),
+        window_phone: settings.get("window_phone").to_owned(),
+        window_email: settings.get("window_email").to_owned(),
+        accredited_body: settings.get("accredited_body").to_owned(),
+        name: rec.addressee().to_owned(),
+        reference: reference.to_owned(),
+        kind: rec.case.kind.label(lang).to_owned(),
+        received_on: rec.case.received_on.map(|d| d.to_string()).unwrap_or_default(),
+        due_on: rec.case.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        status_url: if reference.is_empty() {
+            String::new()
+        } else {
+            app.url(&format!("/status/{reference}?token={}", app.keys.status_token(&rec.status_nonce)))
+        },
+        case_url: if reference.is_empty() { String::new() } else { app.url(&format!("/staff/cases/{reference}")) },
+        payment_instructions: settings.get("payment_instructions").to_owned(),
+        payment_methods: settings.schedule().methods.iter().map(|pm| pm.label(lang).to_owned()).collect(),
+        is_agent: rec.case.filer.is_agent(),
+        ..MailView::default()
+    }
+}
+
+fn target_label(target: IdentityTarget, lang: Lang) -> String {
+    let (ja, en) = match target {
+        IdentityTarget::Subject => ("ご本人の本人確認", "the identity of the person"),
+        IdentityTarget::Agent => ("代理人ご自身の本人確認", "the agent's own identity"),
+        IdentityTarget::Authority => ("代理権の確認", "the agent's authority"),
+    };
+    lang.t(ja, en).to_owned()
+}
+
+/// What a message about `event` shows besides the common facts.
+fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut MailView) {
+    let case = &rec.case;
+    let lang = m.lang;
+    match event {
+        Event::IdentityRequested { target, .. } | Event::IdentityFailed { target } => {
+            m.target = target_label(*target, lang)
+        }
+        Event::IdentityVerified { target, .. } => {
+            m.target = target_label(*target, lang);
+            m.identity_complete = case.identity_complete();
+            m.text.clear();
+        }
+        Event::FeeRequested { amount, pay_by } => {
+            m.amount = *amount;
+            m.balance = case.fees.balance();
+            m.pay_by = pay_by.to_string();
+            m.text.clear();
+        }
+        Event::FeeReminderSent { pay_by } => {
+            m.balance = case.fees.balance();
+            m.pay_by = pay_by.to_string();
+        }
+        Event::PaymentRecorded { amount, .. } => {
+            m.amount = *amount;
+            m.balance = case.fees.balance();
+            m.credit = case.fees.credit();
+            m.fee_requested = case.fees.requested > 0;
+        }
+        Event::DocumentsSubmitted { target, .. } => m.target = target.label(lang).to_owned(),
+        Event::IdentityReminderSent { asked_on } => m.received_on = asked_on.to_string(),
+        Event::DueSoonNotified { due_on } => {
+            let calendar = settings.policy(rec.profile).calendar;
+            m.due_on = due_on.to_string();
+            m.days_left = calendar.business_days_between(app.today(), *due_on);
+        }
+        Event::OverdueNotified { due_on } => m.due_on = due_on.to_string(),
+        Event::Extended { from, to } => {
+            m.due_on = from.to_string();
+            m.new_due_on = to.to_string();
+        }
+        Event::Closed { outcome, reasons, .. } => {
+            m.outcome = Some(*outcome);
+            m.outcome_label = outcome.label(lang).to_owned();
+            m.set_reasons(reasons);
+            m.delivery = rec.delivery.map(|d| d.label(lang).to_owned()).unwrap_or_default();
+        }
+        Event::Withdrawn { .. } => m.text.clear(),
+        _ => {}
+    }
+}
+
+fn render(kind: Kind, to: &str, m: &MailView) -> Result<Outgoing> {
+    mail::render(kind, to, m).map_err(|e| AppError::internal("a mail template failed", e))
+}
+
+/// Renders and enqueues the messages `events` call for.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn enqueue_for(
+    app: &App,
+    tx: &mut Tx,
+    settings: &Settings,
+    rec: &CaseRecord,
+    events: &[Event],
+    text: &str,
+    actor: &Actor,
+    confirm_url: Option<&str>,
+) -> Result<()> {
+    let planned: Vec<(&Event, Kind, Recipient)> =
+        events.iter().flat_map(|e| notices(e, &rec.case, actor).into_iter().map(move |(k, to)| (e, k, to))).collect();
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let active = if planned.iter().any(|(_, _, to)| *to != Recipient::Requester) {
+        users::active_in(tx).await?
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::new();
+    for (event, kind, to) in planned {
+        if to == Recipient::Requester {
+            let Some(address) = rec.person.contact_email.as_deref() else { continue };
+            let mut m = mail_view(app, settings, rec, rec.lang);
+            m.text = text.to_owned();
+            m.confirm_url = confirm_url.unwrap_or_default().to_owned();
+            fill(app, settings, rec, event, &mut m);
+            out.push(render(kind, address, &m)?);
+        } else {
+            // Staff read their notices in Japanese, without the requester's free text.
+            let mut m = mail_view(app, settings, rec, Lang::Ja);
+            fill(app, settings, rec, event, &mut m);
+            m.text.clear();
+            for address in staff_addresses(to, &rec.case, &active) {
+                out.push(render(kind, address, &m)?);
+            }
+        }
+    }
+    for m in &out {
+        enqueue(app, tx, Some(rec.id()), m).await?;
+    }
+    Ok(())
+}
+
+/// Writes one rendered message to the outbox, with a stable Message-ID.
+pub(crate) async fn enqueue(app: &App, tx: &mut Tx, case_id: Option<i64>, m: &Outgoing) -> Result<()> {
+    let domain = app.mail_from.rsplit_once('@').map(|(_, d)| d).unwrap_or("madoguchi.localhost");
+    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4(), domain);
+    let mail = outbox::NewMail {
+        message_id: &message_id,
+        case_id,
+        template: m.template,
+        to_addr: &m.to,
+        subject: &m.subject,
+        body_text: &m.text,
+        body_html: &m.html,
+        at: app.now_us(),
+    };
+    outbox::enqueue(tx, &mail).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::domain::{Channel, Filer, RequestKind};
+
+    fn case() -> Case {
+        Case::blank(RequestKind::Disclosure, Filer::SelfFiler, date(2026, 4, 1))
+    }
+
+    fn account(id: i64, role: Role) -> Account {
+        Account { id, email: format!("{id}@example.jp"), display_name: String::new(), role, active: true }
+    }
+
+    #[test]
+    fn the_requester_hears_of_each_step_of_their_case() {
+        let c = case();
+        let to_requester = |e: Event| notices(&e, &c, &Actor::System).iter().any(|(_, to)| *to == Recipient::Requester);
+        assert!(to_requester(Event::Received { received_on: date(2026, 4, 1), due_on: None }));
+        assert!(to_requester(Event::ClarificationRequested));
+        assert!(to_requester(Event::Extended { from: date(2026, 4, 15), to: date(2026, 5, 1) }));
+        assert!(!to_requester(Event::NoteAdded), "an internal note is never mailed");
+        assert!(!to_requester(Event::RequesterReplied));
+    }
+
+    #[test]
+    fn only_web_submissions_ask_to_confirm_the_address() {
+        let c = case();
+        assert_eq!(
+            notices(&Event::Submitted { channel: Channel::Web }, &c, &Actor::Requester),
+            [(Kind::Confirm, Recipient::Requester)]
+        );
+        assert!(notices(&Event::Submitted { channel: Channel::Post }, &c, &Actor::System).is_empty());
+    }
+
+    #[test]
+    fn nobody_is_told_of_an_assignment_they_made_themselves() {
+        let c = case();
+        let me = Actor::Staff { id: 4, role: Role::Staff };
+        assert!(notices(&Event::Assigned { assignee: Some(4) }, &c, &me).is_empty());
+        assert_eq!(
+            notices(&Event::Assigned { assignee: Some(5) }, &c, &me),
+            [(Kind::StaffAssigned, Recipient::User(5))]
+        );
+    }
+
+    #[test]
+    fn replies_go_to_the_active_assignee_or_else_to_everyone() {
+        let mut c = case();
+        let active = [account(1, Role::Admin), account(2, Role::Staff), account(3, Role::Manager)];
+        let to = Recipient::AssigneeOr(ALL_STAFF);
+        assert_eq!(staff_addresses(to, &c, &active).len(), 3);
+        c.assignee = Some(2);
+        assert_eq!(staff_addresses(to, &c, &active), ["2@example.jp"]);
+        // A disabled assignee is not among the active accounts: the others hear of it.
+        c.assignee = Some(9);
+        assert_eq!(staff_addresses(to, &c, &active).len(), 3);
+    }
+
+    #[test]
+    fn overdue_cases_are_told_to_managers_only() {
+        let c = case();
+        let active = [account(1, Role::Admin), account(2, Role::Staff), account(3, Role::Manager)];
+        let n = notices(&Event::OverdueNotified { due_on: date(2026, 4, 15) }, &c, &Actor::System);
+        assert_eq!(n.len(), 1);
+        assert_eq!(staff_addresses(n[0].1, &c, &active), ["1@example.jp", "3@example.jp"]);
+    }
+}

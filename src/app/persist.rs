@@ -1,0 +1,127 @@
+//! Writing a change: the case row, its chained events, the message the
+//! command carried, fee entries, document side effects and the e-mails the
+//! events call for, all in the caller's transaction (DESIGN.md §2).
+
+use jiff::civil::Date;
+
+use super::records::CaseRecord;
+use super::store::Tx;
+use super::store::cases::{self as sc, NewEvent, NewFeeEntry};
+use super::store::documents as sd;
+use super::{App, AppError, Result, Settings, notify};
+use crate::domain::{Actor, ActorKind, Case, Event, FeeEntryKind, PaymentMethod, Reference, State, Visibility, apply};
+
+/// One change to persist: a case as read (id 0 for a new one), the events
+/// decided, and what the command carried besides.
+pub(crate) struct Change {
+    pub rec: CaseRecord,
+    pub before: Case,
+    pub events: Vec<Event>,
+    pub text: Option<(String, Visibility)>,
+    pub actor: Actor,
+    pub payment_ref: Option<String>,
+    /// For a new web submission: the link that confirms it.
+    pub confirm_url: Option<String>,
+}
+
+impl Change {
+    /// A change carrying nothing besides its events.
+    pub(crate) fn new(rec: CaseRecord, before: Case, events: Vec<Event>, actor: Actor) -> Change {
+        Change { rec, before, events, text: None, actor, payment_ref: None, confirm_url: None }
+    }
+}
+
+pub(crate) fn actor_parts(actor: &Actor) -> (ActorKind, Option<i64>) {
+    match actor {
+        Actor::Requester => (ActorKind::Requester, None),
+        Actor::Staff { id, .. } => (ActorKind::Staff, Some(*id)),
+        Actor::System => (ActorKind::System, None),
+    }
+}
+
+/// The ledger line an event writes, if any: (entry, amount, method, date).
+pub(crate) fn fee_entry_of(event: &Event, today: Date) -> Option<(FeeEntryKind, i64, Option<PaymentMethod>, Date)> {
+    Some(match event {
+        Event::FeeRequested { amount, .. } => (FeeEntryKind::Requested, *amount, None, today),
+        Event::PaymentRecorded { amount, method, paid_on } => (FeeEntryKind::Payment, *amount, Some(*method), *paid_on),
+        Event::FeeWaived { amount } => (FeeEntryKind::Waiver, *amount, None, today),
+        Event::RefundRecorded { amount } => (FeeEntryKind::Refund, *amount, None, today),
+        _ => return None,
+    })
+}
+
+/// Writes a change in the caller's transaction. Returns the record as written.
+pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change: Change) -> Result<CaseRecord> {
+    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url } = change;
+    let now = app.now_us();
+    let mut case = before;
+    for e in &events {
+        apply(&mut case, e);
+    }
+    let is_new = case.id == 0;
+    if rec.reference.is_none() && case.state != State::Unconfirmed {
+        let received = case.received_on.unwrap_or(case.submitted_on);
+        let n = sc::next_reference_number(tx, i64::from(received.year())).await?;
+        rec.reference = Some(Reference::new(received.year(), n));
+    }
+    rec.updated_at = now;
+    rec.case = case;
+    if is_new {
+        rec.created_at = now;
+        rec.case.id = sc::insert(tx, &rec).await?;
+    } else {
+        sc::update(tx, &rec).await?;
+        rec.version += 1;
+    }
+    let case_id = rec.id();
+
+    let (actor_kind, actor_id) = actor_parts(&actor);
+    let message_id = match &text {
+        Some((body, vis)) => Some(sc::insert_message(tx, case_id, *vis, body, actor_id, now).await?),
+        None => None,
+    };
+    // The message belongs to the first event that is not a consequence.
+    let text_event =
+        events.iter().position(|e| !matches!(e, Event::AsksCancelled { .. } | Event::AskMet { .. })).unwrap_or(0);
+    let new_events = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            Ok(NewEvent {
+                kind: e.code(),
+                data: serde_json::to_string(e).map_err(|e| AppError::internal("an event cannot be written", e))?,
+                actor_kind,
+                actor_id,
+                message_id: if i == text_event { message_id } else { None },
+                at: now,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    sc::append_events(tx, case_id, &new_events).await?;
+
+    let today = app.today();
+    for e in &events {
+        let Some((entry, amount, method, on_date)) = fee_entry_of(e, today) else { continue };
+        let payment_ref = payment_ref.as_deref().filter(|r| !r.is_empty() && entry == FeeEntryKind::Payment);
+        let line = NewFeeEntry { case_id, entry, amount, method, on_date, payment_ref, actor_id, at: now };
+        sc::insert_fee_entry(tx, &line).await?;
+    }
+
+    // Document contents follow their events in the same transaction.
+    for e in &events {
+        match e {
+            Event::DocumentDiscarded { document } => sd::discard(tx, case_id, *document, now).await?,
+            Event::DocumentsPurged { documents } => {
+                for d in documents {
+                    sd::purge(tx, case_id, *d, now).await?;
+                }
+            }
+            Event::IdentityVerified { target, .. } => sd::mark_verified(tx, case_id, *target, today).await?,
+            _ => {}
+        }
+    }
+
+    let text_body = text.as_ref().map(|(t, _)| t.as_str()).unwrap_or("");
+    notify::enqueue_for(app, tx, settings, &rec, &events, text_body, &actor, confirm_url.as_deref()).await?;
+    Ok(rec)
+}
