@@ -413,3 +413,41 @@ async fn admins_change_settings_and_bad_values_are_refused() {
     assert!(home.body.contains("800円"), "the public page shows the schedule");
     app.running.shutdown().await;
 }
+
+/// A session store that fails must refuse the form: the CSRF check cannot
+/// pass by accident (before, an error loading the session skipped it).
+#[tokio::test]
+async fn a_failing_session_store_refuses_the_request_form() {
+    let app = spawn().await;
+    let token = app.csrf().await;
+    common::on!(read &app.db, c => sqlx::query("DROP TABLE sessions").execute(c).await.map(|_| ())).unwrap();
+    let mut fields = request_form();
+    fields.push(("csrf_token", &token));
+    let page = app.post_raw("/requests", &fields).await;
+    assert_ne!(page.status, StatusCode::SEE_OTHER, "the submission did not go through");
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR, "a calm error page");
+    assert!(page.body.contains("ただいま処理できませんでした"), "{}", page.body);
+    nothing_stored(&app).await;
+    app.running.shutdown().await;
+}
+
+/// The error page's number is the request id that the log line carries.
+#[tokio::test]
+async fn the_error_page_shows_the_request_id_of_its_response() {
+    let app = spawn().await;
+    let token = app.csrf().await;
+    common::on!(read &app.db, c => sqlx::query("DROP TABLE sessions").execute(c).await.map(|_| ())).unwrap();
+    let res = app
+        .client
+        .post(app.url("/staff/logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={token}"))
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = res.text().await.unwrap();
+    assert!(!id.is_empty() && body.contains(&id), "the page quotes {id}");
+    app.running.shutdown().await;
+}

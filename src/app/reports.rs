@@ -478,35 +478,6 @@ pub fn csv(report: &Report) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_parse_and_know_their_last_day() {
-        let m = Month::parse("2028-02").expect("month");
-        assert_eq!(m.last, jiff::civil::date(2028, 2, 29));
-        assert_eq!(m.previous().code(), "2028-01");
-        assert_eq!(m.next().code(), "2028-03");
-        assert!(Month::parse("2028-13").is_none());
-        assert!(Month::parse("28-01").is_none());
-    }
-
-    #[test]
-    fn medians_of_odd_and_even_counts() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[3]), Some(3.0));
-        assert_eq!(median(&[1, 3, 10, 20]), Some(6.5));
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(safe_cell("-1"), "'-1");
-        assert_eq!(safe_cell("2026-000001"), "2026-000001");
-    }
-}
-
 /// The per-case export of the queue's filters (all states unless one is
 /// chosen), streamed so memory stays flat: no names or contact data. The
 /// export is written to the access log first.
@@ -535,4 +506,33 @@ pub async fn export(
         rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(export_batch(&batch)), rx))
     });
     Ok(futures::stream::once(async move { Ok(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_and_know_their_last_day() {
+        let m = Month::parse("2028-02").expect("month");
+        assert_eq!(m.last, jiff::civil::date(2028, 2, 29));
+        assert_eq!(m.previous().code(), "2028-01");
+        assert_eq!(m.next().code(), "2028-03");
+        assert!(Month::parse("2028-13").is_none());
+        assert!(Month::parse("28-01").is_none());
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3]), Some(3.0));
+        assert_eq!(median(&[1, 3, 10, 20]), Some(6.5));
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("-1"), "'-1");
+        assert_eq!(safe_cell("2026-000001"), "2026-000001");
+    }
 }
