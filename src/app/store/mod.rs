@@ -4,7 +4,10 @@
 
 pub mod cases;
 pub mod documents;
+pub mod events;
+pub mod ledger;
 pub mod outbox;
+pub mod queue;
 pub mod reports;
 pub mod sessions;
 pub mod users;
@@ -187,6 +190,18 @@ impl Tx {
 /// Parses a stored code back into its domain type.
 pub fn code<T: FromStr>(s: &str) -> Result<T> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("unknown code {s:?}")))
+}
+
+pub(super) fn join_codes<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+pub(super) fn split_codes<T: std::str::FromStr>(s: &str) -> Result<Vec<T>> {
+    s.split(',').filter(|p| !p.is_empty()).map(code).collect()
+}
+
+pub(super) fn opt_code<T: std::str::FromStr>(s: &Option<String>) -> Result<Option<T>> {
+    s.as_deref().map(code).transpose()
 }
 
 pub fn date(s: &str) -> Result<jiff::civil::Date> {
