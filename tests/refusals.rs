@@ -414,13 +414,20 @@ async fn admins_change_settings_and_bad_values_are_refused() {
     app.running.shutdown().await;
 }
 
+/// The session's CSRF token, taken before the session store is broken
+/// (its table dropped) under a running app.
+async fn token_then_break_sessions(app: &TestApp) -> String {
+    let token = app.csrf().await;
+    common::on!(read &app.db, c => sqlx::query("DROP TABLE sessions").execute(c).await.map(|_| ())).unwrap();
+    token
+}
+
 /// A session store that fails must refuse the form: the CSRF check cannot
 /// pass by accident (before, an error loading the session skipped it).
 #[tokio::test]
 async fn a_failing_session_store_refuses_the_request_form() {
     let app = spawn().await;
-    let token = app.csrf().await;
-    common::on!(read &app.db, c => sqlx::query("DROP TABLE sessions").execute(c).await.map(|_| ())).unwrap();
+    let token = token_then_break_sessions(&app).await;
     let mut fields = request_form();
     fields.push(("csrf_token", &token));
     let page = app.post_raw("/requests", &fields).await;
@@ -435,8 +442,7 @@ async fn a_failing_session_store_refuses_the_request_form() {
 #[tokio::test]
 async fn the_error_page_shows_the_request_id_of_its_response() {
     let app = spawn().await;
-    let token = app.csrf().await;
-    common::on!(read &app.db, c => sqlx::query("DROP TABLE sessions").execute(c).await.map(|_| ())).unwrap();
+    let token = token_then_break_sessions(&app).await;
     let res = app
         .client
         .post(app.url("/staff/logout"))
