@@ -222,11 +222,7 @@ pub async fn identity_reminders(app: &App) -> Result<usize> {
     let asked_before = app.today().saturating_sub(settings.identity_ask_days().days());
     let mut sent = 0;
     for reference in sd::identity_reminders_due(&app.store, asked_before).await? {
-        match execute(app, &reference, Command::RemindIdentity, Actor::System).await {
-            Ok(_) => sent += 1,
-            Err(AppError::Conflict | AppError::Domain(_)) => {}
-            Err(e) => return Err(e),
-        }
+        sent += usize::from(super::housekeeping::remind(app, &reference, Command::RemindIdentity).await?);
     }
     Ok(sent)
 }

@@ -10,7 +10,7 @@ use super::{App, AppError, QueuedMail, Result, SessionStore};
 use crate::domain::{Actor, Command, Reference};
 
 /// Runs a reminder's command; a case that moved on meanwhile is skipped.
-async fn remind(app: &App, reference: &Reference, cmd: Command) -> Result<bool> {
+pub(crate) async fn remind(app: &App, reference: &Reference, cmd: Command) -> Result<bool> {
     match execute(app, reference, cmd, Actor::System).await {
         Ok(_) => Ok(true),
         Err(AppError::Conflict | AppError::Domain(_)) => Ok(false),
