@@ -147,12 +147,15 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert_eq!(
         lines.next(),
         Some(
-            "reference,kind,channel,filer,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,\
+            "reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,\
              fee_requested,fee_paid,fee_waived,fee_refunded,fee_status"
         )
     );
     let row = lines.find(|l| l.starts_with(&reference)).expect("the case is in the CSV");
-    assert_eq!(row, format!("{reference},disclosure,web,self,{today},{due},{today},granted,,yes,0,1000,1000,0,0,paid"));
+    assert_eq!(
+        row,
+        format!("{reference},disclosure,web,self,closed,{today},{due},{today},granted,,yes,0,1000,1000,0,0,paid")
+    );
     assert!(!csv.contains("山田"), "no names in the export");
 
     let page = app.get(&format!("/staff/reports?month={month}")).await;

@@ -134,3 +134,20 @@ pub struct QueueEntry {
     pub received_on: Option<Date>,
     pub assignee_name: Option<String>,
 }
+
+/// One case as the exports see it: codes, dates and sums, no names or
+/// contact data. Both backends produce it; both CSVs are written from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportRow {
+    pub reference: Option<Reference>,
+    pub kind: crate::domain::RequestKind,
+    pub channel: crate::domain::Channel,
+    pub filer: crate::domain::Filer,
+    pub state: crate::domain::State,
+    pub received_on: Option<Date>,
+    pub due_on: Option<Date>,
+    pub closed_on: Option<Date>,
+    pub outcome: Option<crate::domain::Outcome>,
+    pub reasons: Vec<crate::domain::Reason>,
+    pub fees: crate::domain::FeeLedger,
+}

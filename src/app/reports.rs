@@ -1,12 +1,13 @@
-//! The monthly report (DESIGN.md §5). Rows come from SQL; the counting,
-//! medians and date arithmetic happen here. Over 500 lines until the one
-//! export path (one typed row for page, CSV and export) replaces the three
-//! writers below.
+//! The monthly report (DESIGN.md §5) and the per-case CSVs. Counts come
+//! from SQL groups; the medians and date arithmetic happen here. Both CSVs
+//! (the month's and the queue's streamed export) write the one typed
+//! [`ExportRow`] the store reads the same way on both backends.
 
 use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::{App, Result};
+use crate::app::records::ExportRow;
 use crate::app::store::{self, reports as sr};
 use crate::domain::{Channel, Filer, Outcome, PaymentMethod, Reason, RequestKind};
 
@@ -45,25 +46,99 @@ impl Month {
     }
 }
 
-/// One row of the per-case export: no names or contact data.
-#[derive(Debug, Clone)]
-pub struct ExportRow {
-    pub reference: String,
-    pub kind: String,
-    pub channel: String,
-    pub filer: String,
-    pub received_on: String,
-    pub due_on: String,
-    pub closed_on: String,
-    pub outcome: String,
-    pub reasons: String,
-    pub on_time: String,
-    pub days_to_close: String,
-    pub fee_requested: i64,
-    pub fee_paid: i64,
-    pub fee_waived: i64,
-    pub fee_refunded: i64,
-    pub fee_status: String,
+/// One line of both per-case CSVs (the month's and the queue's export),
+/// written with `csv::Writer::serialize`: no names or contact data. The
+/// header is these field names.
+#[derive(Debug, serde::Serialize)]
+struct CsvRow<'a> {
+    reference: Cell<'a>,
+    kind: RequestKind,
+    channel: Channel,
+    filer: Filer,
+    state: crate::domain::State,
+    received_on: Option<Date>,
+    due_on: Option<Date>,
+    closed_on: Option<Date>,
+    outcome: Option<Outcome>,
+    /// Reason codes separated by spaces.
+    reasons: &'a str,
+    /// `yes`/`no` for cases closed (not withdrawn); empty otherwise.
+    on_time: Option<&'static str>,
+    days_to_close: Option<i64>,
+    fee_requested: i64,
+    fee_paid: i64,
+    fee_waived: i64,
+    fee_refunded: i64,
+    fee_status: crate::domain::FeeStatus,
+}
+
+/// The CSV header: the field names of [`CsvRow`].
+const CSV_HEADER: &str = "reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,\
+    days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded,fee_status\r\n";
+
+/// A text cell, neutralised if a spreadsheet would run it as a formula.
+#[derive(Debug)]
+struct Cell<'a>(&'a str);
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if starts_formula(self.0) { s.serialize_str(&format!("'{}", self.0)) } else { s.serialize_str(self.0) }
+    }
+}
+
+fn starts_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+impl<'a> CsvRow<'a> {
+    fn of(r: &'a ExportRow, reasons: &'a str) -> CsvRow<'a> {
+        let on_time = match (r.closed_on, r.outcome) {
+            (Some(c), Some(o)) if o != Outcome::Withdrawn => {
+                Some(if r.due_on.is_some_and(|d| c <= d) { "yes" } else { "no" })
+            }
+            _ => None,
+        };
+        CsvRow {
+            reference: Cell(r.reference.as_ref().map(|x| x.as_str()).unwrap_or("")),
+            kind: r.kind,
+            channel: r.channel,
+            filer: r.filer,
+            state: r.state,
+            received_on: r.received_on,
+            due_on: r.due_on,
+            closed_on: r.closed_on,
+            outcome: r.outcome,
+            reasons,
+            on_time,
+            days_to_close: r.received_on.zip(r.closed_on).map(|(rc, cl)| i64::from((cl - rc).get_days())),
+            fee_requested: r.fees.requested,
+            fee_paid: r.fees.paid,
+            fee_waived: r.fees.waived,
+            fee_refunded: r.fees.refunded,
+            fee_status: r.fees.status(),
+        }
+    }
+}
+
+/// Rows as CSV lines (CRLF), without the header.
+fn csv_lines(rows: &[ExportRow]) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(rows.len() * 100));
+    let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
+    let mut reasons = String::new();
+    for r in rows {
+        reasons.clear();
+        for (i, x) in r.reasons.iter().enumerate() {
+            if i > 0 {
+                reasons.push(' ');
+            }
+            reasons.push_str(x.code());
+        }
+        w.serialize(CsvRow::of(r, &reasons)).map_err(err)?;
+    }
+    w.into_inner().map_err(|e| super::AppError::internal("the CSV could not be written", e.into_error()))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,6 +170,7 @@ pub struct Report {
     pub by_filer: Vec<(Filer, i64)>,
     pub refusals_by_reason: Vec<(Reason, i64)>,
     pub fees: Fees,
+    /// The per-case rows of the CSV (read only when asked for).
     pub rows: Vec<ExportRow>,
 }
 
@@ -106,15 +182,10 @@ fn median(sorted: &[i64]) -> Option<f64> {
     Some(if n % 2 == 1 { sorted[n / 2] as f64 } else { (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0 })
 }
 
-/// The report of a month; `with_rows` also builds the per-case rows of the CSV.
+/// The report of a month; `with_rows` also reads the per-case rows of the CSV.
 pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report> {
     let first = month.first.to_string();
     let last = month.last.to_string();
-    // The page counts arrivals in SQL and reads only the closings; the CSV
-    // needs every case of the month.
-    let rows = if with_rows { sr::month_cases(&app.store, &first, &last).await? } else { Vec::new() };
-    let in_month = |d: &Option<String>| d.as_deref().is_some_and(|d| d >= first.as_str() && d <= last.as_str());
-
     let mut received = 0;
     let mut closed = 0;
     let mut withdrawn = 0;
@@ -125,149 +196,56 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
     let mut by_channel: Vec<(Channel, i64)> = Channel::ALL.iter().map(|c| (*c, 0)).collect();
     let mut by_filer: Vec<(Filer, i64)> = Filer::ALL.iter().map(|f| (*f, 0)).collect();
     let mut by_reason: Vec<(Reason, i64)> = Reason::ALL.iter().map(|r| (*r, 0)).collect();
-    let mut export = Vec::new();
-    if !with_rows {
-        for g in sr::closed_groups(&app.store, &first, &last).await? {
-            let (kind, outcome, n, timely) = (g.kind, g.outcome, g.n, g.timely);
-            if let (Some(rcv), Some(cls)) = (store::opt_date(&g.received_on)?, store::opt_date(&Some(g.closed_on))?) {
-                let d = (cls - rcv).get_days() as i64;
-                days.extend(std::iter::repeat_n(d, usize::try_from(n).unwrap_or(0)));
-            }
-            closed += n;
-            let kind: RequestKind = store::code(&kind)?;
-            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
-                e.2 += n;
-            }
-            let outcome: Option<Outcome> = (!outcome.is_empty()).then(|| store::code(&outcome)).transpose()?;
-            if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
-                e.1 += n;
-            }
-            if outcome == Some(Outcome::Withdrawn) {
-                withdrawn += n;
-            } else {
-                on_time += timely;
-            }
+    for g in sr::closed_groups(&app.store, &first, &last).await? {
+        let (kind, outcome, n, timely) = (g.kind, g.outcome, g.n, g.timely);
+        if let (Some(rcv), Some(cls)) = (store::opt_date(&g.received_on)?, store::opt_date(&Some(g.closed_on))?) {
+            let d = (cls - rcv).get_days() as i64;
+            days.extend(std::iter::repeat_n(d, usize::try_from(n).unwrap_or(0)));
         }
-        for (reasons, n) in sr::refusal_reasons(&app.store, &first, &last).await? {
-            let mut seen = Vec::new();
-            for reason in reasons.split(',').filter(|s| !s.is_empty()) {
-                let reason: Reason = store::code(reason)?;
-                if !seen.contains(&reason) {
-                    seen.push(reason);
-                    if let Some(e) = by_reason.iter_mut().find(|e| e.0 == reason) {
-                        e.1 += n;
-                    }
+        closed += n;
+        let kind: RequestKind = store::code(&kind)?;
+        if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
+            e.2 += n;
+        }
+        let outcome: Option<Outcome> = (!outcome.is_empty()).then(|| store::code(&outcome)).transpose()?;
+        if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
+            e.1 += n;
+        }
+        if outcome == Some(Outcome::Withdrawn) {
+            withdrawn += n;
+        } else {
+            on_time += timely;
+        }
+    }
+    for (reasons, n) in sr::refusal_reasons(&app.store, &first, &last).await? {
+        let mut seen = Vec::new();
+        for reason in reasons.split(',').filter(|s| !s.is_empty()) {
+            let reason: Reason = store::code(reason)?;
+            if !seen.contains(&reason) {
+                seen.push(reason);
+                if let Some(e) = by_reason.iter_mut().find(|e| e.0 == reason) {
+                    e.1 += n;
                 }
-            }
-        }
-        for (kind, channel, filer, n) in sr::received_groups(&app.store, &first, &last).await? {
-            received += n;
-            let (kind, channel, filer): (RequestKind, Channel, Filer) =
-                (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
-            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
-                e.1 += n;
-            }
-            if let Some(e) = by_channel.iter_mut().find(|e| e.0 == channel) {
-                e.1 += n;
-            }
-            if let Some(e) = by_filer.iter_mut().find(|e| e.0 == filer) {
-                e.1 += n;
             }
         }
     }
-
-    for r in &rows {
-        let kind: RequestKind = store::code(&r.kind)?;
-        let outcome: Option<Outcome> = r.outcome.as_deref().map(store::code).transpose()?;
-        let received_on = store::opt_date(&r.received_on)?;
-        let closed_on = store::opt_date(&r.closed_on)?;
-        let due_on = store::opt_date(&r.due_on)?;
-        let was_received = in_month(&r.received_on);
-        let was_closed = in_month(&r.closed_on);
-
-        if was_received && with_rows {
-            received += 1;
-            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
-                e.1 += 1;
-            }
-            let channel: Channel = store::code(&r.channel)?;
-            if let Some(e) = by_channel.iter_mut().find(|e| e.0 == channel) {
-                e.1 += 1;
-            }
-            let filer: Filer = store::code(&r.filer)?;
-            if let Some(e) = by_filer.iter_mut().find(|e| e.0 == filer) {
-                e.1 += 1;
-            }
+    for (kind, channel, filer, n) in sr::received_groups(&app.store, &first, &last).await? {
+        received += n;
+        let (kind, channel, filer): (RequestKind, Channel, Filer) =
+            (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
+        if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
+            e.1 += n;
         }
-        let mut timely = None;
-        let mut days_to_close = None;
-        if was_closed {
-            closed += 1;
-            if let Some(e) = by_kind.iter_mut().find(|e| e.0 == kind) {
-                e.2 += 1;
-            }
-            if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
-                e.1 += 1;
-            }
-            if outcome == Some(Outcome::Withdrawn) {
-                withdrawn += 1;
-            } else {
-                let t = matches!((closed_on, due_on), (Some(c), Some(d)) if c <= d);
-                timely = Some(t);
-                if t {
-                    on_time += 1;
-                }
-            }
-            if let (Some(rcv), Some(cls)) = (received_on, closed_on) {
-                let d = (cls - rcv).get_days() as i64;
-                days.push(d);
-                days_to_close = Some(d);
-            }
-            if matches!(outcome, Some(Outcome::Refused | Outcome::PartiallyGranted)) {
-                let mut seen = Vec::new();
-                for reason in r.reasons.split(',').filter(|s| !s.is_empty()) {
-                    let reason: Reason = store::code(reason)?;
-                    if !seen.contains(&reason) {
-                        seen.push(reason);
-                        if let Some(e) = by_reason.iter_mut().find(|e| e.0 == reason) {
-                            e.1 += 1;
-                        }
-                    }
-                }
-            }
+        if let Some(e) = by_channel.iter_mut().find(|e| e.0 == channel) {
+            e.1 += n;
         }
-        if with_rows && (was_received || was_closed) {
-            export.push(ExportRow {
-                reference: r.reference.clone().unwrap_or_default(),
-                kind: r.kind.clone(),
-                channel: r.channel.clone(),
-                filer: r.filer.clone(),
-                received_on: r.received_on.clone().unwrap_or_default(),
-                due_on: r.due_on.clone().unwrap_or_default(),
-                closed_on: if was_closed { r.closed_on.clone().unwrap_or_default() } else { String::new() },
-                outcome: if was_closed { r.outcome.clone().unwrap_or_default() } else { String::new() },
-                reasons: if was_closed { r.reasons.replace(',', " ") } else { String::new() },
-                on_time: timely.map(|t| if t { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
-                days_to_close: days_to_close.map(|d| d.to_string()).unwrap_or_default(),
-                fee_requested: r.fee_requested,
-                fee_paid: r.fee_paid,
-                fee_waived: r.fee_waived,
-                fee_refunded: r.fee_refunded,
-                fee_status: crate::domain::FeeLedger {
-                    requested: r.fee_requested,
-                    paid: r.fee_paid,
-                    waived: r.fee_waived,
-                    refunded: r.fee_refunded,
-                }
-                .status()
-                .code()
-                .to_owned(),
-            });
+        if let Some(e) = by_filer.iter_mut().find(|e| e.0 == filer) {
+            e.1 += n;
         }
     }
+    let rows = if with_rows { month_rows(app, month).await? } else { Vec::new() };
     let (open_at_end, overdue_open) = sr::open_and_overdue_at(&app.store, &last).await?;
     days.sort_unstable();
-    export.sort_by(|a, b| (&a.received_on, &a.reference).cmp(&(&b.received_on, &b.reference)));
     let counted = closed - withdrawn;
     let mean_days = (!days.is_empty()).then(|| days.iter().sum::<i64>() as f64 / days.len() as f64);
 
@@ -310,173 +288,35 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
         by_filer,
         refusals_by_reason: by_reason.into_iter().filter(|(_, n)| *n > 0).collect(),
         fees,
-        rows: export,
+        rows,
     })
 }
 
-/// Export rows as CSV lines (CRLF, cells neutralised), with on-time and
-/// days-to-close computed here rather than in SQL.
-fn export_batch(batch: &crate::app::store::cases::ExportBatch) -> bytes::Bytes {
-    match batch {
-        crate::app::store::cases::ExportBatch::Rows(rows) => export_chunk(rows),
-        crate::app::store::cases::ExportBatch::Lines(lines) => export_lines(lines),
-    }
-}
-
-/// On time and days to close, from the dates of a case (`YYYY-MM-DD`).
-fn timeliness(received: &str, due: &str, closed: &str, outcome: &str) -> (&'static str, String) {
-    if closed.is_empty() {
-        return ("", String::new());
-    }
-    let c = closed.parse::<Date>().ok();
-    let on_time = match (c, due.parse::<Date>().ok()) {
-        (Some(c), Some(d)) if outcome != "withdrawn" => {
-            if c <= d {
-                "yes"
-            } else {
-                "no"
-            }
-        }
-        _ => "",
-    };
-    let days = match (received.parse::<Date>().ok(), c) {
-        (Some(r), Some(c)) => (c - r).get_days().to_string(),
-        _ => String::new(),
-    };
-    (on_time, days)
-}
-
-/// Lines the database joined (codes, dates and numbers only, no commas
-/// inside a field) become CSV lines with on-time and days to close added.
-fn export_lines(lines: &str) -> bytes::Bytes {
-    let mut out = String::with_capacity(lines.len() + lines.len() / 4);
-    for line in lines.split('\n') {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 14 {
-            continue;
-        }
-        let (on_time, days) = timeliness(f[5], f[6], f[7], f[8]);
-        if f[0].starts_with(['=', '+', '-', '@']) {
-            out.push('\'');
-        }
-        for (i, cell) in f[..10].iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(cell);
-        }
-        out.push(',');
-        out.push_str(on_time);
-        out.push(',');
-        out.push_str(&days);
-        for cell in &f[10..] {
-            out.push(',');
-            out.push_str(cell);
-        }
-        out.push_str("\r\n");
-    }
-    bytes::Bytes::from(out)
-}
-
-fn export_chunk(rows: &[crate::app::store::cases::ExportRow]) -> bytes::Bytes {
-    let mut w =
-        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(rows.len() * 96));
-    for r in rows {
-        let (on_time, days) = timeliness(
-            r.received_on.as_deref().unwrap_or(""),
-            r.due_on.as_deref().unwrap_or(""),
-            r.closed_on.as_deref().unwrap_or(""),
-            r.outcome.as_deref().unwrap_or(""),
-        );
-        let reference = r.reference.as_deref().unwrap_or("");
-        let fields: [&[u8]; 12] = [
-            if reference.starts_with(['=', '+', '-', '@']) { b"'" } else { b"" },
-            reference.as_bytes(),
-            r.kind.as_bytes(),
-            r.channel.as_bytes(),
-            r.filer.as_bytes(),
-            r.state.as_bytes(),
-            r.received_on.as_deref().unwrap_or("").as_bytes(),
-            r.due_on.as_deref().unwrap_or("").as_bytes(),
-            r.closed_on.as_deref().unwrap_or("").as_bytes(),
-            r.outcome.as_deref().unwrap_or("").as_bytes(),
-            b"",
-            on_time.as_bytes(),
-        ];
-        // The reference (neutralised) as one field, then the rest.
-        let mut reference_cell = fields[0].to_vec();
-        reference_cell.extend_from_slice(fields[1]);
-        let reasons = r.reasons.replace(',', " ");
-        let mut ok = w.write_field(&reference_cell).is_ok();
-        for f in &fields[2..10] {
-            ok &= w.write_field(f).is_ok();
-        }
-        ok &= w.write_field(reasons.as_bytes()).is_ok();
-        ok &= w.write_field(fields[11]).is_ok();
-        ok &= w.write_field(days.as_bytes()).is_ok();
-        for n in [r.fee_requested, r.fee_paid, r.fee_waived, r.fee_refunded] {
-            ok &= w.write_field(n.to_string().as_bytes()).is_ok();
-        }
-        if !ok || w.write_record(None::<&[u8]>).is_err() {
-            break;
+/// The month's cases as its report sees them: arrivals and closings of the
+/// month; a closing after the month is not shown. Sorted by arrival.
+async fn month_rows(app: &App, month: Month) -> Result<Vec<ExportRow>> {
+    let mut rows = store::cases::month_export(&app.store, month.first, month.last).await?;
+    let in_month = |d: Option<Date>| d.is_some_and(|d| d >= month.first && d <= month.last);
+    for r in &mut rows {
+        if !in_month(r.closed_on) {
+            r.closed_on = None;
+            r.outcome = None;
+            r.reasons.clear();
         }
     }
-    bytes::Bytes::from(w.into_inner().unwrap_or_default())
+    rows.sort_by(|a, b| (a.received_on, &a.reference).cmp(&(b.received_on, &b.reference)));
+    Ok(rows)
 }
 
 /// A cell that a spreadsheet would run as a formula is neutralised.
 pub fn safe_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
+    if starts_formula(s) { format!("'{s}") } else { s.to_owned() }
 }
 
 /// The per-case CSV of the month, UTF-8 with a BOM so Excel reads Japanese.
 pub fn csv(report: &Report) -> Result<Vec<u8>> {
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let header = [
-            "reference",
-            "kind",
-            "channel",
-            "filer",
-            "received_on",
-            "due_on",
-            "closed_on",
-            "outcome",
-            "reasons",
-            "on_time",
-            "days_to_close",
-            "fee_requested",
-            "fee_paid",
-            "fee_waived",
-            "fee_refunded",
-            "fee_status",
-        ];
-        let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
-        w.write_record(header).map_err(err)?;
-        for r in &report.rows {
-            let cells = [
-                r.reference.clone(),
-                r.kind.clone(),
-                r.channel.clone(),
-                r.filer.clone(),
-                r.received_on.clone(),
-                r.due_on.clone(),
-                r.closed_on.clone(),
-                r.outcome.clone(),
-                r.reasons.clone(),
-                r.on_time.clone(),
-                r.days_to_close.clone(),
-                r.fee_requested.to_string(),
-                r.fee_paid.to_string(),
-                r.fee_waived.to_string(),
-                r.fee_refunded.to_string(),
-                r.fee_status.clone(),
-            ];
-            w.write_record(cells.iter().map(|c| safe_cell(c))).map_err(err)?;
-        }
-        w.flush().map_err(|e| super::AppError::internal("the CSV could not be written", e))?;
-    }
+    let mut out = Vec::from(format!("\u{feff}{CSV_HEADER}").as_bytes());
+    out.extend(csv_lines(&report.rows)?);
     Ok(out)
 }
 
@@ -496,18 +336,20 @@ pub async fn export(
     f.after = None;
     super::cases::log_access(app, user_id, None, "export:cases").await?;
     // A bounded channel: the query runs only as fast as the client reads.
-    let (tx, rx) = tokio::sync::mpsc::channel::<store::cases::ExportBatch>(2);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<ExportRow>>(2);
     let app = app.clone();
     tokio::spawn(async move {
         if let Err(e) = store::cases::export(&app.store, &f, tx).await {
             tracing::error!(error = ?anyhow::Error::new(e), "case export failed");
         }
     });
-    let header = "\u{feff}reference,kind,channel,filer,state,received_on,due_on,closed_on,outcome,reasons,on_time,days_to_close,fee_requested,fee_paid,fee_waived,fee_refunded\r\n";
     let rows = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|batch| (Ok::<_, std::io::Error>(export_batch(&batch)), rx))
+        let batch = rx.recv().await?;
+        let lines = csv_lines(&batch).map(bytes::Bytes::from).map_err(std::io::Error::other);
+        Some((lines, rx))
     });
-    Ok(futures::stream::once(async move { Ok(bytes::Bytes::from_static(header.as_bytes())) }).chain(rows))
+    let header = format!("\u{feff}{CSV_HEADER}");
+    Ok(futures::stream::once(async move { Ok(bytes::Bytes::from(header)) }).chain(rows))
 }
 
 #[cfg(test)]
@@ -529,6 +371,47 @@ mod tests {
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[3]), Some(3.0));
         assert_eq!(median(&[1, 3, 10, 20]), Some(6.5));
+    }
+
+    fn row(outcome: Option<Outcome>, due: Option<Date>, reasons: Vec<Reason>) -> ExportRow {
+        ExportRow {
+            reference: "2026-000007".parse().ok(),
+            kind: RequestKind::Disclosure,
+            channel: Channel::Web,
+            filer: Filer::AppointedAgent,
+            state: crate::domain::State::Closed,
+            received_on: Some(jiff::civil::date(2026, 11, 2)),
+            due_on: due,
+            closed_on: Some(jiff::civil::date(2026, 11, 20)),
+            outcome,
+            reasons,
+            fees: crate::domain::FeeLedger { requested: 1000, paid: 400, waived: 0, refunded: 0 },
+        }
+    }
+
+    #[test]
+    fn a_csv_line_holds_codes_dates_timeliness_and_the_fee_status() {
+        let late = row(Some(Outcome::Refused), Some(jiff::civil::date(2026, 11, 16)), Reason::ALL[..2].to_vec());
+        let text = String::from_utf8(csv_lines(&[late]).expect("csv")).expect("utf-8");
+        let reasons = format!("{} {}", Reason::ALL[0].code(), Reason::ALL[1].code());
+        assert_eq!(
+            text,
+            format!(
+                "2026-000007,disclosure,web,appointed_agent,closed,2026-11-02,2026-11-16,2026-11-20,refused,{reasons},no,18,\
+                 1000,400,0,0,partially_paid\r\n"
+            )
+        );
+        assert_eq!(CSV_HEADER.trim_end().split(',').count(), text.trim_end().split(',').count());
+    }
+
+    #[test]
+    fn a_withdrawal_or_a_missing_due_date_is_never_on_time() {
+        let withdrawn = row(Some(Outcome::Withdrawn), Some(jiff::civil::date(2026, 12, 1)), vec![]);
+        let undated = row(Some(Outcome::Granted), None, vec![]);
+        let text = String::from_utf8(csv_lines(&[withdrawn, undated]).expect("csv")).expect("utf-8");
+        let cells: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+        assert_eq!((cells[0][10], cells[0][11]), ("", "18"), "withdrawn: no on-time verdict");
+        assert_eq!(cells[1][10], "no", "granted without a due date");
     }
 
     #[test]

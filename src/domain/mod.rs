@@ -92,7 +92,7 @@ impl Msg {
 }
 
 /// A case reference, `YYYY-NNNNNN`, assigned when a case becomes `received`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reference(String);
 
 impl Reference {

@@ -3,9 +3,9 @@
 
 use jiff::civil::Date;
 
-use super::{Result, Store, code, on, opt_code, opt_date, split_codes};
-use crate::app::records::QueueEntry;
-use crate::domain::{Ask, RequestKind, State};
+use super::{Result, Store, StoreError, code, on, opt_code, opt_date, split_codes};
+use crate::app::records::{ExportRow, QueueEntry};
+use crate::domain::{Ask, FeeLedger, RequestKind, State};
 
 /// A row of the staff queue as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -143,88 +143,147 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueEntry>> {
     rows.into_iter().map(QueueRow::into_entry).collect()
 }
 
-/// A row of the case export: no names or contact data.
+/// A case of the export as stored (PostgreSQL hands these over directly).
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ExportRow {
-    pub reference: Option<String>,
-    pub kind: String,
-    pub channel: String,
-    pub filer: String,
-    pub state: String,
-    pub received_on: Option<String>,
-    pub due_on: Option<String>,
-    pub closed_on: Option<String>,
-    pub outcome: Option<String>,
-    pub reasons: String,
-    pub fee_requested: i64,
-    pub fee_paid: i64,
-    pub fee_waived: i64,
-    pub fee_refunded: i64,
+struct ExportDbRow {
+    id: i64,
+    reference: Option<String>,
+    kind: String,
+    channel: String,
+    filer: String,
+    state: String,
+    received_on: Option<String>,
+    due_on: Option<String>,
+    closed_on: Option<String>,
+    outcome: Option<String>,
+    reasons: String,
+    fee_requested: i64,
+    fee_paid: i64,
+    fee_waived: i64,
+    fee_refunded: i64,
 }
 
-/// A batch of the case export: rows, or (SQLite) lines the database joined.
-pub enum ExportBatch {
-    Rows(Vec<ExportRow>),
-    /// Lines of `reference,kind,channel,filer,state,received_on,due_on,closed_on,
-    /// outcome,reasons,fee_requested,fee_paid,fee_waived,fee_refunded`, one per case.
-    Lines(String),
+impl ExportDbRow {
+    fn into_row(self) -> Result<(i64, ExportRow)> {
+        let row = ExportRow {
+            reference: opt_code(&self.reference.filter(|r| !r.is_empty()))?,
+            kind: code(&self.kind)?,
+            channel: code(&self.channel)?,
+            filer: code(&self.filer)?,
+            state: code(&self.state)?,
+            received_on: opt_date(&self.received_on.filter(|d| !d.is_empty()))?,
+            due_on: opt_date(&self.due_on.filter(|d| !d.is_empty()))?,
+            closed_on: opt_date(&self.closed_on.filter(|d| !d.is_empty()))?,
+            outcome: opt_code(&self.outcome.filter(|o| !o.is_empty()))?,
+            reasons: split_codes(&self.reasons)?,
+            fees: FeeLedger {
+                requested: self.fee_requested,
+                paid: self.fee_paid,
+                waived: self.fee_waived,
+                refunded: self.fee_refunded,
+            },
+        };
+        Ok((self.id, row))
+    }
+
+    /// One line SQLite joined (`id;reference;…;fee_refunded`, see [`LINE`]).
+    fn from_line(line: &str) -> Result<ExportDbRow> {
+        let f: Vec<&str> = line.split(';').collect();
+        let [id, reference, kind, channel, filer, state, received, due, closed, outcome, reasons, rq, pd, wv, rf] =
+            f.as_slice()
+        else {
+            return Err(StoreError::Corrupt(format!("export line with {} fields", f.len())));
+        };
+        let int = |s: &str| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad number {s:?}")));
+        let text = |s: &str| Some(s.to_owned());
+        Ok(ExportDbRow {
+            id: int(id)?,
+            reference: text(reference),
+            kind: (*kind).to_owned(),
+            channel: (*channel).to_owned(),
+            filer: (*filer).to_owned(),
+            state: (*state).to_owned(),
+            received_on: text(received),
+            due_on: text(due),
+            closed_on: text(closed),
+            outcome: text(outcome),
+            reasons: (*reasons).to_owned(),
+            fee_requested: int(rq)?,
+            fee_paid: int(pd)?,
+            fee_waived: int(wv)?,
+            fee_refunded: int(rf)?,
+        })
+    }
 }
 
-/// Streams the cases the filters select, in id order, in batches into `out`;
-/// memory stays bounded whatever the count. Stops when `out` is closed.
+const COLUMNS: &str = "c.id, c.reference, c.kind, c.channel, c.filer, c.state, c.received_on, c.due_on, c.closed_on, \
+    c.outcome, c.reasons, c.fee_requested, c.fee_paid, c.fee_waived, c.fee_refunded";
+
+/// The same columns as one text per case. Every field is a code, a date, a
+/// number or a comma-joined list of codes, so `;` never occurs inside one.
+const LINE: &str = "c.id || ';' || COALESCE(c.reference, '') || ';' || c.kind || ';' || c.channel || ';' || c.filer \
+    || ';' || c.state || ';' || COALESCE(c.received_on, '') || ';' || COALESCE(c.due_on, '') || ';' \
+    || COALESCE(c.closed_on, '') || ';' || COALESCE(c.outcome, '') || ';' || c.reasons || ';' || c.fee_requested \
+    || ';' || c.fee_paid || ';' || c.fee_waived || ';' || c.fee_refunded";
+
+/// The export rows `WHERE {cond} {tail}` selects, with their ids.
 ///
-/// sqlx's SQLite driver hands rows over one at a time from its worker thread,
-/// which costs microseconds per row; there the database joins each batch of
-/// 2,000 cases into one text (keyset by id), and Rust does the rest.
-pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Sender<ExportBatch>) -> Result<()> {
-    use futures::TryStreamExt;
-    let (cond, binds) = filter_sql(f);
+/// sqlx's SQLite driver hands rows over one at a time from its worker
+/// thread, which costs microseconds per row; there the database joins the
+/// rows into one text and the lines are parsed here. PostgreSQL streams rows.
+async fn export_rows(store: &Store, cond: &str, tail: &str, binds: &[Bind]) -> Result<Vec<(i64, ExportRow)>> {
     match store {
         Store::Sqlite { read, .. } => {
-            let n = binds.len();
             let sql = format!(
-                "SELECT MAX(id), group_concat(line, char(10)) FROM (SELECT c.id, COALESCE(c.reference, '') || ',' || c.kind \
-                 || ',' || c.channel || ',' || c.filer || ',' || c.state || ',' || COALESCE(c.received_on, '') || ',' \
-                 || COALESCE(c.due_on, '') || ',' || COALESCE(c.closed_on, '') || ',' || COALESCE(c.outcome, '') || ',' \
-                 || replace(c.reasons, ',', ' ') || ',' || c.fee_requested || ',' || c.fee_paid || ',' || c.fee_waived \
-                 || ',' || c.fee_refunded AS line FROM cases c WHERE {cond} AND c.id > ${} ORDER BY c.id LIMIT 2000)",
-                n + 1
+                "SELECT group_concat(line, char(10)) FROM (SELECT {LINE} AS line FROM cases c WHERE {cond} {tail})"
             );
-            let mut after = 0i64;
-            loop {
-                let (last, lines): (Option<i64>, Option<String>) =
-                    bind_all!(sqlx::query_as(&sql), &binds).bind(after).fetch_one(read).await?;
-                let (Some(last), Some(lines)) = (last, lines) else { break };
-                after = last;
-                if out.send(ExportBatch::Lines(lines)).await.is_err() {
-                    break;
-                }
-            }
+            let (lines,): (Option<String>,) = bind_all!(sqlx::query_as(&sql), binds).fetch_one(read).await?;
+            let lines = lines.unwrap_or_default();
+            lines.split('\n').filter(|l| !l.is_empty()).map(|l| ExportDbRow::from_line(l)?.into_row()).collect()
         }
         Store::Postgres(pool) => {
-            let sql = format!(
-                "SELECT c.reference, c.kind, c.channel, c.filer, c.state, c.received_on, c.due_on, c.closed_on, c.outcome, \
-                 c.reasons, c.fee_requested, c.fee_paid, c.fee_waived, c.fee_refunded FROM cases c WHERE {cond} ORDER BY c.id"
-            );
-            let mut rows = bind_all!(sqlx::query_as::<_, ExportRow>(&sql), &binds).fetch(pool);
-            let mut batch = Vec::with_capacity(1024);
-            while let Some(row) = rows.try_next().await? {
-                batch.push(row);
-                if batch.len() == 1024
-                    && out
-                        .send(ExportBatch::Rows(std::mem::replace(&mut batch, Vec::with_capacity(1024))))
-                        .await
-                        .is_err()
-                {
-                    return Ok(());
-                }
-            }
-            if !batch.is_empty() {
-                let _ = out.send(ExportBatch::Rows(batch)).await;
-            }
+            let sql = format!("SELECT {COLUMNS} FROM cases c WHERE {cond} {tail}");
+            let rows: Vec<ExportDbRow> = bind_all!(sqlx::query_as(&sql), binds).fetch_all(pool).await?;
+            rows.into_iter().map(ExportDbRow::into_row).collect()
+        }
+    }
+}
+
+/// How many cases one batch of the streamed export holds.
+const BATCH: i64 = 2000;
+
+/// Streams the cases the filters select, in id order, in batches into `out`
+/// (keyset by id, so memory stays bounded whatever the count). Stops when
+/// `out` is closed.
+pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Sender<Vec<ExportRow>>) -> Result<()> {
+    let (cond, mut binds) = filter_sql(f);
+    let cond = format!("{cond} AND c.id > ${}", binds.len() + 1);
+    let tail = format!("ORDER BY c.id LIMIT {BATCH}");
+    binds.push(Bind::I(0));
+    loop {
+        let rows = export_rows(store, &cond, &tail, &binds).await?;
+        let Some((last, _)) = rows.last() else { break };
+        if let Some(after) = binds.last_mut() {
+            *after = Bind::I(*last);
+        }
+        let full = rows.len() as i64 == BATCH;
+        if out.send(rows.into_iter().map(|(_, r)| r).collect()).await.is_err() || !full {
+            break;
         }
     }
     Ok(())
+}
+
+/// The cases of a month's report: those received in it, then those closed
+/// in it but received before (two indexed ranges, each case once).
+pub async fn month_export(store: &Store, first: Date, last: Date) -> Result<Vec<ExportRow>> {
+    let (first, last) = (first.to_string(), last.to_string());
+    let received = [Bind::T(first.clone()), Bind::T(last.clone())];
+    let mut rows = export_rows(store, "c.received_on >= $1 AND c.received_on <= $2", "", &received).await?;
+    let closed = [Bind::T(first.clone()), Bind::T(last), Bind::T(first)];
+    let cond = "c.closed_on >= $1 AND c.closed_on <= $2 AND c.received_on < $3";
+    rows.extend(export_rows(store, cond, "", &closed).await?);
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
 
 #[derive(Debug, Clone, Default)]

@@ -2,39 +2,6 @@
 
 use super::{Result, Store, on};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ReportCaseRow {
-    pub reference: Option<String>,
-    pub kind: String,
-    pub channel: String,
-    pub filer: String,
-    pub received_on: Option<String>,
-    pub due_on: Option<String>,
-    pub closed_on: Option<String>,
-    pub outcome: Option<String>,
-    pub reasons: String,
-    pub fee_requested: i64,
-    pub fee_paid: i64,
-    pub fee_waived: i64,
-    pub fee_refunded: i64,
-}
-
-const COLUMNS: &str = "reference, kind, channel, filer, received_on, due_on, closed_on, outcome, reasons, \
-    fee_requested, fee_paid, fee_waived, fee_refunded";
-
-/// Cases received in the month, then those closed in it but received before:
-/// two indexed ranges, each case once.
-pub async fn month_cases(store: &Store, first: &str, last: &str) -> Result<Vec<ReportCaseRow>> {
-    let received = format!("SELECT {COLUMNS} FROM cases WHERE received_on >= $1 AND received_on <= $2");
-    let closed = format!("SELECT {COLUMNS} FROM cases WHERE closed_on >= $1 AND closed_on <= $2 AND received_on < $3");
-    let mut rows: Vec<ReportCaseRow> =
-        on!(read store, c => sqlx::query_as(&received).bind(first).bind(last).fetch_all(c).await)?;
-    let more: Vec<ReportCaseRow> =
-        on!(read store, c => sqlx::query_as(&closed).bind(first).bind(last).bind(first).fetch_all(c).await)?;
-    rows.extend(more);
-    Ok(rows)
-}
-
 /// Closings of the month counted by kind, outcome and dates, with how many
 /// were closed on or before their due date (a comparison of ISO dates); the
 /// days to close are computed from the date pairs in Rust. One pass over the
