@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod web;

@@ -117,7 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         Ok(id) => println!("user {id} added: {email} ({role})"),
                         Err(madoguchi::app::AppError::Invalid(errors)) => {
                             for e in errors {
-                                eprintln!("{}: {}", e.field, e.msg.1);
+                                eprintln!("{}: {}", e.field, e.msg.get(madoguchi::domain::Lang::EN));
                             }
                             anyhow::bail!("user not added");
                         }

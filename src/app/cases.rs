@@ -67,13 +67,13 @@ async fn run(
         Command::DiscardDocument { document, reason, .. } => {
             let doc = sd::get_in(&mut tx, rec.id(), document).await?.filter(|d| d.stored);
             let Some(doc) = doc else {
-                return Err(AppError::field("document", "書類を選んでください。", "Choose a document."));
+                return Err(AppError::field("document", "choose-a-document"));
             };
             Command::DiscardDocument { document: doc.id, target: doc.target, reason }
         }
         Command::Assign { assignee: Some(id) } => {
             if !users::by_id_in(&mut tx, id).await?.is_some_and(|u| u.active) {
-                return Err(AppError::field("assignee", "その担当者は選べません。", "That person cannot be assigned."));
+                return Err(AppError::field("assignee", "that-person-cannot-be-assigned"));
             }
             cmd
         }

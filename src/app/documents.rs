@@ -22,8 +22,6 @@ use crate::domain::{
     Action, Actor, ActorKind, Command, DocPurpose, DocType, IdentityTarget, Msg, Reference, decide, permitted,
 };
 
-pub const DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
-pub const DEFAULT_MAX_COUNT: i64 = 10;
 /// The most any setting may allow; the upload route's body limit.
 pub const HARD_MAX_BYTES: usize = 30 * 1024 * 1024;
 
@@ -85,8 +83,8 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec
     }
 }
 
-fn bad(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
-    AppError::Invalid(vec![FieldError { field, msg: Msg(ja, en) }])
+fn bad(field: &'static str, id: &'static str) -> AppError {
+    AppError::Invalid(vec![FieldError { field, msg: Msg::new(id) }])
 }
 
 /// The requester sends a document for an identity check.
@@ -100,59 +98,36 @@ pub async fn upload(
 ) -> Result<i64> {
     let found = status_case(app, reference, token).await?;
     permitted(&found.case, Action::SubmitDocuments, &Actor::Requester)?;
-    let target: IdentityTarget = target
-        .parse()
-        .map_err(|_| bad("target", "何の確認のための書類かを選んでください。", "Choose what the document is for."))?;
-    let doc_type: DocType = doc_type
-        .parse()
-        .map_err(|_| bad("doc_type", "書類の種類を選んでください。", "Choose the type of document."))?;
+    let target: IdentityTarget = target.parse().map_err(|_| bad("target", "choose-what-the-document-is-for"))?;
+    let doc_type: DocType = doc_type.parse().map_err(|_| bad("doc_type", "choose-the-type-of-document"))?;
     if !accepted_for(target, doc_type) {
-        return Err(bad("doc_type", "この確認には使えない書類です。", "This document cannot be used for this check."));
+        return Err(bad("doc_type", "this-document-cannot-be-used-for"));
     }
     let settings = app.settings().await?;
     let max_bytes = settings.document_max_bytes();
     if bytes.len() as i64 > max_bytes {
-        return Err(AppError::TooLarge(Msg(
-            "ファイルが大きすぎます。上限を超えないよう、写真の解像度を下げるなどしてお送りください。",
-            "The file is too large. For a photo, send a smaller one.",
-        )));
+        return Err(AppError::TooLarge(Msg::new("the-file-is-too-large-for")));
     }
     let kind = match sniff(&bytes) {
         Ok(k) => k,
         Err(NotAccepted::Empty) => {
-            return Err(bad(
-                "file",
-                "ファイルが空です。もう一度選んでください。",
-                "The file is empty. Please choose it again.",
-            ));
+            return Err(bad("file", "the-file-is-empty-please-choose"));
         }
         Err(NotAccepted::Heic) => {
-            return Err(bad(
-                "file",
-                "HEIC形式の写真は受け付けていません。カメラの設定で「互換性優先」にするか、JPEGに変換してお送りください。",
-                "HEIC photos are not accepted. Set the camera to “Most Compatible” or convert the photo to JPEG.",
-            ));
+            return Err(bad("file", "heic-photos-are-not-accepted-set"));
         }
         Err(NotAccepted::Other) => {
-            return Err(bad(
-                "file",
-                "JPEG・PNG の画像か PDF だけを受け付けています。",
-                "Only JPEG or PNG images and PDF files are accepted.",
-            ));
+            return Err(bad("file", "only-jpeg-or-png-images-and"));
         }
     };
-    let cleaned = strip_metadata(kind, bytes).map_err(|Damaged| {
-        bad("file", "ファイルが壊れているため読み取れません。", "The file is damaged and cannot be read.")
-    })?;
+    let cleaned = strip_metadata(kind, bytes).map_err(|Damaged| bad("file", "the-file-is-damaged-and-cannot"))?;
 
     let mut tx = app.store.begin().await?;
     let rec = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
-    if sd::count_for_case(&mut tx, rec.id(), DocPurpose::Identity).await? >= settings.document_max_count() {
-        return Err(bad(
-            "file",
-            "この請求にお送りいただける書類は10件までです。窓口にお問い合わせください。",
-            "No more documents can be sent for this request (10 at most). Please contact us.",
-        ));
+    let max = settings.document_max_count();
+    if sd::count_for_case(&mut tx, rec.id(), DocPurpose::Identity).await? >= max {
+        let msg = Msg::new("documents-too-many").num("max", max);
+        return Err(AppError::Invalid(vec![FieldError { field: "file", msg }]));
     }
     let before = rec.case.clone();
     let content = encrypt(app, rec.id(), &cleaned)?;

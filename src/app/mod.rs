@@ -76,8 +76,8 @@ impl AppError {
         AppError::Internal(anyhow::Error::new(cause).context(what))
     }
 
-    pub fn field(field: &'static str, ja: &'static str, en: &'static str) -> AppError {
-        AppError::Invalid(vec![FieldError { field, msg: crate::domain::Msg(ja, en) }])
+    pub fn field(field: &'static str, id: &'static str) -> AppError {
+        AppError::Invalid(vec![FieldError { field, msg: crate::domain::Msg::new(id) }])
     }
 }
 

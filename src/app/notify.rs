@@ -103,12 +103,12 @@ pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: 
 }
 
 fn target_label(target: IdentityTarget, lang: Lang) -> String {
-    let (ja, en) = match target {
-        IdentityTarget::Subject => ("ご本人の本人確認", "the identity of the person"),
-        IdentityTarget::Agent => ("代理人ご自身の本人確認", "the agent's own identity"),
-        IdentityTarget::Authority => ("代理権の確認", "the agent's authority"),
+    let id = match target {
+        IdentityTarget::Subject => "the-identity-of-the-person",
+        IdentityTarget::Agent => "the-agents-own-identity",
+        IdentityTarget::Authority => "the-agents-authority",
     };
-    lang.t(ja, en).to_owned()
+    lang.t(id).to_owned()
 }
 
 /// What a message about `event` shows besides the common facts.
@@ -200,7 +200,7 @@ pub(crate) async fn enqueue_for(
             out.push(render(kind, address, &m)?);
         } else {
             // Staff read their notices in Japanese, without the requester's free text.
-            let mut m = mail_view(app, settings, rec, Lang::Ja);
+            let mut m = mail_view(app, settings, rec, Lang::JA);
             fill(app, settings, rec, event, &mut m);
             m.text.clear();
             for address in staff_addresses(to, &rec.case, &active) {

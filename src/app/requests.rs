@@ -11,7 +11,9 @@ use super::store::cases as sc;
 use super::store::documents as sd;
 use super::{App, AppError, Result, keys};
 use crate::domain::deadline::Profile;
-use crate::domain::input::{ContactEmail, DETAILS_MAX, Intake, NewRequest, RequestForm, parse_request};
+use crate::domain::input::{
+    ContactEmail, DETAILS_MAX, FieldError, Intake, NewRequest, RequestForm, parse_request, too_long,
+};
 use crate::domain::{Actor, Case, Channel, Command, FeeEntryKind, Lang, Reference, open_case};
 use crate::mail::{self, Kind};
 
@@ -164,10 +166,10 @@ pub async fn reply(app: &App, reference: &Reference, token: &str, body: &str) ->
     status_case(app, reference, token).await?;
     let body = body.trim();
     if body.is_empty() {
-        return Err(AppError::field("body", "メッセージを入力してください。", "Please write your message."));
+        return Err(AppError::field("body", "please-write-your-message"));
     }
     if body.chars().count() > DETAILS_MAX {
-        return Err(AppError::field("body", "5,000文字以内で入力してください。", "Use at most 5,000 characters."));
+        return Err(AppError::Invalid(vec![FieldError { field: "body", msg: too_long(5000) }]));
     }
     execute(app, reference, Command::RequesterReply { body: body.to_owned() }, Actor::Requester).await?;
     Ok(())

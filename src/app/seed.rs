@@ -566,7 +566,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
 pub async fn ceiling_insert(app: &App, req: &crate::domain::input::NewRequest) -> Result<()> {
     use crate::app::store::{cases as sc, outbox};
     let profile = crate::domain::deadline::Profile::Appi;
-    let mut rec = crate::app::requests::new_record(app, req, crate::domain::Lang::Ja, app.today(), profile);
+    let mut rec = crate::app::requests::new_record(app, req, crate::domain::Lang::JA, app.today(), profile);
     rec.confirm_token_hash = Some(keys::hash_token(&keys::random_token()));
     let events = {
         let policy = crate::domain::deadline::Policy::new(profile);

@@ -4,66 +4,217 @@ use super::store::{self, Store};
 use crate::domain::calendar::{Calendar, DEFAULT_CLOSURES, parse_closures};
 use crate::domain::deadline::{Policy, Profile};
 use crate::domain::fees::FeeSchedule;
-use crate::domain::{Delivery, RequestKind};
+use crate::domain::{Delivery, Msg, RequestKind};
+use crate::i18n::grouped;
 
 use super::AppError;
 
-/// One editable setting: its key, its labels and what it changes.
-pub struct SettingDef {
-    pub key: &'static str,
-    pub label_ja: &'static str,
-    pub label_en: &'static str,
-    pub effect_ja: &'static str,
-    pub effect_en: &'static str,
-    pub default: &'static str,
-    pub multiline: bool,
+/// How a setting is entered and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text {
+        required: bool,
+        multiline: bool,
+    },
+    Int {
+        min: i64,
+        max: i64,
+        unit: Unit,
+    },
+    /// `yes` or `no`.
+    Flag,
+    /// One of the codes.
+    Choice(&'static [&'static str]),
+    /// Closure days, one per line (`MM-DD` or `YYYY-MM-DD`, a range with `..`).
+    Closures,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Days,
+    BusinessDays,
+    Bytes,
+    Count,
+}
+
+/// Which page edits a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// `/admin/settings`
+    Admin,
+    /// `/staff/deadlines`
+    Deadlines,
+}
+
+/// One business setting: its key, its default, how it is entered and
+/// checked, and where. Its label and what it changes are the catalogue's
+/// `setting-<key>` and `setting-<key>-effect`. This table is the one place
+/// defaults live.
+pub struct SettingDef {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub kind: Kind,
+    pub screen: Screen,
+}
+
+impl SettingDef {
+    pub fn label(&self, lang: crate::domain::Lang) -> &'static str {
+        lang.t(&format!("setting-{}", self.key))
+    }
+
+    pub fn effect(&self, lang: crate::domain::Lang) -> &'static str {
+        lang.t(&format!("setting-{}-effect", self.key))
+    }
+
+    pub fn multiline(&self) -> bool {
+        matches!(self.kind, Kind::Text { multiline: true, .. } | Kind::Closures)
+    }
+
+    /// Checks a submitted value; the message for a bad one.
+    pub fn validate(&self, value: &str) -> Result<(), Msg> {
+        match self.kind {
+            Kind::Text { required, .. } => {
+                if required && value.trim().is_empty() {
+                    return Err(Msg::new("please-fill-this-in"));
+                }
+                if value.chars().count() > 1000 {
+                    return Err(crate::domain::input::too_long(1000));
+                }
+            }
+            Kind::Int { min, max, unit } => {
+                if !value.trim().parse::<i64>().is_ok_and(|n| (min..=max).contains(&n)) {
+                    let id = match unit {
+                        Unit::Days => "setting-range-days",
+                        Unit::BusinessDays => "setting-range-business-days",
+                        Unit::Bytes => "setting-range-bytes",
+                        Unit::Count => "setting-range",
+                    };
+                    return Err(Msg::new(id).text("min", grouped(min)).text("max", grouped(max)));
+                }
+            }
+            Kind::Flag => {
+                if value != "yes" && value != "no" {
+                    return Err(Msg::new("choose-yes-or-no"));
+                }
+            }
+            Kind::Choice(codes) => {
+                if !codes.contains(&value) {
+                    return Err(Msg::new("choose-one-of-the-options"));
+                }
+            }
+            Kind::Closures => {
+                if let Err(line) = parse_closures(value) {
+                    return Err(Msg::new("closure-line-unreadable").text("line", line));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+const HARD_MAX_BYTES: i64 = super::documents::HARD_MAX_BYTES as i64;
+
 macro_rules! defs {
-    ($($key:literal, $ja:literal, $en:literal, $eja:literal, $een:literal, $default:literal, $ml:literal;)+) => {
-        pub const SETTINGS: &[SettingDef] = &[$(SettingDef {
-            key: $key, label_ja: $ja, label_en: $en, effect_ja: $eja, effect_en: $een, default: $default, multiline: $ml,
-        },)+];
+    ($($screen:ident $key:literal = $default:expr, $kind:expr;)+) => {
+        pub const SETTINGS: &[SettingDef] = &[$(SettingDef { key: $key, default: $default, kind: $kind, screen: Screen::$screen },)+];
     };
 }
 
 defs! {
-    "org_name", "事業者名", "Organisation name", "公開ページ、メール、通知書に表示されます。", "Shown on public pages, e-mails and notices.", "株式会社サンプル", false;
-    "org_address", "住所", "Address", "公開ページと通知書に表示され、書類の郵送先になります。", "Shown on public pages and notices; where documents are posted.", "〒100-0001 東京都千代田区千代田1-1", false;
-    "org_representative", "代表者", "Representative", "公開ページに表示されます（第32条第1項）。", "Shown on the public page (Art. 32(1)).", "代表取締役 山田 一郎", false;
-    "privacy_officer", "個人情報保護管理者", "Privacy officer", "公開ページに表示されます。", "Shown on the public page.", "個人情報保護管理者", false;
-    "window_hours", "窓口の受付時間", "Window hours", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "平日 10:00〜17:00（土日祝・年末年始を除く）", false;
-    "window_phone", "窓口の電話番号", "Window phone", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "03-0000-0000", false;
-    "window_email", "窓口のメールアドレス", "Window e-mail", "公開ページとメールに表示されます。", "Shown on the public page and in e-mails.", "privacy@example.jp", false;
-    "accredited_body", "認定個人情報保護団体", "Accredited personal information protection organisation", "空欄なら表示しません。決定通知の苦情申出先に載ります。", "Left empty, nothing is shown; otherwise listed in decisions as a place to complain.", "", false;
-    "payment_instructions", "手数料の支払方法の案内", "How to pay the fee", "手数料の請求メールにそのまま載ります。", "Printed as is in fee request e-mails.", "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", true;
-    "fee_pay_days", "手数料の支払期限（日）", "Days to pay the fee", "請求の日から支払期限までの日数。請求メールに書かれます。", "Days from the fee request to the payment deadline stated in the e-mail.", "14", false;
-    "fee_reminder_days", "支払期限の何日前に督促するか", "Remind this many days before the fee deadline", "未納のとき、この日数前に一度だけ督促メールを送ります。", "If the fee is unpaid, one reminder is sent this many days before the deadline.", "3", false;
-    "document_max_bytes", "書類1件の上限（バイト）", "Largest document (bytes)", "これを超えるファイルは受け付けません（既定 10MB）。", "Larger files are refused (default 10 MB).", "10485760", false;
-    "document_max_count", "1件の請求あたりの書類の上限", "Documents per request", "これを超えると受け付けません（既定 10）。", "More are refused (default 10).", "10", false;
-    "document_retention_days", "本人確認書類を保管する日数", "Days identity documents are kept", "確認または完了の後この日数で内容を消去し、確認した記録だけを残します。", "Contents are destroyed this many days after verification or closing; the record of the check stays.", "30", false;
-    "identity_ask_days", "本人確認書類を待つ日数", "Days to wait for identity documents", "過ぎると担当者に知らせ、「本人確認ができない」での完了を提案します。", "After this, the assignee is told and closing as identity unverified is proposed.", "30", false;
-    "signoff_required", "不対応・一部対応に管理者の承認を要する", "Refusals need a manager", "yes の間、担当者は不対応・一部対応で完了できません。", "While yes, staff cannot close a case as refused or partially granted.", "yes", false;
+    Admin "org_name" = "株式会社サンプル", Kind::Text { required: true, multiline: false };
+    Admin "org_address" = "〒100-0001 東京都千代田区千代田1-1", Kind::Text { required: false, multiline: false };
+    Admin "org_representative" = "代表取締役 山田 一郎", Kind::Text { required: false, multiline: false };
+    Admin "privacy_officer" = "個人情報保護管理者", Kind::Text { required: false, multiline: false };
+    Admin "window_hours" = "平日 10:00〜17:00（土日祝・年末年始を除く）", Kind::Text { required: false, multiline: false };
+    Admin "window_phone" = "03-0000-0000", Kind::Text { required: false, multiline: false };
+    Admin "window_email" = "privacy@example.jp", Kind::Text { required: false, multiline: false };
+    Admin "accredited_body" = "", Kind::Text { required: false, multiline: false };
+    Admin "payment_instructions" = "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", Kind::Text { required: false, multiline: true };
+    Admin "fee_pay_days" = "14", Kind::Int { min: 1, max: 90, unit: Unit::Days };
+    Admin "fee_reminder_days" = "3", Kind::Int { min: 0, max: 30, unit: Unit::Days };
+    Admin "document_max_bytes" = "10485760", Kind::Int { min: 1024, max: HARD_MAX_BYTES, unit: Unit::Bytes };
+    Admin "document_max_count" = "10", Kind::Int { min: 1, max: 50, unit: Unit::Count };
+    Admin "document_retention_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
+    Admin "identity_ask_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
+    Admin "signoff_required" = "yes", Kind::Flag;
+    Deadlines "deadline_clock_start" = "received", Kind::Choice(&["received", "identity_verified"]);
+    Deadlines "deadline_pause" = "yes", Kind::Flag;
+    Deadlines "deadline_escalation" = "yes", Kind::Flag;
+    Deadlines "deadline_max_extension_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
+    Deadlines "deadline_reminder_days" = "3", Kind::Int { min: 0, max: 30, unit: Unit::BusinessDays };
+    Deadlines "closure_days" = DEFAULT_CLOSURES, Kind::Closures;
 }
 
-/// The settings as the application reads them.
+/// The declaration of a setting.
+pub fn def(key: &str) -> Option<&'static SettingDef> {
+    SETTINGS.iter().find(|d| d.key == key)
+}
+
+/// The settings as the application reads them: stored values over the
+/// declared defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
     values: Vec<(String, String)>,
 }
 
+tokio::task_local! {
+    /// The settings of the request being served, loaded at most once.
+    static REQUEST: std::sync::Mutex<Option<std::sync::Arc<Settings>>>;
+}
+
+/// Runs a request with its own settings cache: the first read loads them,
+/// later reads in the same request reuse them (web/mod.rs wraps every
+/// request in this).
+pub async fn per_request<F: std::future::Future>(fut: F) -> F::Output {
+    REQUEST.scope(std::sync::Mutex::new(None), fut).await
+}
+
 impl Settings {
     pub async fn load(store: &Store) -> Result<Settings, AppError> {
-        Ok(Settings { values: store::all_settings(store).await? })
+        let cached = REQUEST.try_with(|c| c.lock().ok().and_then(|c| c.clone())).ok().flatten();
+        if let Some(s) = cached {
+            return Ok((*s).clone());
+        }
+        let loaded = Settings { values: store::all_settings(store).await? };
+        let _ = REQUEST.try_with(|c| {
+            if let Ok(mut c) = c.lock() {
+                *c = Some(std::sync::Arc::new(loaded.clone()));
+            }
+        });
+        Ok(loaded)
     }
 
+    /// Forgets the request's settings (after they were saved).
+    fn forget() {
+        let _ = REQUEST.try_with(|c| {
+            if let Ok(mut c) = c.lock() {
+                *c = None;
+            }
+        });
+    }
+
+    fn stored(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// A setting's text: the stored value, else its declared default.
     pub fn get(&self, key: &str) -> &str {
-        self.values
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .or_else(|| SETTINGS.iter().find(|d| d.key == key).map(|d| d.default))
-            .unwrap_or("")
+        self.stored(key).or_else(|| def(key).map(|d| d.default)).unwrap_or("")
+    }
+
+    /// A number setting: a stored value outside its declared range (or not a
+    /// number) gives way to the default.
+    fn int(&self, key: &str) -> i64 {
+        let Some(d) = def(key) else { return 0 };
+        self.stored(key)
+            .filter(|v| d.validate(v).is_ok())
+            .and_then(|v| v.trim().parse().ok())
+            .or_else(|| d.default.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.get(key) != "no"
     }
 
     pub fn org_name(&self) -> &str {
@@ -71,12 +222,12 @@ impl Settings {
     }
 
     pub fn signoff_required(&self) -> bool {
-        self.get("signoff_required") != "no"
+        self.flag("signoff_required")
     }
 
     /// The fee schedule (APPI Art. 38: purpose notices and disclosures only).
     pub fn schedule(&self) -> FeeSchedule {
-        FeeSchedule::from_settings(|k| self.values.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()))
+        FeeSchedule::from_settings(|k| self.stored(k))
     }
 
     /// The scheduled fee of a request, if one is charged.
@@ -84,11 +235,14 @@ impl Settings {
         self.schedule().amount(kind, delivery)
     }
 
+    /// The closure days as entered.
+    pub fn closure_days(&self) -> &str {
+        self.get("closure_days")
+    }
+
     /// The organisation's calendar: holidays plus its closure days.
     pub fn calendar(&self) -> Calendar {
-        let text =
-            self.values.iter().find(|(k, _)| k == "closure_days").map(|(_, v)| v.as_str()).unwrap_or(DEFAULT_CLOSURES);
-        Calendar { closures: parse_closures(text).unwrap_or_default() }
+        Calendar { closures: parse_closures(self.closure_days()).unwrap_or_default() }
     }
 
     /// The deadline profile new requests of `kind` get.
@@ -100,79 +254,46 @@ impl Settings {
     pub fn policy(&self, profile: Profile) -> Policy {
         Policy {
             profile,
-            pause: self.get("deadline_pause") != "no",
+            pause: self.flag("deadline_pause"),
             start_on_identity: self.get("deadline_clock_start") == "identity_verified",
-            max_extension_days: self.get("deadline_max_extension_days").parse().unwrap_or(30),
+            max_extension_days: self.int("deadline_max_extension_days"),
             calendar: self.calendar(),
         }
     }
 
     /// Business days before the due date when the assignee is reminded.
     pub fn due_reminder_days(&self) -> i64 {
-        self.get("deadline_reminder_days").parse().unwrap_or(3)
+        self.int("deadline_reminder_days")
     }
 
     /// Whether managers hear of cases that become overdue.
     pub fn escalation(&self) -> bool {
-        self.get("deadline_escalation") != "no"
+        self.flag("deadline_escalation")
     }
 
     pub fn document_max_bytes(&self) -> i64 {
-        self.get("document_max_bytes").parse().unwrap_or(super::documents::DEFAULT_MAX_BYTES)
+        self.int("document_max_bytes")
     }
 
     pub fn document_max_count(&self) -> i64 {
-        self.get("document_max_count").parse().unwrap_or(super::documents::DEFAULT_MAX_COUNT)
+        self.int("document_max_count")
     }
 
     pub fn document_retention_days(&self) -> i64 {
-        self.get("document_retention_days").parse().unwrap_or(30)
+        self.int("document_retention_days")
     }
 
     pub fn identity_ask_days(&self) -> i64 {
-        self.get("identity_ask_days").parse().unwrap_or(30)
+        self.int("identity_ask_days")
     }
 
     pub fn fee_pay_days(&self) -> i64 {
-        self.get("fee_pay_days").parse().unwrap_or(14)
+        self.int("fee_pay_days")
     }
 
     pub fn fee_reminder_days(&self) -> i64 {
-        self.get("fee_reminder_days").parse().unwrap_or(3)
+        self.int("fee_reminder_days")
     }
-}
-
-/// Checks one submitted value; returns the message for a bad one.
-pub fn validate(key: &str, value: &str) -> Result<(), crate::domain::Msg> {
-    use crate::domain::Msg;
-    if key == "fee_pay_days" && !value.parse::<i64>().is_ok_and(|n| (1..=90).contains(&n)) {
-        return Err(Msg("1〜90 の日数を入力してください。", "Enter a number of days from 1 to 90."));
-    }
-    if key == "fee_reminder_days" && !value.parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
-        return Err(Msg("0〜30 の日数を入力してください。", "Enter a number of days from 0 to 30."));
-    }
-    let hard_max = i64::try_from(super::documents::HARD_MAX_BYTES).unwrap_or(i64::MAX);
-    if key == "document_max_bytes" && !value.parse::<i64>().is_ok_and(|n| (1024..=hard_max).contains(&n)) {
-        return Err(Msg("1,024〜31,457,280 バイトで入力してください。", "Enter 1,024 to 31,457,280 bytes."));
-    }
-    if key == "document_max_count" && !value.parse::<i64>().is_ok_and(|n| (1..=50).contains(&n)) {
-        return Err(Msg("1〜50 で入力してください。", "Enter 1 to 50."));
-    }
-    if matches!(key, "document_retention_days" | "identity_ask_days")
-        && !value.parse::<i64>().is_ok_and(|n| (1..=365).contains(&n))
-    {
-        return Err(Msg("1〜365 の日数を入力してください。", "Enter 1 to 365 days."));
-    }
-    if key == "signoff_required" && value != "yes" && value != "no" {
-        return Err(Msg("yes か no を選んでください。", "Choose yes or no."));
-    }
-    if key == "org_name" && value.trim().is_empty() {
-        return Err(Msg("入力してください。", "Please fill this in."));
-    }
-    if value.chars().count() > 1000 {
-        return Err(Msg("1,000文字以内で入力してください。", "Use at most 1,000 characters."));
-    }
-    Ok(())
 }
 
 /// Writes settings that were validated, in one transaction.
@@ -182,5 +303,34 @@ pub async fn save(app: &super::App, values: &[(String, String)]) -> Result<(), A
         store::put_setting(&mut tx, key, value).await?;
     }
     tx.commit().await?;
+    Settings::forget();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_passes_its_own_check() {
+        for d in SETTINGS {
+            assert!(d.validate(d.default).is_ok(), "{}", d.key);
+        }
+    }
+
+    #[test]
+    fn a_range_message_names_the_declared_bounds() {
+        let err = def("document_max_bytes").expect("declared").validate("12").expect_err("too small");
+        let text = err.get(crate::domain::Lang::JA);
+        assert!(text.contains("1,024") && text.contains("31,457,280"), "{text}");
+    }
+
+    #[test]
+    fn a_stored_value_out_of_range_gives_way_to_the_default() {
+        let s =
+            Settings { values: vec![("fee_pay_days".into(), "900".into()), ("document_max_count".into(), "7".into())] };
+        assert_eq!(s.fee_pay_days(), 14);
+        assert_eq!(s.document_max_count(), 7);
+        assert_eq!(s.identity_ask_days(), 30);
+    }
 }

@@ -71,28 +71,16 @@ pub struct NewUser {
 pub fn check_new_user(email: &str, name: &str, password: &str, confirm: Option<&str>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if ContactEmail::parse(email).is_none() {
-        errors.push(FieldError {
-            field: "email",
-            msg: Msg("メールアドレスの形式が正しくありません。", "This is not a valid e-mail address."),
-        });
+        errors.push(FieldError { field: "email", msg: Msg::new("this-is-not-a-valid-e") });
     }
     if name.trim().is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError {
-            field: "display_name",
-            msg: Msg("100文字以内で入力してください。", "Enter a name of at most 100 characters."),
-        });
+        errors.push(FieldError { field: "display_name", msg: Msg::new("enter-a-name-of-at-most") });
     }
     if password.chars().count() < PASSWORD_MIN {
-        errors.push(FieldError {
-            field: "password",
-            msg: Msg("パスワードは12文字以上にしてください。", "Use a password of at least 12 characters."),
-        });
+        errors.push(FieldError { field: "password", msg: Msg::new("use-a-password-of-at-least") });
     }
     if confirm.is_some_and(|c| c != password) {
-        errors.push(FieldError {
-            field: "password_confirm",
-            msg: Msg("確認用のパスワードが一致しません。", "The two passwords differ."),
-        });
+        errors.push(FieldError { field: "password_confirm", msg: Msg::new("the-two-passwords-differ") });
     }
     errors
 }
@@ -104,11 +92,7 @@ pub async fn add_user(app: &App, new: NewUser) -> Result<i64> {
     }
     let email = new.email.trim().to_lowercase();
     if users::by_email(&app.store, &email).await?.is_some() {
-        return Err(AppError::field(
-            "email",
-            "このメールアドレスはすでに登録されています。",
-            "This e-mail address is already registered.",
-        ));
+        return Err(AppError::field("email", "this-e-mail-address-is-already"));
     }
     let hash = hash_password(new.password).await?;
     let mut tx = app.store.begin().await?;
@@ -211,20 +195,15 @@ pub async fn session_account(app: &App, id: i64) -> Result<Option<Account>> {
 /// changes their own, and the last active admin stays one.
 pub async fn update(app: &App, by: i64, id: i64, role: Role, active: bool) -> Result<()> {
     if id == by {
-        return Err(AppError::Domain(crate::domain::DomainError::Forbidden(Msg(
-            "自分自身の役割や有効・無効は変更できません。",
-            "You cannot change your own role or disable yourself.",
+        return Err(AppError::Domain(crate::domain::DomainError::Forbidden(Msg::new(
+            "you-cannot-change-your-own-role",
         ))));
     }
     let mut tx = app.store.begin().await?;
     let user = users::by_id_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let loses_admin = user.role == Role::Admin && user.active && (role != Role::Admin || !active);
     if loses_admin && users::active_with_role_in(&mut tx, Role::Admin).await? <= 1 {
-        return Err(AppError::field(
-            "role",
-            "最後の有効なシステム管理者は変更できません。",
-            "The last active administrator cannot be changed.",
-        ));
+        return Err(AppError::field("role", "the-last-active-administrator-cannot-be"));
     }
     users::set_role(&mut tx, id, role).await?;
     users::set_active(&mut tx, id, active).await?;
@@ -235,11 +214,7 @@ pub async fn update(app: &App, by: i64, id: i64, role: Role, active: bool) -> Re
 /// Sets a new password (the command line's `user reset-password`).
 pub async fn reset_password(app: &App, email: &str, password: String) -> Result<()> {
     if password.chars().count() < PASSWORD_MIN {
-        return Err(AppError::field(
-            "password",
-            "パスワードは12文字以上にしてください。",
-            "Use a password of at least 12 characters.",
-        ));
+        return Err(AppError::field("password", "use-a-password-of-at-least"));
     }
     let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
     let hash = hash_password(password).await?;

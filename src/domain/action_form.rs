@@ -44,39 +44,32 @@ impl ActionForm {
     }
 }
 
-fn bad(field: &'static str, ja: &'static str, en: &'static str) -> FieldError {
-    FieldError { field, msg: Msg(ja, en) }
+fn bad(field: &'static str, id: &'static str) -> FieldError {
+    FieldError { field, msg: Msg::new(id) }
 }
 
 fn choice<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T, FieldError> {
-    v.trim().parse().map_err(|_| bad(field, "選択肢から選んでください。", "Choose one of the options."))
+    v.trim().parse().map_err(|_| bad(field, "choose-one-of-the-options"))
 }
 
 /// Whole yen: digits only (全角 and thousands separators allowed), above zero.
 pub fn parse_amount(v: &str) -> Result<i64, FieldError> {
     let s: String = v.nfkc().collect::<String>().trim().trim_end_matches('円').replace([',', '¥', ' '], "");
     if s.is_empty() {
-        return Err(bad("amount", "金額を入力してください。", "Enter the amount."));
+        return Err(bad("amount", "enter-the-amount"));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(
-            "amount",
-            "金額は円単位の整数で入力してください（例：1000）。",
-            "Enter whole yen, digits only (e.g. 1000).",
-        ));
+        return Err(bad("amount", "enter-whole-yen-digits-only-e"));
     }
     match s.parse::<i64>() {
         Ok(n) if n > 0 && n <= 10_000_000 => Ok(n),
-        Ok(_) => {
-            Err(bad("amount", "1円以上1,000万円以下で入力してください。", "Enter an amount from 1 to 10,000,000 yen."))
-        }
-        Err(_) => Err(bad("amount", "金額が大きすぎます。", "The amount is too large.")),
+        Ok(_) => Err(bad("amount", "enter-an-amount-from-1-to")),
+        Err(_) => Err(bad("amount", "the-amount-is-too-large")),
     }
 }
 
 fn date_field(field: &'static str, v: &str) -> Result<Date, FieldError> {
-    parse_date(v.trim())
-        .ok_or_else(|| bad(field, "日付は 2026-04-01 の形で入力してください。", "Enter the date as YYYY-MM-DD."))
+    parse_date(v.trim()).ok_or_else(|| bad(field, "enter-the-date-as-yyyy-mm"))
 }
 
 /// What a command needs from the case and the settings besides the form.
@@ -96,12 +89,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             assignee: if f.assignee.trim().is_empty() {
                 None
             } else {
-                Some(
-                    f.assignee
-                        .trim()
-                        .parse()
-                        .map_err(|_| bad("assignee", "担当者を選んでください。", "Choose a person."))?,
-                )
+                Some(f.assignee.trim().parse().map_err(|_| bad("assignee", "choose-a-person"))?)
             },
         },
         Action::Note => Command::AddNote { body: f.body.trim().to_owned() },
@@ -138,17 +126,11 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             let new_due_on = if !f.new_due_on.trim().is_empty() {
                 date_field("new_due_on", &f.new_due_on)?
             } else {
-                let days: i64 = f.days.trim().parse().map_err(|_| {
-                    bad(
-                        "new_due_on",
-                        "新しい期限の日付か、延長する日数を入力してください。",
-                        "Enter the new due date or a number of days.",
-                    )
-                })?;
+                let days: i64 = f.days.trim().parse().map_err(|_| bad("new_due_on", "enter-the-new-due-date-or"))?;
                 if !(1..=366).contains(&days) {
-                    return Err(bad("days", "延長する日数は1〜366で入力してください。", "Extend by 1 to 366 days."));
+                    return Err(bad("days", "extend-by-1-to-366-days"));
                 }
-                let due = due_on.ok_or_else(|| bad("days", "期限がまだありません。", "There is no due date yet."))?;
+                let due = due_on.ok_or_else(|| bad("days", "there-is-no-due-date-yet"))?;
                 due.saturating_add(days.days())
             };
             Command::Extend { new_due_on, reason: f.reason.trim().to_owned() }
@@ -165,8 +147,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             Command::ChangeKind { kind: choice("kind", &f.kind)?, reason: f.reason.trim().to_owned() }
         }
         Action::DiscardDocument => {
-            let (document, target) =
-                facts.document.ok_or_else(|| bad("document", "書類を選んでください。", "Choose a document."))?;
+            let (document, target) = facts.document.ok_or_else(|| bad("document", "choose-a-document"))?;
             Command::DiscardDocument { document, target, reason: f.reason.trim().to_owned() }
         }
         Action::AttachResult
@@ -178,7 +159,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
         | Action::NotifyOverdue
         | Action::PurgeDocuments
         | Action::RemindIdentity => {
-            return Err(bad("action", "この操作はここでは行えません。", "This action is not available here."));
+            return Err(bad("action", "this-action-is-not-available-here"));
         }
     })
 }
@@ -187,7 +168,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
 pub fn check_lengths(f: &ActionForm) -> Result<(), FieldError> {
     for (field, v) in [("body", &f.body), ("note", &f.note), ("reason", &f.reason), ("explanation", &f.explanation)] {
         if v.chars().count() > DETAILS_MAX {
-            return Err(bad(field, "5,000文字以内で入力してください。", "Use at most 5,000 characters."));
+            return Err(FieldError { field, msg: super::input::too_long(5000) });
         }
     }
     Ok(())

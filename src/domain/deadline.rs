@@ -74,18 +74,13 @@ impl Profile {
     }
 
     pub fn label(self, lang: super::Lang) -> String {
-        match (self, lang) {
-            (Profile::Appi, super::Lang::Ja) => "個人情報保護法（14日）".into(),
-            (Profile::Appi, super::Lang::En) => "APPI (14 days)".into(),
-            (Profile::Gdpr, super::Lang::Ja) => "GDPR（1か月）".into(),
-            (Profile::Gdpr, super::Lang::En) => "GDPR (one month)".into(),
-            (Profile::Ccpa, super::Lang::Ja) => "CCPA（45日）".into(),
-            (Profile::Ccpa, super::Lang::En) => "CCPA (45 days)".into(),
-            (Profile::Custom { days, business }, super::Lang::Ja) => {
-                format!("独自（{days}{}）", if business { "営業日" } else { "日" })
-            }
-            (Profile::Custom { days, business }, super::Lang::En) => {
-                format!("Custom ({days} {}days)", if business { "business " } else { "" })
+        match self {
+            Profile::Appi => lang.t("appi-14-days").to_owned(),
+            Profile::Gdpr => lang.t("gdpr-one-month").to_owned(),
+            Profile::Ccpa => lang.t("ccpa-45-days").to_owned(),
+            Profile::Custom { days, business } => {
+                let id = if business { "profile-custom-business-days" } else { "profile-custom-days" };
+                lang.f(id, &[("days", crate::i18n::Arg::Num(days))])
             }
         }
     }

@@ -116,31 +116,20 @@ pub fn validate(get: impl Fn(&str) -> Option<String>) -> Result<Vec<(String, Str
         let text = if text.is_empty() { "0".to_owned() } else { text };
         let field: &'static str = leak_key(&k);
         match text.parse::<i64>() {
-            Ok(n) if !(0..=MAX_FEE).contains(&n) => errors.push(FieldError {
-                field,
-                msg: Msg("0 以上 100,000 以下の整数（円）で入力してください。", "Enter whole yen from 0 to 100,000."),
-            }),
-            Ok(n) if n > 0 && !kind.fee_allowed() => errors.push(FieldError {
-                field,
-                msg: Msg(
-                    "この種類の請求には手数料を設定できません（個人情報保護法第38条：手数料は利用目的の通知と開示に限られます）。",
-                    "No fee may be set for this kind (APPI Art. 38: fees only for purpose notices and disclosures).",
-                ),
-            }),
+            Ok(n) if !(0..=MAX_FEE).contains(&n) => {
+                errors.push(FieldError { field, msg: Msg::new("enter-whole-yen-from-0-to") })
+            }
+            Ok(n) if n > 0 && !kind.fee_allowed() => {
+                errors.push(FieldError { field, msg: Msg::new("no-fee-may-be-set-for") })
+            }
             Ok(n) => out.push((k, n.to_string())),
-            Err(_) => errors.push(FieldError {
-                field,
-                msg: Msg("金額は円単位の整数で入力してください（例：1000）。", "Enter whole yen, digits only (e.g. 1000)."),
-            }),
+            Err(_) => errors.push(FieldError { field, msg: Msg::new("enter-whole-yen-digits-only-e") }),
         }
     }
     let methods = get("fee_methods").unwrap_or_default();
     let parsed = parse_methods(&methods);
     if parsed.is_empty() || parsed.len() != methods.split(',').filter(|s| !s.trim().is_empty()).count() {
-        errors.push(FieldError {
-            field: "fee_methods",
-            msg: Msg("受け付ける支払方法を一つ以上選んでください。", "Choose at least one accepted payment method."),
-        });
+        errors.push(FieldError { field: "fee_methods", msg: Msg::new("choose-at-least-one-accepted-payment") });
     } else {
         out.push(("fee_methods".to_owned(), parsed.iter().map(|m| m.code()).collect::<Vec<_>>().join(",")));
     }
@@ -208,7 +197,7 @@ mod tests {
         let errors = validate(|k| input.get(k).cloned()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "fee_correction");
-        assert!(errors[0].msg.1.contains("Art. 38"));
+        assert!(errors[0].msg.get(crate::domain::Lang::EN).contains("Art. 38"));
     }
 
     #[test]

@@ -133,20 +133,29 @@ pub enum Intake {
     Staff { today: Date },
 }
 
+/// "Use at most N characters."
+pub fn too_long(max: usize) -> Msg {
+    Msg::new("text-too-long").text("max", crate::i18n::grouped(i64::try_from(max).unwrap_or(i64::MAX)))
+}
+
 struct Check {
     errors: Vec<FieldError>,
 }
 
 impl Check {
-    fn err(&mut self, field: &'static str, ja: &'static str, en: &'static str) {
+    fn err(&mut self, field: &'static str, id: &'static str) {
+        self.msg(field, Msg::new(id));
+    }
+
+    fn msg(&mut self, field: &'static str, msg: Msg) {
         if !self.errors.iter().any(|e| e.field == field) {
-            self.errors.push(FieldError { field, msg: Msg(ja, en) });
+            self.errors.push(FieldError { field, msg });
         }
     }
 
     fn required(&mut self, field: &'static str, value: &str) -> bool {
         if value.is_empty() {
-            self.err(field, "入力してください。", "Please fill this in.");
+            self.err(field, "please-fill-this-in");
             false
         } else {
             true
@@ -155,24 +164,18 @@ impl Check {
 
     fn max_len(&mut self, field: &'static str, value: &str, max: usize) {
         if value.chars().count() > max {
-            let (ja, en) = match max {
-                30 => ("30文字以内で入力してください。", "Use at most 30 characters."),
-                100 => ("100文字以内で入力してください。", "Use at most 100 characters."),
-                300 => ("300文字以内で入力してください。", "Use at most 300 characters."),
-                _ => ("5,000文字以内で入力してください。", "Use at most 5,000 characters."),
-            };
-            self.err(field, ja, en);
+            self.msg(field, too_long(max));
         }
     }
 
     fn choice<T: std::str::FromStr>(&mut self, field: &'static str, value: &str) -> Option<T> {
         if value.is_empty() {
-            self.err(field, "選択してください。", "Please choose one.");
+            self.err(field, "please-choose-one");
             return None;
         }
         let parsed = value.parse().ok();
         if parsed.is_none() {
-            self.err(field, "選択肢から選んでください。", "Choose one of the options.");
+            self.err(field, "choose-one-of-the-options");
         }
         parsed
     }
@@ -210,15 +213,11 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
         match parse_date(&f.subject_birth_date) {
             Some(d) if d <= today && d.year() >= 1900 => Some(d),
             Some(_) => {
-                c.err("subject_birth_date", "正しい生年月日を入力してください。", "Enter a real date of birth.");
+                c.err("subject_birth_date", "enter-a-real-date-of-birth");
                 None
             }
             None => {
-                c.err(
-                    "subject_birth_date",
-                    "日付は 1980-04-01 の形で入力してください。",
-                    "Enter the date as YYYY-MM-DD, e.g. 1980-04-01.",
-                );
+                c.err("subject_birth_date", "enter-the-date-as-yyyy-mm-2");
                 None
             }
         }
@@ -227,21 +226,13 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     let postal = f.subject_postal_code.replace(['-', 'ー', '−'], "");
     let postal_ok = postal.len() == 7 && postal.bytes().all(|b| b.is_ascii_digit());
     if !postal.is_empty() && !postal_ok {
-        c.err(
-            "subject_postal_code",
-            "郵便番号は7桁の数字で入力してください（例：100-0001）。",
-            "Enter a 7-digit postal code, e.g. 100-0001.",
-        );
+        c.err("subject_postal_code", "enter-a-7-digit-postal-code");
     }
     c.max_len("subject_address", &f.subject_address, 300);
     let phone_ok = f.subject_phone.chars().all(|ch| ch.is_ascii_digit() || "-+() ".contains(ch))
         && f.subject_phone.chars().filter(char::is_ascii_digit).count() >= 9;
     if !f.subject_phone.is_empty() && !phone_ok {
-        c.err(
-            "subject_phone",
-            "電話番号は数字とハイフンで入力してください。",
-            "Enter a phone number with digits and hyphens.",
-        );
+        c.err("subject_phone", "enter-a-phone-number-with-digits");
     }
     c.max_len("subject_phone", &f.subject_phone, 30);
 
@@ -254,11 +245,7 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     } else {
         let parsed = ContactEmail::parse(&f.contact_email);
         if parsed.is_none() {
-            c.err(
-                "contact_email",
-                "メールアドレスの形式が正しくありません（例：taro@example.jp）。",
-                "This is not a valid e-mail address (e.g. taro@example.com).",
-            );
+            c.err("contact_email", "this-is-not-a-valid-e-2");
         }
         parsed
     };
@@ -279,18 +266,14 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
         _ if !f.delivery.is_empty() => {
             let d: Option<Delivery> = f.delivery.parse().ok();
             if d.is_none() {
-                c.err("delivery", "選択肢から選んでください。", "Choose one of the options.");
+                c.err("delivery", "choose-one-of-the-options");
             }
             None
         }
         _ => None,
     };
     if delivery == Some(Delivery::Postal) && f.subject_address.is_empty() {
-        c.err(
-            "subject_address",
-            "郵送での受け取りには住所が必要です。",
-            "An address is needed to send the answer by post.",
-        );
+        c.err("subject_address", "an-address-is-needed-to-send");
     }
 
     if c.required("details", &f.details) {
@@ -298,11 +281,7 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     }
 
     if email_required && f.consent != "yes" && f.consent != "on" && f.consent != "true" {
-        c.err(
-            "consent",
-            "個人情報の取扱いに同意してください。",
-            "Please agree to how we handle your personal information.",
-        );
+        c.err("consent", "please-agree-to-how-we-handle");
     }
 
     let (channel, received_on) = match intake {
@@ -310,25 +289,17 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
         Intake::Staff { today } => {
             let channel: Option<Channel> = c.choice("channel", &f.channel);
             if channel == Some(Channel::Web) {
-                c.err(
-                    "channel",
-                    "ウェブ以外の受付経路を選んでください。",
-                    "Choose how the request arrived (not the web).",
-                );
+                c.err("channel", "choose-how-the-request-arrived-not");
             }
             let received_on = if c.required("received_on", &f.received_on) {
                 match parse_date(&f.received_on) {
                     Some(d) if d <= today => Some(d),
                     Some(_) => {
-                        c.err("received_on", "未来の日付は入力できません。", "The date cannot be in the future.");
+                        c.err("received_on", "the-date-cannot-be-in-the");
                         None
                     }
                     None => {
-                        c.err(
-                            "received_on",
-                            "日付は 2026-04-01 の形で入力してください。",
-                            "Enter the date as YYYY-MM-DD.",
-                        );
+                        c.err("received_on", "enter-the-date-as-yyyy-mm");
                         None
                     }
                 }
@@ -368,10 +339,8 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
 /// A reference as a person types it (全角 digits allowed): `2026-000123`.
 pub fn parse_reference(s: &str) -> Result<super::Reference, FieldError> {
     let normalised: String = s.trim().nfkc().collect();
-    super::Reference::parse(normalised.trim()).ok_or(FieldError {
-        field: "reference",
-        msg: Msg("受付番号は 2026-000123 の形で入力してください。", "Enter the reference as 2026-000123."),
-    })
+    super::Reference::parse(normalised.trim())
+        .ok_or(FieldError { field: "reference", msg: Msg::new("enter-the-reference-as-2026-000123") })
 }
 
 #[cfg(test)]

@@ -21,73 +21,58 @@ pub use decide::{
 use std::fmt;
 use std::str::FromStr;
 
-/// The language of a page, a case and every e-mail about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    #[default]
-    Ja,
-    En,
+pub use crate::i18n::{Arg, Lang};
+
+/// A message for a person: a catalogue id and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    /// The catalogue's message id.
+    pub id: &'static str,
+    pub args: Vec<(&'static str, MsgArg)>,
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the text for this language; templates call `lang.t("…", "…")`.
-    pub fn t<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
-    }
-
-    pub fn is_ja(self) -> bool {
-        self == Lang::Ja
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Ja => Lang::En,
-            Lang::En => Lang::Ja,
-        }
-    }
+/// A value of a message: text or a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MsgArg {
+    Text(String),
+    Num(i64),
 }
-
-impl TryFrom<String> for Lang {
-    type Error = UnknownCode;
-    fn try_from(s: String) -> Result<Self, UnknownCode> {
-        s.parse()
-    }
-}
-
-impl FromStr for Lang {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, UnknownCode> {
-        match s {
-            "ja" => Ok(Lang::Ja),
-            "en" => Ok(Lang::En),
-            other => Err(UnknownCode(other.to_owned())),
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-/// A message for a person, in both languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Msg(pub &'static str, pub &'static str);
 
 impl Msg {
-    pub fn get(self, lang: Lang) -> &'static str {
-        lang.t(self.0, self.1)
+    pub const fn new(id: &'static str) -> Msg {
+        Msg { id, args: Vec::new() }
+    }
+
+    /// The message with a number (`{ $name }` in the catalogue).
+    pub fn num(mut self, name: &'static str, value: i64) -> Msg {
+        self.args.push((name, MsgArg::Num(value)));
+        self
+    }
+
+    /// The message with a text (`{ $name }` in the catalogue).
+    pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Msg {
+        self.args.push((name, MsgArg::Text(value.into())));
+        self
+    }
+
+    pub fn get(&self, lang: Lang) -> String {
+        if self.args.is_empty() {
+            return lang.t(self.id).to_owned();
+        }
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    match v {
+                        MsgArg::Text(t) => Arg::Text(t),
+                        MsgArg::Num(n) => Arg::Num(*n),
+                    },
+                )
+            })
+            .collect();
+        lang.f(self.id, &args)
     }
 }
 

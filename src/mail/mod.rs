@@ -59,8 +59,56 @@ pub struct MailView {
 }
 
 impl MailView {
-    pub fn t<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
-        self.lang.t(ja, en)
+    /// A message of the catalogue, given every fact of this view as its
+    /// values (`{ $reference }`, `{ $amount_yen }`, …).
+    pub fn t(&self, id: &str) -> String {
+        self.with(id, &[])
+    }
+
+    /// A message with one more value (a loop's item).
+    pub fn with1(&self, id: &str, name: &str, value: &str) -> String {
+        self.with(id, &[(name, value)])
+    }
+
+    /// A message with two more values.
+    pub fn with2(&self, id: &str, a: &str, va: &str, b: &str, vb: &str) -> String {
+        self.with(id, &[(a, va), (b, vb)])
+    }
+
+    fn with(&self, id: &str, extra: &[(&str, &str)]) -> String {
+        use crate::i18n::Arg;
+        let (amount, balance, credit) = (yen(self.amount), yen(self.balance), yen(self.credit));
+        let methods = self.payment_methods.join(", ");
+        let mut args: Vec<(&str, Arg<'_>)> = vec![
+            ("org_name", Arg::Text(&self.org_name)),
+            ("org_address", Arg::Text(&self.org_address)),
+            ("window_hours", Arg::Text(&self.window_hours)),
+            ("window_phone", Arg::Text(&self.window_phone)),
+            ("window_email", Arg::Text(&self.window_email)),
+            ("accredited_body", Arg::Text(&self.accredited_body)),
+            ("name", Arg::Text(&self.name)),
+            ("reference", Arg::Text(&self.reference)),
+            ("kind", Arg::Text(&self.kind)),
+            ("received_on", Arg::Text(&self.received_on)),
+            ("due_on", Arg::Text(&self.due_on)),
+            ("status_url", Arg::Text(&self.status_url)),
+            ("confirm_url", Arg::Text(&self.confirm_url)),
+            ("case_url", Arg::Text(&self.case_url)),
+            ("text", Arg::Text(&self.text)),
+            ("target", Arg::Text(&self.target)),
+            ("amount_yen", Arg::Text(&amount)),
+            ("balance_yen", Arg::Text(&balance)),
+            ("credit_yen", Arg::Text(&credit)),
+            ("payment_methods", Arg::Text(&methods)),
+            ("pay_by", Arg::Text(&self.pay_by)),
+            ("payment_instructions", Arg::Text(&self.payment_instructions)),
+            ("outcome_label", Arg::Text(&self.outcome_label)),
+            ("delivery", Arg::Text(&self.delivery)),
+            ("new_due_on", Arg::Text(&self.new_due_on)),
+            ("days_left", Arg::Num(self.days_left)),
+        ];
+        args.extend(extra.iter().map(|(k, v)| (*k, Arg::Text(v))));
+        self.lang.f(id, &args)
     }
 
     pub fn yen(&self, n: &i64) -> String {
@@ -78,19 +126,11 @@ impl MailView {
 
 /// Whole yen with thousands separators: 1,000.
 pub fn yen(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    crate::i18n::grouped(n)
 }
 
 macro_rules! mails {
-    ($($name:ident => $path:literal, $code:literal, $ja:literal, $en:literal;)+) => {
+    ($($name:ident => $path:literal, $code:literal;)+) => {
         /// Every message madoguchi sends.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Kind { $($name,)+ }
@@ -112,7 +152,7 @@ macro_rules! mails {
             }
 
             fn subject(self, lang: Lang) -> &'static str {
-                match self { $(Kind::$name => lang.t($ja, $en),)+ }
+                match self { $(Kind::$name => lang.t(concat!("mail-subject-", $code)),)+ }
             }
 
             fn body(self, m: &MailView) -> askama::Result<String> {
@@ -123,28 +163,28 @@ macro_rules! mails {
 }
 
 mails! {
-    Confirm => "mail/confirm.txt", "confirm", "メールアドレスの確認のお願い", "Please confirm your e-mail address";
-    Received => "mail/received.txt", "received", "ご請求を受け付けました", "We have received your request";
-    IdentityRequested => "mail/identity_requested.txt", "identity_requested", "本人確認書類のご提出のお願い", "Please send proof of identity";
-    IdentityVerified => "mail/identity_verified.txt", "identity_verified", "本人確認ができました", "Your identity has been verified";
-    IdentityFailed => "mail/identity_failed.txt", "identity_failed", "本人確認ができませんでした", "We could not verify your identity";
-    FeeRequested => "mail/fee_requested.txt", "fee_requested", "手数料のお支払いのお願い", "Please pay the fee";
-    PaymentReceived => "mail/payment_received.txt", "payment_received", "手数料の入金を確認しました", "We have received your payment";
-    FeeReminder => "mail/fee_reminder.txt", "fee_reminder", "手数料のお支払い期限が近づいています", "The fee is due soon";
-    FeeWaived => "mail/fee_waived.txt", "fee_waived", "手数料を免除しました", "The fee has been waived";
-    Clarification => "mail/clarification.txt", "clarification", "ご請求内容の確認のお願い", "We need a few details";
-    Message => "mail/message.txt", "message", "担当者からのご連絡", "A message about your request";
-    Extended => "mail/extended.txt", "extended", "回答期限の延長のお知らせ（延長通知）", "Notice of extension of the deadline";
-    Decision => "mail/decision.txt", "decision", "ご請求に対する決定のお知らせ", "Our decision on your request";
-    Withdrawn => "mail/withdrawn.txt", "withdrawn", "ご請求の取下げを承りました", "Your request has been withdrawn";
-    StatusLink => "mail/status_link.txt", "status_link", "状況確認ページのご案内", "Your status page link";
-    StaffNewCase => "mail/staff_new_case.txt", "staff_new_case", "新しい請求が届きました", "A new request has arrived";
-    StaffAssigned => "mail/staff_assigned.txt", "staff_assigned", "担当に割り当てられました", "A case was assigned to you";
-    StaffDueSoon => "mail/staff_due_soon.txt", "staff_due_soon", "回答期限が近づいています", "A case is due soon";
-    StaffOverdue => "mail/staff_overdue.txt", "staff_overdue", "回答期限を過ぎた請求があります", "A case is overdue";
-    StaffDocuments => "mail/staff_documents.txt", "staff_documents", "本人確認書類が提出されました", "Identity documents were submitted";
-    StaffIdentityOverdue => "mail/staff_identity_overdue.txt", "staff_identity_overdue", "本人確認書類が届いていません", "Identity documents have not arrived";
-    StaffReplied => "mail/staff_replied.txt", "staff_replied", "ご本人から返信がありました", "The requester replied";
+    Confirm => "mail/confirm.txt", "confirm";
+    Received => "mail/received.txt", "received";
+    IdentityRequested => "mail/identity_requested.txt", "identity_requested";
+    IdentityVerified => "mail/identity_verified.txt", "identity_verified";
+    IdentityFailed => "mail/identity_failed.txt", "identity_failed";
+    FeeRequested => "mail/fee_requested.txt", "fee_requested";
+    PaymentReceived => "mail/payment_received.txt", "payment_received";
+    FeeReminder => "mail/fee_reminder.txt", "fee_reminder";
+    FeeWaived => "mail/fee_waived.txt", "fee_waived";
+    Clarification => "mail/clarification.txt", "clarification";
+    Message => "mail/message.txt", "message";
+    Extended => "mail/extended.txt", "extended";
+    Decision => "mail/decision.txt", "decision";
+    Withdrawn => "mail/withdrawn.txt", "withdrawn";
+    StatusLink => "mail/status_link.txt", "status_link";
+    StaffNewCase => "mail/staff_new_case.txt", "staff_new_case";
+    StaffAssigned => "mail/staff_assigned.txt", "staff_assigned";
+    StaffDueSoon => "mail/staff_due_soon.txt", "staff_due_soon";
+    StaffOverdue => "mail/staff_overdue.txt", "staff_overdue";
+    StaffDocuments => "mail/staff_documents.txt", "staff_documents";
+    StaffIdentityOverdue => "mail/staff_identity_overdue.txt", "staff_identity_overdue";
+    StaffReplied => "mail/staff_replied.txt", "staff_replied";
 }
 
 #[derive(askama::Template)]
@@ -224,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_receipt_names_the_reference_and_due_date_with_the_link_alone_on_a_line() {
-        for lang in [Lang::Ja, Lang::En] {
+        for lang in [Lang::JA, Lang::EN] {
             let out = render(Kind::Received, "taro@example.jp", &view(lang)).expect("renders");
             assert!(out.subject.contains("2026-000001"));
             assert!(out.text.contains("2026-12-07"));
@@ -235,7 +275,7 @@ mod tests {
 
     #[test]
     fn html_escapes_what_staff_typed() {
-        let m = MailView { text: "<script>x</script>".into(), ..view(Lang::Ja) };
+        let m = MailView { text: "<script>x</script>".into(), ..view(Lang::JA) };
         let out = render(Kind::Message, "taro@example.jp", &m).expect("renders");
         assert!(!out.html.contains("<script>"));
         assert!(out.text.contains("<script>x</script>"));

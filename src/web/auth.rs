@@ -36,10 +36,8 @@ impl StaffUser {
             Ok(())
         } else {
             Err(WebError::Forbidden(match needed {
-                Role::Admin => {
-                    Msg("この画面はシステム管理者だけが使えます。", "Only administrators can use this page.")
-                }
-                _ => Msg("この画面は管理者だけが使えます。", "Only managers can use this page."),
+                Role::Admin => Msg::new("only-administrators-can-use-this-page"),
+                _ => Msg::new("only-managers-can-use-this-page"),
             }))
         }
     }

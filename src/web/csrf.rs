@@ -76,10 +76,7 @@ pub async fn read_form<T: DeserializeOwned + HasCsrf>(req: Request, state: &AppS
             FormRejection::Other(if r.into_response().status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 WebError::TooLarge
             } else {
-                WebError::Unprocessable(crate::domain::Msg(
-                    "送信された内容を読み取れませんでした。",
-                    "What was sent could not be read.",
-                ))
+                WebError::Unprocessable(crate::domain::Msg::new("what-was-sent-could-not-be"))
             })
         })?;
     match check(&session, form.csrf_token()).await {
@@ -120,9 +117,9 @@ impl FromRequest<AppState> for CsrfMultipart {
         let session = Session::from_request_parts(&mut parts, state)
             .await
             .map_err(|(_, m)| WebError::internal("no session", m))?;
-        let multipart = Multipart::from_request(Request::from_parts(parts, body), state).await.map_err(|_| {
-            WebError::Unprocessable(crate::domain::Msg("送信を読み取れませんでした。", "The upload could not be read."))
-        })?;
+        let multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| WebError::Unprocessable(crate::domain::Msg::new("the-upload-could-not-be-read")))?;
         Ok(CsrfMultipart { session, multipart })
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppError;
-use crate::domain::{DomainError, Msg};
+use crate::domain::{DomainError, Lang, Msg};
 
 #[derive(Debug)]
 pub enum WebError {
@@ -44,10 +44,7 @@ impl From<AppError> for WebError {
             AppError::Domain(DomainError::Illegal(m)) => WebError::Illegal(m),
             AppError::Domain(DomainError::Invalid { msg, .. }) => WebError::Unprocessable(msg),
             AppError::Invalid(errors) => WebError::Unprocessable(
-                errors
-                    .first()
-                    .map(|e| e.msg)
-                    .unwrap_or(Msg("入力内容を確認してください。", "Please check what you entered.")),
+                errors.first().map(|e| e.msg.clone()).unwrap_or(Msg::new("please-check-what-you-entered-2")),
             ),
             AppError::Conflict => WebError::Conflict,
             AppError::Throttled => WebError::Throttled,
@@ -62,10 +59,35 @@ impl From<AppError> for WebError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    title: Msg,
-    body: Msg,
-    detail: Option<Msg>,
+    /// Japanese first, then English: the page cannot know the reader's language.
+    texts: Vec<ErrorTexts>,
     error_id: &'a str,
+}
+
+struct ErrorTexts {
+    lang: Lang,
+    title: String,
+    body: String,
+    detail: Option<String>,
+    home: &'static str,
+    resend: &'static str,
+}
+
+impl ErrorPage<'_> {
+    fn new<'a>(title: Msg, body: Msg, detail: Option<Msg>, error_id: &'a str) -> ErrorPage<'a> {
+        let texts = [Lang::JA, Lang::EN]
+            .into_iter()
+            .map(|lang| ErrorTexts {
+                lang,
+                title: title.get(lang),
+                body: body.get(lang),
+                detail: detail.as_ref().map(|d| d.get(lang)),
+                home: lang.t("home"),
+                resend: lang.t("error-resend-link"),
+            })
+            .collect();
+        ErrorPage { texts, error_id }
+    }
 }
 
 /// Renders a template, or the error page if the template fails.
@@ -83,88 +105,58 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, body, detail) = match self {
             WebError::LoginRequired => return Redirect::to("/staff/login").into_response(),
-            WebError::NotFound => (
-                StatusCode::NOT_FOUND,
-                Msg("ページが見つかりません", "Page not found"),
-                Msg(
-                    "リンクが古いか、間違っている可能性があります。メールのリンクをもう一度開くか、トップページからお進みください。",
-                    "The link may be old or mistyped. Open the link in our e-mail again, or start from the home page.",
-                ),
-                None,
-            ),
-            WebError::Csrf => (
-                StatusCode::FORBIDDEN,
-                Msg("フォームの有効期限が切れました", "This form has expired"),
-                Msg(
-                    "安全のため、送信を受け付けませんでした。前のページに戻り、ページを再読み込みしてからもう一度送信してください。",
-                    "For your safety we did not accept it. Go back, reload the page and send it again.",
-                ),
-                None,
-            ),
+            WebError::NotFound => {
+                (StatusCode::NOT_FOUND, Msg::new("page-not-found"), Msg::new("the-link-may-be-old-or"), None)
+            }
+            WebError::Csrf => {
+                (StatusCode::FORBIDDEN, Msg::new("this-form-has-expired"), Msg::new("for-your-safety-we-did-not"), None)
+            }
             WebError::Forbidden(m) => (
                 StatusCode::FORBIDDEN,
-                Msg("この操作は許可されていません", "You are not allowed to do this"),
-                Msg(
-                    "必要な権限をお持ちでないため、操作を受け付けませんでした。",
-                    "Your role does not allow this action.",
-                ),
+                Msg::new("you-are-not-allowed-to-do"),
+                Msg::new("your-role-does-not-allow-this"),
                 Some(m),
             ),
             WebError::Illegal(m) => (
                 StatusCode::CONFLICT,
-                Msg("今はこの操作ができません", "This cannot be done now"),
-                Msg(
-                    "請求の状態が変わったため、操作を受け付けませんでした。",
-                    "The request is not in a state that allows this.",
-                ),
+                Msg::new("this-cannot-be-done-now"),
+                Msg::new("the-request-is-not-in-a"),
                 Some(m),
             ),
             WebError::Conflict => (
                 StatusCode::CONFLICT,
-                Msg("ほかの方が先に更新しました", "Someone else changed this first"),
-                Msg(
-                    "同じ請求がほぼ同時に更新されました。ページを再読み込みして内容を確かめてから、もう一度操作してください。",
-                    "The case was changed at the same moment. Reload the page, check it, and try again.",
-                ),
+                Msg::new("someone-else-changed-this-first"),
+                Msg::new("the-case-was-changed-at-the"),
                 None,
             ),
             WebError::Throttled => (
                 StatusCode::TOO_MANY_REQUESTS,
-                Msg("しばらくお待ちください", "Please wait a moment"),
-                Msg(
-                    "短い時間に多くの試行がありました。15分ほどおいてからお試しください。",
-                    "There were too many attempts. Please try again in about 15 minutes.",
-                ),
+                Msg::new("please-wait-a-moment"),
+                Msg::new("there-were-too-many-attempts-please"),
                 None,
             ),
             WebError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                Msg("送信された内容が大きすぎます", "What you sent is too large"),
-                Msg(
-                    "内容を短くするか、ファイルを小さくしてから、もう一度お送りください。",
-                    "Please shorten the text or send a smaller file.",
-                ),
+                Msg::new("what-you-sent-is-too-large"),
+                Msg::new("please-shorten-the-text-or-send"),
                 None,
             ),
             WebError::Unprocessable(m) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Msg("入力内容を確認してください", "Please check what you entered"),
-                Msg("送信された内容に誤りがありました。", "Something in what you sent was not right."),
+                Msg::new("please-check-what-you-entered"),
+                Msg::new("something-in-what-you-sent-was"),
                 Some(m),
             ),
             WebError::Internal(error) => {
                 // The request id is in the log span too, so the page's number finds the log line.
                 let id = REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| uuid::Uuid::new_v4().to_string());
                 tracing::error!(error_id = %id, error = ?error, "internal error");
-                let page = ErrorPage {
-                    title: Msg("ただいま処理できませんでした", "Something went wrong on our side"),
-                    body: Msg(
-                        "ご不便をおかけして申し訳ありません。時間をおいてもう一度お試しください。お問い合わせの際は、次の番号をお知らせください。",
-                        "We are sorry. Please try again later. If you contact us, please quote this number.",
-                    ),
-                    detail: None,
-                    error_id: &id,
-                };
+                let page = ErrorPage::new(
+                    Msg::new("something-went-wrong-on-our-side"),
+                    Msg::new("we-are-sorry-please-try-again"),
+                    None,
+                    &id,
+                );
                 return match page.render() {
                     Ok(body) => {
                         (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
@@ -174,7 +166,7 @@ impl IntoResponse for WebError {
                 };
             }
         };
-        let page = ErrorPage { title, body, detail, error_id: "" };
+        let page = ErrorPage::new(title, body, detail, "");
         match page.render() {
             Ok(b) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], b).into_response(),
             Err(_) => status.into_response(),

@@ -99,7 +99,9 @@ static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// Makes the request's id known to the error page (`errors::REQUEST_ID`).
 async fn scope_request_id(req: Request, next: Next) -> Response {
     let id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    errors::REQUEST_ID.scope(id, next.run(req)).await
+    // One id per request in the log and on the error page; the business
+    // settings are read from the database at most once per request.
+    errors::REQUEST_ID.scope(id, crate::app::settings::per_request(next.run(req))).await
 }
 
 /// Turns the bare 413 of the body limit into the friendly page.

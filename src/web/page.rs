@@ -43,7 +43,7 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let PageLang(lang) = PageLang::from_request_parts(parts, state).await.unwrap_or(PageLang(Lang::Ja));
+        let PageLang(lang) = PageLang::from_request_parts(parts, state).await.unwrap_or(PageLang(Lang::JA));
         let session =
             Session::from_request_parts(parts, state).await.map_err(|(_, m)| WebError::internal("no session", m))?;
         Ok(Ctx { lang, path: parts.uri.path().to_owned(), session, state: state.clone() })
@@ -54,12 +54,14 @@ impl Ctx {
     pub async fn page(&self, user: Option<&StaffUser>) -> Result<Page, WebError> {
         let csrf = csrf::token(&self.session).await?;
         let settings = self.state.app.settings().await.map_err(WebError::from)?;
-        let other = self.lang.other();
+        let switch = Lang::all()
+            .filter(|l| *l != self.lang)
+            .map(|l| LangLink { href: format!("{}?lang={}", self.path, l.code()), name: l.name(), lang: l })
+            .collect();
         Ok(Page {
             lang: self.lang,
             org_name: settings.org_name().to_owned(),
-            switch_href: format!("{}?lang={}", self.path, other.code()),
-            switch_label: if other == Lang::En { "English" } else { "日本語" },
+            switch,
             csrf,
             user: user.cloned(),
             path: self.path.clone(),
@@ -67,21 +69,35 @@ impl Ctx {
     }
 }
 
+/// A link to the same page in another language.
+#[derive(Debug, Clone)]
+pub struct LangLink {
+    pub href: String,
+    pub name: &'static str,
+    pub lang: Lang,
+}
+
 /// The common part of every page template (`p` in the templates).
 #[derive(Debug, Clone)]
 pub struct Page {
     pub lang: Lang,
     pub org_name: String,
-    pub switch_href: String,
-    pub switch_label: &'static str,
+    /// Links to this page in every other language.
+    pub switch: Vec<LangLink>,
     pub csrf: String,
     pub user: Option<StaffUser>,
     pub path: String,
 }
 
 impl Page {
-    pub fn t<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
-        self.lang.t(ja, en)
+    /// A message of the catalogue in the page's language.
+    pub fn t(&self, id: &str) -> &'static str {
+        self.lang.t(id)
+    }
+
+    /// A message with one value.
+    pub fn f(&self, id: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.f(id, &[(name, crate::i18n::Arg::Text(&value.to_string()))])
     }
 
     pub fn is_staff(&self) -> bool {
@@ -149,43 +165,43 @@ impl FormErrors {
 
 /// The label of a form field, for the error summary.
 pub fn field_label(field: &str, lang: Lang) -> &'static str {
-    let (ja, en) = match field {
-        "kind" => ("請求の種類", "What you ask for"),
-        "details" => ("請求の内容", "Details"),
-        "delivery" => ("開示の方法", "How to receive the answer"),
-        "subject_name" => ("氏名", "Full name"),
-        "subject_name_kana" => ("フリガナ", "Name in kana"),
-        "subject_birth_date" => ("生年月日", "Date of birth"),
-        "subject_postal_code" => ("郵便番号", "Postal code"),
-        "subject_address" => ("住所", "Address"),
-        "subject_phone" => ("電話番号", "Phone"),
-        "contact_email" => ("メールアドレス", "E-mail address"),
-        "filer" => ("請求する方", "Who is making the request"),
-        "agent_name" => ("代理人の氏名", "Agent's name"),
-        "agent_relationship" => ("ご本人との関係", "Relationship to the person"),
-        "consent" => ("同意", "Consent"),
-        "channel" => ("受付経路", "Channel"),
-        "received_on" => ("到達日", "Arrival date"),
-        "email" => ("メールアドレス", "E-mail address"),
-        "password" => ("パスワード", "Password"),
-        "password_confirm" => ("パスワード（確認）", "Password (again)"),
-        "display_name" => ("氏名", "Name"),
-        "role" => ("役割", "Role"),
-        "body" => ("本文", "Message"),
-        "reference" => ("受付番号", "Reference"),
-        "amount" => ("金額", "Amount"),
-        "method" => ("方法", "Method"),
-        "paid_on" => ("受領日", "Date received"),
-        "reason" => ("理由", "Reason"),
-        "reasons" => ("理由", "Reasons"),
-        "explanation" => ("説明", "Explanation"),
-        "outcome" => ("結果", "Outcome"),
-        "target" => ("確認の対象", "What to verify"),
-        "doc_type" => ("書類の種類", "Document type"),
-        "assignee" => ("担当者", "Assignee"),
-        "new_due_on" | "days" => ("新しい期限", "New due date"),
-        "form" => ("送信", "Sending"),
-        _ => ("入力", "Input"),
+    let id = match field {
+        "kind" => "what-you-ask-for",
+        "details" => "details",
+        "delivery" => "how-to-receive-the-answer",
+        "subject_name" => "full-name",
+        "subject_name_kana" => "name-in-kana",
+        "subject_birth_date" => "date-of-birth",
+        "subject_postal_code" => "postal-code",
+        "subject_address" => "address",
+        "subject_phone" => "phone-2",
+        "contact_email" => "e-mail-address",
+        "filer" => "who-is-making-the-request",
+        "agent_name" => "agents-name",
+        "agent_relationship" => "relationship-to-the-person",
+        "consent" => "consent",
+        "channel" => "channel",
+        "received_on" => "arrival-date",
+        "email" => "e-mail-address",
+        "password" => "password",
+        "password_confirm" => "password-again-2",
+        "display_name" => "name",
+        "role" => "role",
+        "body" => "message",
+        "reference" => "reference",
+        "amount" => "amount",
+        "method" => "method",
+        "paid_on" => "date-received",
+        "reason" => "reason",
+        "reasons" => "reasons",
+        "explanation" => "explanation",
+        "outcome" => "outcome",
+        "target" => "what-to-verify",
+        "doc_type" => "document-type",
+        "assignee" => "assignee",
+        "new_due_on" | "days" => "new-due-date",
+        "form" => "sending",
+        _ => "input",
     };
-    lang.t(ja, en)
+    lang.t(id)
 }

@@ -124,34 +124,34 @@ pub enum Command {
 
 codes! {
     /// The HTTP action names of DESIGN.md §4, one per command.
-    Action {
-        ConfirmEmail = "confirm", "メールアドレスの確認", "Confirm e-mail";
-        Assign = "assign", "担当者の割当て", "Assign";
-        Note = "note", "社内メモ", "Internal note";
-        Message = "message", "ご本人へのメッセージ", "Message to the requester";
-        RequestIdentity = "request-identity", "本人確認書類の依頼", "Request identity documents";
-        RequestClarification = "request-clarification", "確認事項の問い合わせ", "Ask for details";
-        RequestFee = "request-fee", "手数料の請求", "Request the fee";
-        RemindFee = "remind-fee", "手数料の督促", "Remind of the fee";
-        NotifyDueSoon = "notify-due-soon", "期限が近いことの通知", "Notice: due soon";
-        NotifyOverdue = "notify-overdue", "期限超過の通知", "Notice: overdue";
-        SubmitDocuments = "submit-documents", "書類の提出", "Submit documents";
-        RequesterReply = "reply", "ご本人からの返信", "Requester's reply";
-        VerifyIdentity = "verify-identity", "本人確認済みにする", "Verify identity";
-        FailIdentity = "fail-identity", "本人確認できず", "Identity not verified";
-        RecordPayment = "record-payment", "入金の記録", "Record a payment";
-        WaiveFee = "waive-fee", "手数料の免除", "Waive the fee";
-        RecordRefund = "record-refund", "返金の記録", "Record a refund";
-        Extend = "extend", "期限の延長", "Extend the deadline";
-        Start = "start", "対応開始", "Start work";
-        Close = "close", "決定して完了", "Decide and close";
-        Withdraw = "withdraw", "取下げ", "Withdraw";
-        Reopen = "reopen", "再開", "Reopen";
-        ChangeKind = "change-kind", "請求種別の訂正", "Correct the kind";
-        DiscardDocument = "discard-document", "書類の廃棄", "Discard a document";
-        PurgeDocuments = "purge-documents", "書類の消去（保存期間経過）", "Purge documents";
-        RemindIdentity = "remind-identity", "本人確認書類の催促", "Identity reminder";
-        AttachResult = "attach-result", "結果ファイルの添付", "Attach a result";
+    Action "action" {
+        ConfirmEmail = "confirm";
+        Assign = "assign";
+        Note = "note";
+        Message = "message";
+        RequestIdentity = "request-identity";
+        RequestClarification = "request-clarification";
+        RequestFee = "request-fee";
+        RemindFee = "remind-fee";
+        NotifyDueSoon = "notify-due-soon";
+        NotifyOverdue = "notify-overdue";
+        SubmitDocuments = "submit-documents";
+        RequesterReply = "reply";
+        VerifyIdentity = "verify-identity";
+        FailIdentity = "fail-identity";
+        RecordPayment = "record-payment";
+        WaiveFee = "waive-fee";
+        RecordRefund = "record-refund";
+        Extend = "extend";
+        Start = "start";
+        Close = "close";
+        Withdraw = "withdraw";
+        Reopen = "reopen";
+        ChangeKind = "change-kind";
+        DiscardDocument = "discard-document";
+        PurgeDocuments = "purge-documents";
+        RemindIdentity = "remind-identity";
+        AttachResult = "attach-result";
     }
 }
 
@@ -216,10 +216,10 @@ impl Command {
 
 codes! {
     /// Who may read a message stored beside an event.
-    Visibility {
-        Internal = "internal", "社内メモ", "Internal";
-        ToRequester = "to_requester", "ご本人へ", "To the requester";
-        FromRequester = "from_requester", "ご本人から", "From the requester";
+    Visibility "visibility" {
+        Internal = "internal";
+        ToRequester = "to_requester";
+        FromRequester = "from_requester";
     }
 }
 

@@ -32,22 +32,22 @@ pub struct Ctx<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// Not legal in the case's present state (HTTP 409).
-    #[error("illegal move: {}", .0.1)]
+    #[error("illegal move: {}", .0.id)]
     Illegal(Msg),
     /// The actor's role is too low (HTTP 403).
-    #[error("forbidden: {}", .0.1)]
+    #[error("forbidden: {}", .0.id)]
     Forbidden(Msg),
     /// A field of the command is wrong (HTTP 422).
-    #[error("invalid {field}: {}", .msg.1)]
+    #[error("invalid {field}: {}", .msg.id)]
     Invalid { field: &'static str, msg: Msg },
 }
 
-fn illegal(ja: &'static str, en: &'static str) -> DomainError {
-    DomainError::Illegal(Msg(ja, en))
+fn illegal(id: &'static str) -> DomainError {
+    DomainError::Illegal(Msg::new(id))
 }
 
-fn invalid(field: &'static str, ja: &'static str, en: &'static str) -> DomainError {
-    DomainError::Invalid { field, msg: Msg(ja, en) }
+fn invalid(field: &'static str, id: &'static str) -> DomainError {
+    DomainError::Invalid { field, msg: Msg::new(id) }
 }
 
 #[cfg(test)]

@@ -13,39 +13,30 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
     match (min_role(action), actor) {
         (None, Actor::Requester | Actor::System) => {}
         (None, Actor::Staff { .. }) => {
-            return Err(DomainError::Forbidden(Msg(
-                "この操作はご本人だけが行えます。",
-                "Only the requester can do this.",
-            )));
+            return Err(DomainError::Forbidden(Msg::new("only-the-requester-can-do-this")));
         }
         (Some(_), Actor::System) => {}
         (Some(_), Actor::Staff { .. }) if is_system_only(action) => {
-            return Err(DomainError::Forbidden(Msg(
-                "この通知は自動で送られます。",
-                "This notice is sent automatically.",
-            )));
+            return Err(DomainError::Forbidden(Msg::new("this-notice-is-sent-automatically")));
         }
         (Some(needed), Actor::Staff { role, .. }) => {
             if !role.at_least(needed) {
-                return Err(DomainError::Forbidden(Msg(
-                    "この操作には管理者の権限が必要です。",
-                    "This action needs a manager.",
-                )));
+                return Err(DomainError::Forbidden(Msg::new("this-action-needs-a-manager")));
             }
         }
         (Some(_), Actor::Requester) => {
-            return Err(DomainError::Forbidden(Msg("この操作は担当者だけが行えます。", "Only staff can do this.")));
+            return Err(DomainError::Forbidden(Msg::new("only-staff-can-do-this")));
         }
     }
 
     let state = case.state;
     let open = state.is_open();
-    let not_open = || illegal("この請求は対応中ではありません。", "This case is not open.");
+    let not_open = || illegal("this-case-is-not-open");
     match action {
         Action::ConfirmEmail => Ok(()),
         Action::Assign | Action::Note | Action::Message => {
             if state == State::Unconfirmed {
-                Err(illegal("メールアドレスが未確認の請求です。", "The e-mail address is not confirmed yet."))
+                Err(illegal("the-e-mail-address-is-not"))
             } else {
                 Ok(())
             }
@@ -56,23 +47,17 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             }
             if action == Action::RequestFee {
                 if !case.kind.fee_allowed() {
-                    return Err(illegal(
-                        "この種別の請求には手数料を請求できません（個人情報保護法第38条）。",
-                        "No fee may be charged for this kind of request (APPI Art. 38).",
-                    ));
+                    return Err(illegal("no-fee-may-be-charged-for"));
                 }
                 if case.has_ask(Ask::Fee) {
-                    return Err(illegal("手数料はすでに請求中です。", "The fee has already been requested."));
+                    return Err(illegal("the-fee-has-already-been-requested"));
                 }
             }
             if action == Action::RequestClarification && case.has_ask(Ask::Clarification) {
-                return Err(illegal("確認事項はすでに問い合わせ中です。", "Details have already been asked for."));
+                return Err(illegal("details-have-already-been-asked-for"));
             }
             if action == Action::RequestIdentity && case.requestable_targets().is_empty() {
-                return Err(illegal(
-                    "本人確認はすでに依頼済みか、確認済みです。",
-                    "Identity has already been requested or verified.",
-                ));
+                return Err(illegal("identity-has-already-been-requested-or"));
             }
             Ok(())
         }
@@ -80,7 +65,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if open && case.has_ask(Ask::Identity) {
                 Ok(())
             } else {
-                Err(illegal("現在、書類の提出はお願いしていません。", "We are not asking for documents now."))
+                Err(illegal("we-are-not-asking-for-documents"))
             }
         }
         Action::RequesterReply => {
@@ -95,7 +80,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 return Err(not_open());
             }
             if case.identity_complete() {
-                return Err(illegal("本人確認はすべて済んでいます。", "Identity is already verified."));
+                return Err(illegal("identity-is-already-verified"));
             }
             Ok(())
         }
@@ -103,15 +88,12 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if open && !case.failable_targets().is_empty() {
                 Ok(())
             } else {
-                Err(illegal("確認待ちの本人確認書類がありません。", "No identity check is waiting."))
+                Err(illegal("no-identity-check-is-waiting"))
             }
         }
         Action::RecordPayment => {
             if !case.kind.fee_allowed() {
-                return Err(illegal(
-                    "この種別の請求には手数料がありません（個人情報保護法第38条）。",
-                    "No fee applies to this kind of request (APPI Art. 38).",
-                ));
+                return Err(illegal("no-fee-applies-to-this-kind"));
             }
             if open { Ok(()) } else { Err(not_open()) }
         }
@@ -119,28 +101,28 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if case.has_ask(Ask::Fee) && case.fees.balance() > 0 {
                 Ok(())
             } else {
-                Err(illegal("免除できる未納の手数料がありません。", "There is no unpaid fee to waive."))
+                Err(illegal("there-is-no-unpaid-fee-to"))
             }
         }
         Action::RemindFee => {
             if open && case.has_ask(Ask::Fee) && !case.fee_reminded {
                 Ok(())
             } else {
-                Err(illegal("督促できる未納の手数料がありません。", "There is no unpaid fee to remind of."))
+                Err(illegal("there-is-no-unpaid-fee-to-2"))
             }
         }
         Action::PurgeDocuments => {
             if case.stored_documents > 0 {
                 Ok(())
             } else {
-                Err(illegal("保管中の書類がありません。", "No document is stored."))
+                Err(illegal("no-document-is-stored"))
             }
         }
         Action::RemindIdentity => {
             if open && case.has_ask(Ask::Identity) && !case.identity_reminded {
                 Ok(())
             } else {
-                Err(illegal("催促の対象ではありません。", "No identity reminder is due."))
+                Err(illegal("no-identity-reminder-is-due"))
             }
         }
         Action::NotifyDueSoon | Action::NotifyOverdue => {
@@ -148,7 +130,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             let sent = if action == Action::NotifyDueSoon { case.due_soon_notified } else { case.overdue_notified };
             match case.due_on {
                 Some(due) if running && sent != Some(due) => Ok(()),
-                _ => Err(illegal("通知の対象ではありません。", "No notice is due.")),
+                _ => Err(illegal("no-notice-is-due")),
             }
         }
         Action::RecordRefund => {
@@ -157,7 +139,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if case.fees.credit() > 0 || (state == State::Closed && held > 0) {
                 Ok(())
             } else {
-                Err(illegal("返金すべき金額がありません。", "Nothing is due for refund."))
+                Err(illegal("nothing-is-due-for-refund"))
             }
         }
         Action::Extend => {
@@ -165,25 +147,19 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 return Err(not_open());
             }
             if state == State::AwaitingRequester {
-                return Err(illegal(
-                    "ご本人の対応待ちの間は期限が止まっています。",
-                    "The clock is paused while we wait for the requester.",
-                ));
+                return Err(illegal("the-clock-is-paused-while-we-2"));
             }
             Ok(())
         }
         Action::Start => {
             if state != State::Received {
-                return Err(illegal("受付状態の請求だけを開始できます。", "Only a received case can be started."));
+                return Err(illegal("only-a-received-case-can-be"));
             }
             if !case.asks.is_empty() {
-                return Err(illegal("ご本人への依頼が残っています。", "Asks to the requester are still open."));
+                return Err(illegal("asks-to-the-requester-are-still"));
             }
             if case.kind != RequestKind::Complaint && !case.identity_complete() {
-                return Err(illegal(
-                    "本人確認が済んでいません（個人情報保護法第37条）。",
-                    "Identity is not verified yet (APPI Art. 37).",
-                ));
+                return Err(illegal("identity-is-not-verified-yet-appi"));
             }
             Ok(())
         }
@@ -205,10 +181,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if state == State::Closed && case.outcome != Some(Outcome::Withdrawn) {
                 Ok(())
             } else {
-                Err(illegal(
-                    "完了した請求（取下げを除く）だけを再開できます。",
-                    "Only a closed case that was not withdrawn can be reopened.",
-                ))
+                Err(illegal("only-a-closed-case-that-was"))
             }
         }
         Action::ChangeKind => {
@@ -222,17 +195,14 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if case.stored_documents > 0 {
                 Ok(())
             } else {
-                Err(illegal("保管中の書類がありません。", "No document is stored."))
+                Err(illegal("no-document-is-stored"))
             }
         }
         Action::AttachResult => {
             if state == State::InProgress && case.kind.is_disclosure() {
                 Ok(())
             } else {
-                Err(illegal(
-                    "結果ファイルは対応中の開示請求にだけ添付できます。",
-                    "Results can be attached only to disclosure cases in progress.",
-                ))
+                Err(illegal("results-can-be-attached-only-to"))
             }
         }
     }

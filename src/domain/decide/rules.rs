@@ -23,19 +23,11 @@ pub fn open_case(case: &Case, channel: Channel, received_on: Option<Date>, ctx: 
 }
 
 fn required(field: &'static str, text: &str) -> Result<(), DomainError> {
-    if text.trim().is_empty() {
-        Err(invalid(field, "入力してください。", "Please fill this in."))
-    } else {
-        Ok(())
-    }
+    if text.trim().is_empty() { Err(invalid(field, "please-fill-this-in")) } else { Ok(()) }
 }
 
 fn positive_amount(amount: i64) -> Result<(), DomainError> {
-    if amount <= 0 {
-        Err(invalid("amount", "1円以上の金額を入力してください。", "Enter an amount of at least 1 yen."))
-    } else {
-        Ok(())
-    }
+    if amount <= 0 { Err(invalid("amount", "enter-an-amount-of-at-least")) } else { Ok(()) }
 }
 
 /// Decides what a command does to a case: the events, or why not.
@@ -68,7 +60,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::Assign { assignee } => {
             if assignee == case.assignee {
-                return Err(invalid("assignee", "すでにその担当者です。", "That is already the assignee."));
+                return Err(invalid("assignee", "that-is-already-the-assignee"));
             }
             push(&mut next, Event::Assigned { assignee });
         }
@@ -82,17 +74,10 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::RequestIdentity { target, .. } => {
             if !case.identity_targets().contains(&target) {
-                return Err(invalid(
-                    "target",
-                    "本人が請求している場合、代理人の確認はできません。",
-                    "There is no agent on this case.",
-                ));
+                return Err(invalid("target", "there-is-no-agent-on-this"));
             }
             if !case.requestable_targets().contains(&target) {
-                return Err(illegal(
-                    "その確認はすでに依頼済みか、確認済みです。",
-                    "That check is already requested or verified.",
-                ));
+                return Err(illegal("that-check-is-already-requested-or"));
             }
             push(&mut next, Event::IdentityRequested { target, on: ctx.today });
         }
@@ -103,18 +88,10 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         Command::RequestFee { amount, scheduled, reason, pay_by } => {
             positive_amount(amount)?;
             if scheduled != Some(amount) && reason.trim().is_empty() {
-                return Err(invalid(
-                    "reason",
-                    "規定と異なる金額には理由を入力してください。",
-                    "Give a reason for an amount that differs from the schedule.",
-                ));
+                return Err(invalid("reason", "give-a-reason-for-an-amount"));
             }
             if pay_by <= ctx.today {
-                return Err(invalid(
-                    "pay_by",
-                    "支払期限は明日以降にしてください。",
-                    "The payment deadline must be after today.",
-                ));
+                return Err(invalid("pay_by", "the-payment-deadline-must-be-after"));
             }
             push(&mut next, Event::FeeRequested { amount, pay_by });
             // Money that came with the letter meets the fee at once.
@@ -124,10 +101,10 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::NotifyDueSoon | Command::NotifyOverdue => {
             let Some(due_on) = case.due_on else {
-                return Err(illegal("期限がありません。", "There is no due date."));
+                return Err(illegal("there-is-no-due-date"));
             };
             if action == Action::NotifyOverdue && due_on >= ctx.today {
-                return Err(illegal("まだ期限を過ぎていません。", "The case is not overdue."));
+                return Err(illegal("the-case-is-not-overdue"));
             }
             let e = if action == Action::NotifyDueSoon {
                 Event::DueSoonNotified { due_on }
@@ -138,13 +115,13 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::RemindFee => {
             let Some(pay_by) = case.fee_pay_by else {
-                return Err(illegal("支払期限がありません。", "There is no payment deadline."));
+                return Err(illegal("there-is-no-payment-deadline"));
             };
             push(&mut next, Event::FeeReminderSent { pay_by });
         }
         Command::SubmitDocuments { target, document } => {
             if !case.upload_targets().contains(&target) {
-                return Err(invalid("target", "その書類は求めていません。", "That document was not asked for."));
+                return Err(invalid("target", "that-document-was-not-asked-for"));
             }
             push(&mut next, Event::DocumentsSubmitted { target, document });
         }
@@ -157,17 +134,13 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::VerifyIdentity { target, method, doc_type } => {
             if !case.identity_targets().contains(&target) {
-                return Err(invalid("target", "この請求に代理人はいません。", "There is no agent on this case."));
+                return Err(invalid("target", "there-is-no-agent-on-this-2"));
             }
             if case.identity.get(target) == IdentityStatus::Verified {
-                return Err(illegal("その確認は済んでいます。", "That check is already verified."));
+                return Err(illegal("that-check-is-already-verified"));
             }
             if !id_methods(case).contains(&method) {
-                return Err(invalid(
-                    "method",
-                    "アップロードされた書類がありません。郵送・窓口などの方法を選んでください。",
-                    "No document has been uploaded: choose the method actually used.",
-                ));
+                return Err(invalid("method", "no-document-has-been-uploaded-choose"));
             }
             push(&mut next, Event::IdentityVerified { target, method, doc_type });
             if next.has_ask(Ask::Identity) && !next.identity.any_pending() {
@@ -176,7 +149,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::FailIdentity { target, reason } => {
             if !case.failable_targets().contains(&target) {
-                return Err(invalid("target", "その確認は依頼中ではありません。", "That check is not waiting."));
+                return Err(invalid("target", "that-check-is-not-waiting"));
             }
             required("reason", &reason)?;
             push(&mut next, Event::IdentityFailed { target });
@@ -184,7 +157,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         Command::RecordPayment { amount, method, paid_on, .. } => {
             positive_amount(amount)?;
             if paid_on > ctx.today {
-                return Err(invalid("paid_on", "未来の日付は入力できません。", "The date cannot be in the future."));
+                return Err(invalid("paid_on", "the-date-cannot-be-in-the"));
             }
             push(&mut next, Event::PaymentRecorded { amount, method, paid_on });
             if next.has_ask(Ask::Fee) && next.fees.balance() == 0 {
@@ -201,11 +174,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             let held = case.fees.paid - case.fees.refunded;
             let limit = if case.state == State::Closed { held } else { case.fees.credit() };
             if amount > limit {
-                return Err(invalid(
-                    "amount",
-                    "返金額が返金できる金額を超えています。",
-                    "The refund is larger than what can be refunded.",
-                ));
+                return Err(invalid("amount", "the-refund-is-larger-than-what"));
             }
             required("reason", &reason)?;
             // Refunding a closed case's fee means it is no longer owed: that part is waived.
@@ -218,27 +187,16 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::Extend { new_due_on, reason } => {
             let (Some(due_on), Some(first)) = (case.due_on, case.first_due_on) else {
-                return Err(illegal("期限がまだ決まっていません。", "There is no due date yet."));
+                return Err(illegal("there-is-no-due-date-yet-2"));
             };
             if ctx.today > due_on {
-                return Err(illegal(
-                    "期限を過ぎた後は延長できません。",
-                    "A deadline cannot be extended after it has passed.",
-                ));
+                return Err(illegal("a-deadline-cannot-be-extended-after"));
             }
             if new_due_on <= due_on {
-                return Err(invalid(
-                    "new_due_on",
-                    "今の期限より後の日付を入力してください。",
-                    "Choose a date after the current due date.",
-                ));
+                return Err(invalid("new_due_on", "choose-a-date-after-the-current"));
             }
             if new_due_on > ctx.policy.latest_extension(first) {
-                return Err(invalid(
-                    "new_due_on",
-                    "延長できる上限を超えています。",
-                    "That is beyond the longest extension allowed.",
-                ));
+                return Err(invalid("new_due_on", "that-is-beyond-the-longest-extension"));
             }
             required("reason", &reason)?;
             push(&mut next, Event::Extended { from: due_on, to: new_due_on });
@@ -246,40 +204,22 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         Command::Start => push(&mut next, Event::Started),
         Command::Close { outcome, reasons, explanation } => {
             if !outcomes_for_kind(case.kind).contains(&outcome) {
-                return Err(invalid(
-                    "outcome",
-                    "この種別に使えない結果です。",
-                    "That outcome does not fit this kind of request.",
-                ));
+                return Err(invalid("outcome", "that-outcome-does-not-fit-this"));
             }
             if !allowed_outcomes(case).contains(&outcome) {
-                return Err(illegal(
-                    "対応開始前に選べる結果は「不対応（拒否）」だけです。",
-                    "Before work starts, a case can only be closed as refused.",
-                ));
+                return Err(illegal("before-work-starts-a-case-can"));
             }
             if reasons.iter().any(|r| !reasons_for(case.kind).contains(r)) {
-                return Err(invalid(
-                    "reasons",
-                    "この種別に使えない理由が含まれています。",
-                    "A reason does not fit this kind of request.",
-                ));
+                return Err(invalid("reasons", "a-reason-does-not-fit-this"));
             }
             // APPI Art. 36: refusing, or doing other than asked, is explained.
             if outcome.needs_reasons() {
                 if reasons.is_empty() {
-                    return Err(invalid(
-                        "reasons",
-                        "理由を一つ以上選んでください（第36条）。",
-                        "Choose at least one reason (Art. 36).",
-                    ));
+                    return Err(invalid("reasons", "choose-at-least-one-reason-art"));
                 }
                 required("explanation", &explanation)?;
                 if ctx.signoff_required && matches!(actor, Actor::Staff { role: Role::Staff, .. }) {
-                    return Err(DomainError::Forbidden(Msg(
-                        "不対応・一部対応の決定には管理者の承認が必要です。",
-                        "A refusal or partial grant needs a manager's sign-off.",
-                    )));
+                    return Err(DomainError::Forbidden(Msg::new("a-refusal-or-partial-grant-needs")));
                 }
             }
             if !next.asks.is_empty() {
@@ -305,14 +245,11 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::ChangeKind { kind, reason } => {
             if kind == case.kind {
-                return Err(invalid("kind", "今と同じ種別です。", "That is the present kind."));
+                return Err(invalid("kind", "that-is-the-present-kind"));
             }
             // APPI Art. 38: a fee already asked for cannot follow the case to a kind without fees.
             if !kind.fee_allowed() && (case.has_ask(Ask::Fee) || case.fees.requested > 0 || case.fees.paid > 0) {
-                return Err(illegal(
-                    "手数料を請求済みのため、手数料のない種別には変更できません（第38条）。先に免除または返金してください。",
-                    "A fee was requested; a kind without fees cannot carry it (Art. 38). Waive or refund it first.",
-                ));
+                return Err(illegal("a-fee-was-requested-a-kind"));
             }
             required("reason", &reason)?;
             push(&mut next, Event::KindChanged { from: case.kind, to: kind });
@@ -327,13 +264,13 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
         }
         Command::PurgeDocuments { documents } => {
             if documents.is_empty() {
-                return Err(invalid("document", "消去する書類がありません。", "No document to purge."));
+                return Err(invalid("document", "no-document-to-purge"));
             }
             push(&mut next, Event::DocumentsPurged { documents });
         }
         Command::RemindIdentity => {
             let Some(asked_on) = case.identity_asked_on else {
-                return Err(illegal("本人確認を依頼していません。", "Identity was not asked for."));
+                return Err(illegal("identity-was-not-asked-for"));
             };
             push(&mut next, Event::IdentityReminderSent { asked_on });
         }

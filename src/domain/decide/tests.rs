@@ -251,7 +251,7 @@ fn no_fee_can_be_requested_for_a_correction() {
     let Err(DomainError::Illegal(msg)) = decide(&case, cmd, &STAFF, &ctx()) else {
         panic!("fee on a correction accepted")
     };
-    assert!(msg.1.contains("Art. 38"));
+    assert!(msg.get(crate::domain::Lang::EN).contains("Art. 38"));
 }
 
 #[test]

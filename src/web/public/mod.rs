@@ -86,7 +86,7 @@ fn kinds(settings: &Settings, lang: Lang) -> Vec<KindInfo> {
             label: k.label(lang),
             summary: k.summary(lang),
             fee: settings.schedule().range(*k).map(|(lo, hi)| {
-                let unit = lang.t("円", " yen");
+                let unit = lang.t("yen");
                 if lo == hi { format!("{}{unit}", yen(&lo)) } else { format!("{}〜{}{unit}", yen(&lo), yen(&hi)) }
             }),
             disclosure: k.is_disclosure(),
@@ -118,11 +118,8 @@ async fn home(ctx: Ctx) -> Result<Response, WebError> {
         .iter()
         .filter(|l| l.kind.fee_allowed())
         .map(|l| {
-            let amount = if l.amount > 0 {
-                format!("{}{}", yen(&l.amount), lang.t("円", " yen"))
-            } else {
-                lang.t("無料", "free").to_owned()
-            };
+            let amount =
+                if l.amount > 0 { format!("{}{}", yen(&l.amount), lang.t("yen")) } else { lang.t("free").to_owned() };
             (l.kind.label(lang), l.delivery.map(|d| d.label(lang)).unwrap_or("—"), amount)
         })
         .collect();

@@ -82,10 +82,7 @@ impl HasCsrf for RequestPost {
 async fn expired_request_form(ctx: &Ctx, post: RequestPost) -> Result<Response, WebError> {
     let p = ctx.page(None).await?;
     let s = ctx.state.app.settings().await?;
-    let msg = p.t(
-        "安全のため、この送信は受け付けませんでした（画面を開いてから時間が経ちました）。内容を確かめて、もう一度送信してください。",
-        "For your safety this was not accepted (the page was open for a long time). Check what you entered and send it again.",
-    );
+    let msg = p.t("for-your-safety-this-was-not");
     let errors = FormErrors::one("form", msg, p.lang);
     Ok(html(StatusCode::FORBIDDEN, &request_form_page(p, post.form, errors, &s, false)))
 }

@@ -42,11 +42,11 @@ fn progress(case: &Case, lang: Lang) -> Vec<Step> {
         _ => 0,
     };
     let mut steps = vec![
-        (0, lang.t("受付", "Received")),
-        (1, lang.t("本人確認", "Identity check")),
-        (2, lang.t("手数料", "Fee")),
-        (3, lang.t("対応中", "In progress")),
-        (4, lang.t("完了", "Done")),
+        (0, lang.t("received-2")),
+        (1, lang.t("identity-check")),
+        (2, lang.t("fee")),
+        (3, lang.t("in-progress")),
+        (4, lang.t("done")),
     ];
     if !case.kind.fee_allowed() {
         steps.retain(|(i, _)| *i != 2);
@@ -151,11 +151,11 @@ async fn render_status(
         .iter()
         .map(|d| {
             let state = if d.discarded_at.is_some() {
-                lang.t("破棄しました", "discarded")
+                lang.t("discarded")
             } else if d.purged_at.is_some() {
-                lang.t("確認後に消去しました", "deleted after the check")
+                lang.t("deleted-after-the-check")
             } else {
-                lang.t("受け取りました", "received")
+                lang.t("received-3")
             };
             let doc_type = d.doc_type.map(|t| t.label(lang)).unwrap_or("");
             (ctx.state.app.local_time(d.uploaded_at), doc_type, d.target.map(|t| t.label(lang)).unwrap_or(""), state)
@@ -283,7 +283,7 @@ pub(super) async fn resend_post(ctx: Ctx, CsrfForm(post): CsrfForm<ResendPost>) 
     if post.contact_email.trim().is_empty() {
         errors.push(crate::domain::input::FieldError {
             field: "contact_email",
-            msg: crate::domain::Msg("入力してください。", "Please fill this in."),
+            msg: crate::domain::Msg::new("please-fill-this-in"),
         });
     }
     if !errors.is_empty() {
@@ -327,12 +327,7 @@ pub(super) async fn status_documents_post(
     let max = usize::try_from(app.settings().await?.document_max_bytes()).unwrap_or(usize::MAX);
     let (mut file, mut too_large) = (Vec::new(), false);
     let (mut doc_type, mut target, mut token) = (String::new(), String::new(), String::new());
-    let broken = || {
-        WebError::Unprocessable(crate::domain::Msg(
-            "送信が途中で途切れました。もう一度お送りください。",
-            "The upload was cut off. Please send it again.",
-        ))
-    };
+    let broken = || WebError::Unprocessable(crate::domain::Msg::new("the-upload-was-cut-off-please"));
     while let Some(mut field) = multipart.next_field().await.map_err(|_| broken())? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -360,10 +355,7 @@ pub(super) async fn status_documents_post(
     let status_token = status_token(&jar);
     requests::status_case(app, &reference, &status_token).await?;
     let result = if too_large {
-        Err(AppError::TooLarge(crate::domain::Msg(
-            "ファイルが大きすぎます。上限を超えないよう、写真の解像度を下げるなどしてお送りください。",
-            "The file is too large. For a photo, send a smaller one.",
-        )))
+        Err(AppError::TooLarge(crate::domain::Msg::new("the-file-is-too-large-for")))
     } else {
         crate::app::documents::upload(app, &reference, &status_token, &target, &doc_type, file).await.map(|_| ())
     };
@@ -371,9 +363,9 @@ pub(super) async fn status_documents_post(
     let (status, errors) = match result {
         Ok(()) => return Ok(Redirect::to(&format!("/status/{reference}?uploaded=1#asks-h")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang)),
-        Err(AppError::TooLarge(msg)) => (StatusCode::PAYLOAD_TOO_LARGE, FormErrors::one("file", msg.get(lang), lang)),
+        Err(AppError::TooLarge(msg)) => (StatusCode::PAYLOAD_TOO_LARGE, FormErrors::one("file", &msg.get(lang), lang)),
         Err(AppError::Domain(crate::domain::DomainError::Illegal(msg))) => {
-            (StatusCode::CONFLICT, FormErrors::one("file", msg.get(lang), lang))
+            (StatusCode::CONFLICT, FormErrors::one("file", &msg.get(lang), lang))
         }
         Err(e) => return Err(e.into()),
     };

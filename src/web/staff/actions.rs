@@ -35,7 +35,7 @@ pub async fn case_action_post(
             (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang), String::new())
         }
         Err(AppError::Domain(DomainError::Invalid { field, msg })) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, msg.get(lang), lang), String::new())
+            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, &msg.get(lang), lang), String::new())
         }
         Err(AppError::Domain(DomainError::Illegal(msg))) => {
             (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
@@ -43,15 +43,9 @@ pub async fn case_action_post(
         Err(AppError::Domain(DomainError::Forbidden(msg))) => {
             (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
         }
-        Err(AppError::Conflict) => (
-            StatusCode::CONFLICT,
-            FormErrors::default(),
-            lang.t(
-                "ほかの方が先にこの請求を更新しました。内容を確かめてからもう一度操作してください。",
-                "Someone else changed this case first. Check it and try again.",
-            )
-            .to_owned(),
-        ),
+        Err(AppError::Conflict) => {
+            (StatusCode::CONFLICT, FormErrors::default(), lang.t("someone-else-changed-this-case-first").to_owned())
+        }
         Err(e) => return Err(e.into()),
     };
     let page = case_page(&ctx, &user, &reference, errors, action.code(), form, notice).await?;

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::AppError;
-use crate::app::settings::{self, SETTINGS, SettingDef, validate};
+use crate::app::settings::{self, SETTINGS, Screen, SettingDef};
 use crate::app::users::{self, NewUser, add_user};
 use crate::domain::fees;
 use crate::domain::input::FieldError;
@@ -115,10 +115,7 @@ pub async fn users_post(
             )
             .await
         }
-        Err(_) => Err(AppError::Invalid(vec![FieldError {
-            field: "role",
-            msg: Msg("役割を選んでください。", "Choose a role."),
-        }])),
+        Err(_) => Err(AppError::Invalid(vec![FieldError { field: "role", msg: Msg::new("choose-a-role") }])),
     };
     match result {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
@@ -153,15 +150,21 @@ pub async fn user_update_post(
     Path(id): Path<i64>,
     CsrfForm(post): CsrfForm<UserUpdate>,
 ) -> Result<Response, WebError> {
-    let role: Role =
-        post.role.parse().map_err(|_| WebError::Unprocessable(Msg("役割を選んでください。", "Choose a role.")))?;
+    let role: Role = post.role.parse().map_err(|_| WebError::Unprocessable(Msg::new("choose-a-role")))?;
     users::update(&ctx.state.app, user.id, id, role, post.active == "yes").await?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 
 pub struct SettingLine {
     pub def: &'static SettingDef,
+    pub label: &'static str,
+    pub effect: &'static str,
     pub value: String,
+}
+
+/// The settings the admin page edits (the deadlines page has its own).
+fn admin_defs() -> impl Iterator<Item = &'static SettingDef> {
+    SETTINGS.iter().filter(|d| d.screen == Screen::Admin)
 }
 
 /// One line of the fee schedule as the settings page shows it.
@@ -211,7 +214,15 @@ pub async fn settings_get(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     let s = ctx.state.app.settings().await?;
-    let lines = SETTINGS.iter().map(|def| SettingLine { def, value: s.get(def.key).to_owned() }).collect();
+    let lang = ctx.lang;
+    let lines = admin_defs()
+        .map(|def| SettingLine {
+            def,
+            label: def.label(lang),
+            effect: def.effect(lang),
+            value: s.get(def.key).to_owned(),
+        })
+        .collect();
     let schedule = s.schedule();
     let p = ctx.page(Some(&user)).await?;
     let fees = fee_lines(p.lang, |k| {
@@ -233,16 +244,12 @@ pub async fn settings_post(
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
     let mut lines = Vec::new();
-    for def in SETTINGS {
+    for def in admin_defs() {
         let value = one(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
-        if let Err(msg) = validate(def.key, &value) {
-            errors.list.push((
-                def.key.to_owned(),
-                lang.t(def.label_ja, def.label_en).to_owned(),
-                msg.get(lang).to_owned(),
-            ));
+        if let Err(msg) = def.validate(&value) {
+            errors.list.push((def.key.to_owned(), def.label(lang).to_owned(), msg.get(lang)));
         }
-        lines.push(SettingLine { def, value });
+        lines.push(SettingLine { def, label: def.label(lang), effect: def.effect(lang), value });
     }
     let chosen: Vec<String> = pairs.iter().filter(|(k, _)| k == "fee_methods").map(|(_, v)| v.clone()).collect();
     let fee_values = fees::validate(|k| if k == "fee_methods" { Some(chosen.join(",")) } else { one(k) });
@@ -274,14 +281,14 @@ pub async fn settings_post(
 /// "手数料：開示（郵送）" for the error summary.
 fn fee_label(field: &str, lang: crate::domain::Lang) -> String {
     if field == "fee_methods" {
-        return lang.t("支払方法", "Payment methods").to_owned();
+        return lang.t("payment-methods").to_owned();
     }
     fees::slots()
         .into_iter()
         .find(|(k, d)| fees::key(*k, *d) == field)
         .map(|(k, d)| match d {
-            Some(d) => format!("{}：{}（{}）", lang.t("手数料", "Fee"), k.label(lang), d.label(lang)),
-            None => format!("{}：{}", lang.t("手数料", "Fee"), k.label(lang)),
+            Some(d) => format!("{}：{}（{}）", lang.t("fee"), k.label(lang), d.label(lang)),
+            None => format!("{}：{}", lang.t("fee"), k.label(lang)),
         })
         .unwrap_or_default()
 }

@@ -115,103 +115,85 @@ fn who(e: &TimelineEvent, lang: Lang) -> String {
     match (e.actor_kind, &e.actor_name) {
         (ActorKind::Staff, Some(name)) => name.clone(),
         (ActorKind::Staff, None) | (ActorKind::System, _) => ActorKind::System.label(lang).to_owned(),
-        (ActorKind::Requester, _) => lang.t("ご本人", "Requester").to_owned(),
+        (ActorKind::Requester, _) => lang.t("requester").to_owned(),
     }
 }
 
 fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
-    let t = |ja: &str, en: &str| lang.t(ja, en).to_owned();
+    let t = |id: &str| lang.t(id).to_owned();
     match event {
-        Event::Submitted { channel } => format!("{}（{}）", t("請求の提出", "Request submitted"), channel.label(lang)),
-        Event::EmailConfirmed => t("メールアドレスの確認", "E-mail address confirmed"),
+        Event::Submitted { channel } => format!("{}（{}）", t("request-submitted"), channel.label(lang)),
+        Event::EmailConfirmed => t("e-mail-address-confirmed"),
         Event::Received { received_on, due_on } => format!(
             "{} {received_on} / {} {}",
-            t("受付", "Received"),
-            t("期限", "due"),
+            t("received-2"),
+            t("due-3"),
             due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
         ),
         Event::Assigned { assignee } => {
             let name = assignee
                 .and_then(|id| staff.iter().find(|u| u.id == id))
                 .map(|u| u.display_name.clone())
-                .unwrap_or_else(|| t("なし", "nobody"));
-            format!("{} → {name}", t("担当者の割当て", "Assigned"))
+                .unwrap_or_else(|| t("nobody"));
+            format!("{} → {name}", t("assigned"))
         }
-        Event::NoteAdded => t("社内メモ", "Internal note"),
-        Event::MessageSent => t("ご本人へのメッセージ", "Message to the requester"),
+        Event::NoteAdded => t("internal-note"),
+        Event::MessageSent => t("message-to-the-requester"),
         Event::IdentityRequested { target, .. } => {
-            format!("{}：{}", t("本人確認書類の依頼", "Identity documents requested"), target.label(lang))
+            format!("{}：{}", t("identity-documents-requested"), target.label(lang))
         }
-        Event::ClarificationRequested => t("確認事項の問い合わせ", "Details asked for"),
+        Event::ClarificationRequested => t("details-asked-for"),
         Event::FeeRequested { amount, pay_by } => {
-            format!(
-                "{}：{}{}（{} {pay_by}）",
-                t("手数料の請求", "Fee requested"),
-                yen(*amount),
-                t("円", " yen"),
-                t("支払期限", "pay by")
-            )
+            format!("{}：{}{}（{} {pay_by}）", t("fee-requested"), yen(*amount), t("yen"), t("pay-by-3"))
         }
         Event::FeeReminderSent { pay_by } => {
-            format!("{}（{} {pay_by}）", t("手数料の督促", "Fee reminder sent"), t("支払期限", "pay by"))
+            format!("{}（{} {pay_by}）", t("fee-reminder-sent"), t("pay-by-3"))
         }
         Event::DocumentsSubmitted { target, .. } => {
-            format!("{}：{}", t("書類の提出", "Documents submitted"), target.label(lang))
+            format!("{}：{}", t("documents-submitted"), target.label(lang))
         }
-        Event::RequesterReplied => t("ご本人からの返信", "Requester replied"),
+        Event::RequesterReplied => t("requester-replied"),
         Event::IdentityVerified { target, method, doc_type } => format!(
             "{}：{}（{}{}）",
-            t("本人確認済み", "Identity verified"),
+            t("identity-verified-2"),
             target.label(lang),
             method.label(lang),
             doc_type.map(|d| format!("、{}", d.label(lang))).unwrap_or_default()
         ),
         Event::IdentityFailed { target } => {
-            format!("{}：{}", t("本人確認できず", "Identity not verified"), target.label(lang))
+            format!("{}：{}", t("identity-not-verified-2"), target.label(lang))
         }
-        Event::PaymentRecorded { amount, method, paid_on } => format!(
-            "{}：{}{}（{}、{paid_on}）",
-            t("入金", "Payment"),
-            yen(*amount),
-            t("円", " yen"),
-            method.label(lang)
-        ),
+        Event::PaymentRecorded { amount, method, paid_on } => {
+            format!("{}：{}{}（{}、{paid_on}）", t("payment"), yen(*amount), t("yen"), method.label(lang))
+        }
         Event::FeeWaived { amount } => {
-            format!("{}：{}{}", t("手数料の免除", "Fee waived"), yen(*amount), t("円", " yen"))
+            format!("{}：{}{}", t("fee-waived"), yen(*amount), t("yen"))
         }
-        Event::RefundRecorded { amount } => format!("{}：{}{}", t("返金", "Refund"), yen(*amount), t("円", " yen")),
-        Event::AskMet { ask } => format!("{}：{}", t("依頼の完了", "Ask met"), ask.label(lang)),
-        Event::AsksCancelled { asks } => format!(
-            "{}：{}",
-            t("依頼の取消し", "Asks cancelled"),
-            asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、")
-        ),
-        Event::DueSoonNotified { due_on } => format!(
-            "{}（{} {due_on}）",
-            t("期限が近いことを担当者に通知", "Assignee told the due date is near"),
-            t("期限", "due")
-        ),
-        Event::OverdueNotified { due_on } => format!(
-            "{}（{} {due_on}）",
-            t("期限超過を管理者に通知", "Managers told the case is overdue"),
-            t("期限", "due")
-        ),
-        Event::ClockStarted { on, due_on } => format!(
-            "{}（{on}）/ {} {due_on}",
-            t("期限の起算（本人確認の完了）", "Clock started (identity verified)"),
-            t("期限", "due")
-        ),
-        Event::ClockPaused { on } => format!("{}（{on}〜）", t("期限の停止", "Clock paused")),
+        Event::RefundRecorded { amount } => format!("{}：{}{}", t("refund"), yen(*amount), t("yen")),
+        Event::AskMet { ask } => format!("{}：{}", t("ask-met"), ask.label(lang)),
+        Event::AsksCancelled { asks } => {
+            format!("{}：{}", t("asks-cancelled"), asks.iter().map(|a| a.label(lang)).collect::<Vec<_>>().join("、"))
+        }
+        Event::DueSoonNotified { due_on } => {
+            format!("{}（{} {due_on}）", t("assignee-told-the-due-date-is"), t("due-3"))
+        }
+        Event::OverdueNotified { due_on } => {
+            format!("{}（{} {due_on}）", t("managers-told-the-case-is-overdue"), t("due-3"))
+        }
+        Event::ClockStarted { on, due_on } => {
+            format!("{}（{on}）/ {} {due_on}", t("clock-started-identity-verified"), t("due-3"))
+        }
+        Event::ClockPaused { on } => format!("{}（{on}〜）", t("clock-paused")),
         Event::ClockResumed { on, due_on } => format!(
             "{}（{on}）/ {} {}",
-            t("期限の再開", "Clock resumed"),
-            t("期限", "due"),
+            t("clock-resumed"),
+            t("due-3"),
             due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
         ),
-        Event::Extended { from, to } => format!("{}：{from} → {to}", t("期限の延長", "Deadline extended")),
-        Event::Started => t("対応開始", "Work started"),
+        Event::Extended { from, to } => format!("{}：{from} → {to}", t("deadline-extended")),
+        Event::Started => t("work-started"),
         Event::Closed { outcome, reasons, .. } => {
-            let mut s = format!("{}：{}", t("完了", "Closed"), outcome.label(lang));
+            let mut s = format!("{}：{}", t("closed"), outcome.label(lang));
             if !reasons.is_empty() {
                 s.push_str(&format!(
                     "（{}）",
@@ -220,23 +202,21 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
             }
             s
         }
-        Event::Withdrawn { .. } => t("取下げ", "Withdrawn"),
-        Event::Reopened => t("再開", "Reopened"),
+        Event::Withdrawn { .. } => t("withdrawn"),
+        Event::Reopened => t("reopened"),
         Event::KindChanged { from, to } => {
-            format!("{}：{} → {}", t("種別の訂正", "Kind corrected"), from.label(lang), to.label(lang))
+            format!("{}：{} → {}", t("kind-corrected"), from.label(lang), to.label(lang))
         }
-        Event::DocumentDiscarded { document } => format!("{} #{document}", t("書類の廃棄", "Document discarded")),
+        Event::DocumentDiscarded { document } => format!("{} #{document}", t("document-discarded")),
         Event::DocumentsPurged { documents } => format!(
             "{}：{}",
-            t("保存期間経過による書類の消去", "Documents purged after retention"),
+            t("documents-purged-after-retention"),
             documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
         ),
-        Event::IdentityReminderSent { asked_on } => format!(
-            "{}（{} {asked_on}）",
-            t("本人確認書類の未着を担当者に通知", "Assignee told identity documents are overdue"),
-            t("依頼日", "asked on")
-        ),
-        Event::ResultAttached { document } => format!("{} #{document}", t("結果ファイルの添付", "Result attached")),
+        Event::IdentityReminderSent { asked_on } => {
+            format!("{}（{} {asked_on}）", t("assignee-told-identity-documents-are-overdue"), t("asked-on"))
+        }
+        Event::ResultAttached { document } => format!("{} #{document}", t("result-attached")),
     }
 }
 
@@ -281,11 +261,11 @@ pub async fn case_page(
             size: format!("{} KB", (d.size + 1023) / 1024),
             stored: d.stored,
             state: if d.discarded_at.is_some() {
-                lang.t("破棄済み", "discarded")
+                lang.t("discarded-2")
             } else if d.purged_at.is_some() {
-                lang.t("保存期間経過で消去", "purged after retention")
+                lang.t("purged-after-retention")
             } else {
-                lang.t("保管中（暗号化）", "stored (encrypted)")
+                lang.t("stored-encrypted")
             },
         })
         .collect();

@@ -51,18 +51,15 @@ struct DeadlinesPage {
 
 fn weekday(d: jiff::civil::Date, lang: Lang) -> &'static str {
     use jiff::civil::Weekday::*;
-    let i = match d.weekday() {
-        Monday => 0,
-        Tuesday => 1,
-        Wednesday => 2,
-        Thursday => 3,
-        Friday => 4,
-        Saturday => 5,
-        Sunday => 6,
-    };
-    let ja = ["月", "火", "水", "木", "金", "土", "日"];
-    let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    lang.t(ja[i], en[i])
+    lang.t(match d.weekday() {
+        Monday => "weekday-mon",
+        Tuesday => "weekday-tue",
+        Wednesday => "weekday-wed",
+        Thursday => "weekday-thu",
+        Friday => "weekday-fri",
+        Saturday => "weekday-sat",
+        Sunday => "weekday-sun",
+    })
 }
 
 /// The next 12 months of national holidays and closure days.
@@ -78,7 +75,7 @@ fn holidays_ahead(today: jiff::civil::Date, closures: &str, lang: Lang) -> Vec<H
             out.push(HolidayLine {
                 date: d.to_string(),
                 weekday: weekday(d, lang),
-                name: holiday.map(|h| h.name).unwrap_or(if lang == Lang::Ja {
+                name: holiday.map(|h| h.name).unwrap_or(if lang == Lang::JA {
                     "休業日（事業者）"
                 } else {
                     "Closure day"
@@ -93,10 +90,10 @@ fn holidays_ahead(today: jiff::civil::Date, closures: &str, lang: Lang) -> Vec<H
 
 fn profiles(lang: Lang) -> Vec<(&'static str, &'static str)> {
     vec![
-        ("appi", lang.t("個人情報保護法（14日）", "APPI (14 days)")),
-        ("gdpr", lang.t("GDPR（1か月）", "GDPR (one month)")),
-        ("ccpa", lang.t("CCPA（45日）", "CCPA (45 days)")),
-        ("custom", lang.t("独自", "Custom")),
+        ("appi", lang.t("appi-14-days")),
+        ("gdpr", lang.t("gdpr-one-month")),
+        ("ccpa", lang.t("ccpa-45-days")),
+        ("custom", lang.t("profile-custom")),
     ]
 }
 
@@ -156,8 +153,8 @@ pub async fn deadlines_post(
     let one = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
-    let mut err = |field: &str, label: (&str, &str), msg: (&str, &str)| {
-        errors.list.push((field.to_owned(), lang.t(label.0, label.1).to_owned(), lang.t(msg.0, msg.1).to_owned()));
+    let mut err = |field: &str, label: &str, msg: &str| {
+        errors.list.push((field.to_owned(), label.to_owned(), lang.t(msg).to_owned()));
     };
     let mut values: Vec<(String, String)> = Vec::new();
     for k in RequestKind::ALL {
@@ -170,50 +167,31 @@ pub async fn deadlines_post(
             other => other.to_owned(),
         };
         if Profile::parse(&code).is_none() {
-            err(
-                &format!("custom_days_{}", k.code()),
-                (k.label(Lang::Ja), k.label(Lang::En)),
-                (
-                    "期限の方針を選び、独自の場合は 1〜365 の日数を入力してください。",
-                    "Choose a profile; for a custom one enter 1 to 365 days.",
-                ),
-            );
+            err(&format!("custom_days_{}", k.code()), k.label(lang), "choose-a-profile-for-a-custom");
         }
         values.push((format!("deadline_profile_{}", k.code()), code));
     }
     let clock_start = one("deadline_clock_start");
     if !matches!(clock_start.as_str(), "received" | "identity_verified") {
-        err(
-            "deadline_clock_start",
-            ("起算日", "Clock start"),
-            ("選択肢から選んでください。", "Choose one of the options."),
-        );
+        err("deadline_clock_start", lang.t("clock-start"), "choose-one-of-the-options");
     }
     for key in ["deadline_pause", "deadline_escalation"] {
         if !matches!(one(key).as_str(), "yes" | "no") {
-            err(key, ("設定", "Setting"), ("選択肢から選んでください。", "Choose one of the options."));
+            err(key, lang.t("setting"), "choose-one-of-the-options");
         }
     }
     if !one("deadline_max_extension_days").parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
-        err(
-            "deadline_max_extension_days",
-            ("延長の上限", "Longest extension"),
-            ("1〜365 の日数を入力してください。", "Enter 1 to 365 days."),
-        );
+        err("deadline_max_extension_days", lang.t("longest-extension"), "enter-1-to-365-days");
     }
     if !one("deadline_reminder_days").parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
-        err(
-            "deadline_reminder_days",
-            ("期限前の通知", "Reminder lead time"),
-            ("0〜30 の営業日数を入力してください。", "Enter 0 to 30 business days."),
-        );
+        err("deadline_reminder_days", lang.t("reminder-lead-time"), "enter-0-to-30-business-days");
     }
     let closure_days = one("closure_days").replace("\r\n", "\n");
     if let Err(line) = parse_closures(&closure_days) {
         errors.list.push((
             "closure_days".to_owned(),
-            lang.t("休業日", "Closure days").to_owned(),
-            format!("{}「{line}」", lang.t("読み取れない行があります：", "This line cannot be read: ")),
+            lang.t("closure-days").to_owned(),
+            format!("{}「{line}」", lang.t("this-line-cannot-be-read")),
         ));
     }
     let app = &ctx.state.app;

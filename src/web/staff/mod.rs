@@ -91,12 +91,9 @@ async fn login_post(
                 if matches!(e, AppError::Throttled) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
             let p = ctx.page(None).await?;
             let error = if status == StatusCode::UNAUTHORIZED {
-                p.t("メールアドレスまたはパスワードが違います。", "The e-mail address or password is wrong.")
+                p.t("the-e-mail-address-or-password")
             } else {
-                p.t(
-                    "試行が多すぎます。15分ほどおいてからお試しください。",
-                    "Too many attempts. Please try again in about 15 minutes.",
-                )
+                p.t("too-many-attempts-please-try-again")
             };
             let page = LoginPage { error: error.to_owned(), email: post.email, p };
             Ok(html(status, &page))

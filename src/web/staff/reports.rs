@@ -53,7 +53,7 @@ pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Month
     let r = monthly(app, month, false).await?;
     let p = ctx.page(Some(&user)).await?;
     let lang: Lang = p.lang;
-    let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("円", " yen"));
+    let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("yen"));
     let page = ReportPage {
         month: month.code(),
         prev: month.previous().code(),
@@ -67,10 +67,10 @@ pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Month
         by_filer: r.by_filer.iter().map(|(f, n)| (f.label(lang), *n)).collect(),
         reasons: r.refusals_by_reason.iter().map(|(x, n)| (x.label(lang), x.basis(), *n)).collect(),
         fees: vec![
-            (lang.t("請求額", "Requested"), yen_label(r.fees.requested)),
-            (lang.t("入金額", "Collected"), yen_label(r.fees.collected)),
-            (lang.t("免除額", "Waived"), yen_label(r.fees.waived)),
-            (lang.t("返金額", "Refunded"), yen_label(r.fees.refunded)),
+            (lang.t("requested"), yen_label(r.fees.requested)),
+            (lang.t("collected"), yen_label(r.fees.collected)),
+            (lang.t("waived"), yen_label(r.fees.waived)),
+            (lang.t("refunded"), yen_label(r.fees.refunded)),
         ],
         by_method: r.fees.collected_by_method.iter().map(|(m, n)| (m.label(lang), yen_label(*n))).collect(),
         bad_month,
