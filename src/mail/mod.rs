@@ -147,6 +147,8 @@ macro_rules! mails {
         }
 
         impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$name,)+];
+
             pub fn code(self) -> &'static str {
                 match self { $(Kind::$name => $code,)+ }
             }
