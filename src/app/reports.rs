@@ -82,12 +82,8 @@ struct Cell<'a>(&'a str);
 
 impl serde::Serialize for Cell<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if starts_formula(self.0) { s.serialize_str(&format!("'{}", self.0)) } else { s.serialize_str(self.0) }
+        s.serialize_str(&safe_cell(self.0))
     }
-}
-
-fn starts_formula(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 impl<'a> CsvRow<'a> {
@@ -309,8 +305,8 @@ async fn month_rows(app: &App, month: Month) -> Result<Vec<ExportRow>> {
 }
 
 /// A cell that a spreadsheet would run as a formula is neutralised.
-pub fn safe_cell(s: &str) -> String {
-    if starts_formula(s) { format!("'{s}") } else { s.to_owned() }
+pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
 }
 
 /// The per-case CSV of the month, UTF-8 with a BOM so Excel reads Japanese.

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 
+use crate::app::settings::{SETTINGS, Screen};
 use crate::domain::calendar::{self, parse_closures};
 use crate::domain::deadline::Profile;
 use crate::domain::{Lang, RequestKind};
@@ -123,19 +124,17 @@ pub async fn deadlines_get(
     let s = app.settings().await?;
     let p = ctx.page(Some(&user)).await?;
     let lang = p.lang;
-    let or = |k: &str, d: &str| {
-        let v = s.get(k);
-        if v.is_empty() { d.to_owned() } else { v.to_owned() }
-    };
-    let closure_days = or("closure_days", calendar::DEFAULT_CLOSURES);
+    // Stored values over the declared defaults (app::settings::SETTINGS).
+    let get = |k: &str| s.get(k).to_owned();
+    let closure_days = get("closure_days");
     let page = DeadlinesPage {
         profiles: profiles(lang),
-        kinds: kind_lines(lang, |k| s.get(k).to_owned()),
-        clock_start: or("deadline_clock_start", "received"),
-        pause: or("deadline_pause", "yes"),
-        max_extension_days: or("deadline_max_extension_days", "30"),
-        reminder_days: or("deadline_reminder_days", "3"),
-        escalation: or("deadline_escalation", "yes"),
+        kinds: kind_lines(lang, get),
+        clock_start: get("deadline_clock_start"),
+        pause: get("deadline_pause"),
+        max_extension_days: get("deadline_max_extension_days"),
+        reminder_days: get("deadline_reminder_days"),
+        escalation: get("deadline_escalation"),
         holidays: holidays_ahead(app.today(), &closure_days, lang),
         closure_days,
         errors: FormErrors::default(),
@@ -171,28 +170,14 @@ pub async fn deadlines_post(
         }
         values.push((format!("deadline_profile_{}", k.code()), code));
     }
+    // The page's other settings are checked by their declarations.
     let clock_start = one("deadline_clock_start");
-    if !matches!(clock_start.as_str(), "received" | "identity_verified") {
-        err("deadline_clock_start", lang.t("clock-start"), "choose-one-of-the-options");
-    }
-    for key in ["deadline_pause", "deadline_escalation"] {
-        if !matches!(one(key).as_str(), "yes" | "no") {
-            err(key, lang.t("setting"), "choose-one-of-the-options");
-        }
-    }
-    if !one("deadline_max_extension_days").parse::<i64>().is_ok_and(|n| (1..=365).contains(&n)) {
-        err("deadline_max_extension_days", lang.t("longest-extension"), "enter-1-to-365-days");
-    }
-    if !one("deadline_reminder_days").parse::<i64>().is_ok_and(|n| (0..=30).contains(&n)) {
-        err("deadline_reminder_days", lang.t("reminder-lead-time"), "enter-0-to-30-business-days");
-    }
     let closure_days = one("closure_days").replace("\r\n", "\n");
-    if let Err(line) = parse_closures(&closure_days) {
-        errors.list.push((
-            "closure_days".to_owned(),
-            lang.t("closure-days").to_owned(),
-            format!("{}「{line}」", lang.t("this-line-cannot-be-read")),
-        ));
+    for def in SETTINGS.iter().filter(|d| d.screen == Screen::Deadlines) {
+        let value = if def.key == "closure_days" { closure_days.clone() } else { one(def.key) };
+        if let Err(msg) = def.validate(&value) {
+            errors.list.push((def.key.to_owned(), def.label(lang).to_owned(), msg.get(lang)));
+        }
     }
     let app = &ctx.state.app;
     if errors.any() {
@@ -229,16 +214,10 @@ pub async fn deadlines_post(
         };
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    for key in [
-        "deadline_clock_start",
-        "deadline_pause",
-        "deadline_escalation",
-        "deadline_max_extension_days",
-        "deadline_reminder_days",
-    ] {
-        values.push((key.to_owned(), one(key)));
+    for def in SETTINGS.iter().filter(|d| d.screen == Screen::Deadlines) {
+        let value = if def.key == "closure_days" { closure_days.clone() } else { one(def.key) };
+        values.push((def.key.to_owned(), value));
     }
-    values.push(("closure_days".to_owned(), closure_days));
     crate::app::settings::save(app, &values).await?;
     Ok(Redirect::to("/staff/deadlines?saved=1").into_response())
 }
