@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use madoguchi::app::reports::{Month, csv, monthly};
+use madoguchi::app::reports::{Month, month_csv};
 use madoguchi::app::users::{NewUser, add_user};
 use madoguchi::config::Config;
 use madoguchi::domain::Role;
@@ -145,9 +145,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Report { month, format: _ } => {
             let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
             let app = madoguchi::open(&config, String::new()).await?;
-            let report = monthly(&app, month, true).await?;
             use std::io::Write;
-            std::io::stdout().write_all(&csv(&report)?)?;
+            std::io::stdout().write_all(&month_csv(&app, month).await?)?;
         }
         Cmd::Seed { cases, month } => {
             let month = match month {

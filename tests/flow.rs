@@ -95,13 +95,17 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     assert_eq!(app.case_state(&reference).await, "in_progress");
     assert!(app.take_mails().await.is_empty(), "starting work sends nothing");
 
+    let page =
+        app.attach_result(&reference, "保有個人データ一覧", "kaiji.csv", "項目,値\n氏名,山田 太郎\n".as_bytes()).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = app
         .post(&act("close"), &[("outcome", "granted"), ("explanation", "開示書類を電子データでお送りします。")])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.case_state(&reference).await, "closed");
     let mails = app.take_mails().await;
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 2, "the decision, and the results ready to download");
+    assert!(one(&mails, "taro@example.jp", "開示結果をダウンロードいただけます").text.contains("/status/"));
     let decision = one(&mails, "taro@example.jp", "ご請求に対する決定のお知らせ");
     assert!(decision.text.contains("対応済み（請求どおり）"));
     assert!(decision.text.contains("個人情報保護委員会"), "where to complain");
@@ -125,6 +129,7 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
             "ask_met",
             "clock_resumed",
             "started",
+            "result_attached",
             "closed",
         ]
     );
@@ -280,8 +285,8 @@ async fn a_refusal_before_work_starts_needs_a_manager_and_gives_reasons() {
     let mails = app.take_mails().await;
     let decision = one(&mails, "taro@example.jp", "ご請求に対する決定のお知らせ");
     assert!(decision.text.contains("不対応（拒否）"));
-    assert!(decision.text.contains("・本人確認ができない（第37条）"));
-    assert!(decision.text.contains("・所定の手続によらない（第37条）"));
+    assert!(decision.text.contains("・本人確認ができない（個人情報保護法第37条）"));
+    assert!(decision.text.contains("・所定の手続によらない（個人情報保護法第37条）"));
     assert!(decision.text.contains("期限までに本人確認書類のご提出がありませんでした。"));
     app.running.shutdown().await;
 }

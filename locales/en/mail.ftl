@@ -11,6 +11,7 @@ mail-subject-fee_waived = The fee has been waived
 mail-subject-clarification = We need a few details
 mail-subject-message = A message about your request
 mail-subject-extended = Notice of extension of the deadline
+mail-subject-results_ready = Your results are ready to download
 mail-subject-decision = Our decision on your request
 mail-subject-withdrawn = Your request has been withdrawn
 mail-subject-status_link = Your status page link
@@ -138,7 +139,16 @@ mail-decision-2 = We have done what you asked.
 mail-decision-3 = {" "}Method of disclosure: { $delivery }.
 mail-decision-4 = We hold no retained personal data that your request covers.
 mail-decision-5 = Reasons (APPI Art. 36):
-mail-decision-6 = - { $label } (Art. { $basis })
+mail-decision-6 = - { $label } (APPI { $basis })
+mail-decision-6-plain = - { $label }
+mail-decision-answer =
+    { $answer }
+mail-decision-notice = You can print the decision notice from your status page.
+mail-results-ready =
+    Dear { $name },
+
+    The results of your request { $reference } are ready on your status page.
+    Download them with the link below (until { $new_due_on }; after that their content is destroyed).
 mail-decision-7 =
     Explanation:
     { $text }

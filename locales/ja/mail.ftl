@@ -12,6 +12,7 @@ mail-subject-clarification = ご請求内容の確認のお願い
 mail-subject-message = 担当者からのご連絡
 mail-subject-extended = 回答期限の延長のお知らせ（延長通知）
 mail-subject-decision = ご請求に対する決定のお知らせ
+mail-subject-results_ready = 開示結果をダウンロードいただけます
 mail-subject-withdrawn = ご請求の取下げを承りました
 mail-subject-status_link = 状況確認ページのご案内
 mail-subject-staff_new_case = 新しい請求が届きました
@@ -138,7 +139,16 @@ mail-decision-2 = ご請求のとおり対応しました。
 mail-decision-3 = 開示の方法：{ $delivery }
 mail-decision-4 = ご請求の対象となる保有個人データは、当社にはありませんでした。
 mail-decision-5 = 理由（個人情報保護法第36条）：
-mail-decision-6 = ・{ $label }（第{ $basis }条）
+mail-decision-6 = ・{ $label }（個人情報保護法{ $basis }）
+mail-decision-6-plain = ・{ $label }
+mail-decision-answer =
+    { $answer }
+mail-decision-notice = 決定通知書は状況確認ページから印刷できます。
+mail-results-ready =
+    { $name } 様
+
+    受付番号 { $reference } のご請求について、開示する結果を状況確認ページに用意しました。
+    次のリンクからダウンロードいただけます（{ $new_due_on } まで。期限を過ぎると内容は消去されます）。
 mail-decision-7 =
     説明：
     { $text }

@@ -4,9 +4,9 @@
 use jiff::ToSpan;
 
 use super::persist::{Change, persist};
-use super::records::{Account, CaseRecord, Document, FeeEntry, TimelineEvent};
+use super::records::{Account, CaseRecord, Document, FeeEntry, Notice, TimelineEvent};
 use super::store::cases as sc;
-use super::store::{self, documents as sd, outbox, users};
+use super::store::{self, documents as sd, notices as sn, outbox, users};
 use super::{App, AppError, Result, Settings, keys};
 use crate::domain::action_form::{ActionForm, Facts, check_lengths, command};
 use crate::domain::deadline::{Policy, art39_date};
@@ -25,7 +25,13 @@ pub(crate) fn ctx<'a>(app: &App, settings: &Settings, policy: &'a Policy) -> Ctx
 /// transaction, then wake the mail sender.
 pub async fn execute(app: &App, reference: &Reference, cmd: Command, actor: Actor) -> Result<CaseRecord> {
     let settings = app.settings().await?;
-    run(app, &settings, reference, actor, |_| Ok(cmd)).await
+    run(app, &settings, reference, actor, Extra::default(), |_| Ok(cmd)).await
+}
+
+/// What a form carries beside its command that is stored elsewhere.
+#[derive(Default)]
+struct Extra {
+    tracking_number: Option<String>,
 }
 
 /// A staff member's action from its form: the case's facts (its due date,
@@ -39,12 +45,14 @@ pub async fn perform(
     actor: Actor,
 ) -> Result<CaseRecord> {
     let settings = app.settings().await?;
-    run(app, &settings, reference, actor, |rec| {
+    let tracking = form.tracking_number.trim();
+    let extra = Extra { tracking_number: (!tracking.is_empty()).then(|| tracking.to_owned()) };
+    run(app, &settings, reference, actor, extra, |rec| {
         // The document is checked against the case in the transaction (`run`).
         let facts = Facts {
             document: form.document_id().map(|id| (id, None)),
             due_on: rec.case.due_on,
-            scheduled: settings.fee_for(rec.case.kind, rec.delivery),
+            scheduled: settings.fee_for(rec.case.kind, rec.case.delivery),
             pay_by: app.today().saturating_add(settings.fee_pay_days().days()),
         };
         check_lengths(form).and_then(|()| command(action, form, &facts)).map_err(|e| AppError::Invalid(vec![e]))
@@ -57,6 +65,7 @@ async fn run(
     settings: &Settings,
     reference: &Reference,
     actor: Actor,
+    extra: Extra,
     make: impl FnOnce(&CaseRecord) -> Result<Command>,
 ) -> Result<CaseRecord> {
     let mut tx = app.store.begin().await?;
@@ -70,6 +79,21 @@ async fn run(
                 return Err(AppError::field("document", "choose-a-document"));
             };
             Command::DiscardDocument { document: doc.id, target: doc.target, reason }
+        }
+        // A result file taken back must be one of this case's, still stored.
+        Command::RemoveResult { document } => {
+            let doc = sd::get_in(&mut tx, rec.id(), document).await?;
+            if !doc.is_some_and(|d| d.stored && d.purpose == DocPurpose::Result) {
+                return Err(AppError::field("document", "choose-a-document"));
+            }
+            cmd
+        }
+        // A notice marked posted must be one of this case's letters not yet posted.
+        Command::MarkPosted { notice, .. } => {
+            if !sn::get_in(&mut tx, rec.id(), notice).await?.is_some_and(|n| n.awaits_posting()) {
+                return Err(AppError::field("notice", "choose-a-notice"));
+            }
+            cmd
         }
         Command::Assign { assignee: Some(id) } => {
             if !users::by_id_in(&mut tx, id).await?.is_some_and(|u| u.active) {
@@ -85,12 +109,22 @@ async fn run(
         Command::RecordPayment { payment_ref, .. } => Some(payment_ref.clone()),
         _ => None,
     };
+    let answer = match &cmd {
+        Command::Close { answer, .. } => answer.clone(),
+        _ => String::new(),
+    };
     let policy = settings.policy(rec.profile);
     let events = decide(&before, cmd, &actor, &ctx(app, settings, &policy))?;
     if events.is_empty() {
         return Ok(rec);
     }
-    let change = Change { text, payment_ref, ..Change::new(rec, before, events, actor) };
+    let change = Change {
+        text,
+        payment_ref,
+        answer,
+        tracking_number: extra.tracking_number,
+        ..Change::new(rec, before, events, actor)
+    };
     let rec = persist(app, &mut tx, settings, change).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
@@ -100,6 +134,7 @@ async fn run(
 /// What the staff case page shows.
 pub struct CaseFile {
     pub rec: CaseRecord,
+    pub notices: Vec<Notice>,
     pub timeline: Vec<TimelineEvent>,
     pub chain_ok: bool,
     pub fees: Vec<FeeEntry>,
@@ -125,6 +160,7 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
     let fees = sc::fee_entries(&app.store, rec.id()).await?;
     let mails = outbox::for_case(&app.store, rec.id()).await?;
     let documents = sd::for_case(&app.store, rec.id()).await?;
+    let notices = sn::for_case(&app.store, rec.id()).await?;
     let actions = Action::ALL
         .iter()
         .copied()
@@ -137,12 +173,13 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
     let policy = settings.policy(rec.profile);
     Ok(CaseFile {
         art39: rec.case.received_on.map(art39_date),
-        scheduled_fee: settings.fee_for(rec.case.kind, rec.delivery),
+        scheduled_fee: settings.fee_for(rec.case.kind, rec.case.delivery),
         timeline,
         chain_ok,
         fees,
         mails,
         documents,
+        notices,
         actions,
         staff,
         policy,

@@ -141,6 +141,9 @@ pub async fn upload(
         content: &content,
         uploaded_by: ActorKind::Requester,
         at: app.now_us(),
+        label: None,
+        file_name: None,
+        actor_id: None,
     };
     let id = sd::insert(&mut tx, &doc).await?;
     let policy = settings.policy(rec.profile);

@@ -7,12 +7,14 @@ pub mod cases;
 pub mod documents;
 pub mod housekeeping;
 pub mod keys;
+pub mod notices;
 mod notify;
 mod persist;
 pub mod queue;
 pub mod records;
 pub mod reports;
 pub mod requests;
+pub mod results;
 pub mod seed;
 pub mod settings;
 mod store;
@@ -40,6 +42,9 @@ pub use store::sessions::SessionStore;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// It existed, but is no longer available (a result past its days).
+    #[error("gone")]
+    Gone,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("invalid input")]

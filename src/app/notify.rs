@@ -7,7 +7,7 @@ use super::records::{Account, CaseRecord};
 use super::store::Tx;
 use super::store::{outbox, users};
 use super::{App, AppError, Result, Settings};
-use crate::domain::{Actor, Case, Event, IdentityTarget, Lang, Role};
+use crate::domain::{Actor, Case, Delivery, Event, IdentityTarget, Lang, Outcome, Role};
 use crate::mail::{self, Kind, MailView, Outgoing};
 
 const ALL_STAFF: &[Role] = &[Role::Staff, Role::Manager, Role::Admin];
@@ -28,7 +28,7 @@ pub enum Recipient {
 
 /// The messages an event calls for. `actor` is who caused it: nobody is
 /// told of an assignment they made to themselves.
-pub fn notices(event: &Event, _case: &Case, actor: &Actor) -> Vec<(Kind, Recipient)> {
+pub fn notices(event: &Event, case: &Case, actor: &Actor) -> Vec<(Kind, Recipient)> {
     use Recipient::*;
     match event {
         Event::Submitted { channel: crate::domain::Channel::Web } => vec![(Kind::Confirm, Requester)],
@@ -51,6 +51,12 @@ pub fn notices(event: &Event, _case: &Case, actor: &Actor) -> Vec<(Kind, Recipie
         Event::DueSoonNotified { .. } => vec![(Kind::StaffDueSoon, AssigneeOr(MANAGERS))],
         Event::OverdueNotified { .. } => vec![(Kind::StaffOverdue, Roles(MANAGERS))],
         Event::Extended { .. } => vec![(Kind::Extended, Requester)],
+        // Results to download are announced beside the decision (electronic delivery).
+        Event::Closed { outcome: Outcome::Granted | Outcome::PartiallyGranted, .. }
+            if case.results > 0 && case.delivery != Some(Delivery::Postal) =>
+        {
+            vec![(Kind::Decision, Requester), (Kind::ResultsReady, Requester)]
+        }
         Event::Closed { .. } => vec![(Kind::Decision, Requester)],
         Event::Withdrawn { .. } => vec![(Kind::Withdrawn, Requester)],
         _ => Vec::new(),
@@ -152,11 +158,13 @@ fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut
             m.due_on = from.to_string();
             m.new_due_on = to.to_string();
         }
-        Event::Closed { outcome, reasons, .. } => {
+        Event::Closed { outcome, reasons, closed_on } => {
             m.outcome = Some(*outcome);
             m.outcome_label = outcome.label(lang).to_owned();
             m.set_reasons(reasons);
-            m.delivery = rec.delivery.map(|d| d.label(lang).to_owned()).unwrap_or_default();
+            m.delivery = rec.case.delivery.map(|d| d.label(lang).to_owned()).unwrap_or_default();
+            let until = closed_on.saturating_add(jiff::ToSpan::days(settings.result_days()));
+            m.new_due_on = until.to_string();
         }
         Event::Withdrawn { .. } => m.text.clear(),
         _ => {}
@@ -175,7 +183,7 @@ pub(crate) async fn enqueue_for(
     settings: &Settings,
     rec: &CaseRecord,
     events: &[Event],
-    text: &str,
+    quoted: &super::notices::Quoted<'_>,
     actor: &Actor,
     confirm_url: Option<&str>,
 ) -> Result<()> {
@@ -194,7 +202,8 @@ pub(crate) async fn enqueue_for(
         if to == Recipient::Requester {
             let Some(address) = rec.person.contact_email.as_deref() else { continue };
             let mut m = mail_view(app, settings, rec, rec.lang);
-            m.text = text.to_owned();
+            m.text = quoted.text.to_owned();
+            m.answer = quoted.answer.to_owned();
             m.confirm_url = confirm_url.unwrap_or_default().to_owned();
             fill(app, settings, rec, event, &mut m);
             out.push(render(kind, address, &m)?);
@@ -203,6 +212,7 @@ pub(crate) async fn enqueue_for(
             let mut m = mail_view(app, settings, rec, Lang::JA);
             fill(app, settings, rec, event, &mut m);
             m.text.clear();
+            m.answer.clear();
             for address in staff_addresses(to, &rec.case, &active) {
                 out.push(render(kind, address, &m)?);
             }

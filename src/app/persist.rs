@@ -8,7 +8,8 @@ use super::records::CaseRecord;
 use super::store::Tx;
 use super::store::cases::{self as sc, NewEvent, NewFeeEntry};
 use super::store::documents as sd;
-use super::{App, AppError, Result, Settings, notify};
+use super::store::notices as sn;
+use super::{App, AppError, Result, Settings, notices, notify};
 use crate::domain::{Actor, ActorKind, Case, Event, FeeEntryKind, PaymentMethod, Reference, State, Visibility, apply};
 
 /// One change to persist: a case as read (id 0 for a new one), the events
@@ -22,12 +23,26 @@ pub(crate) struct Change {
     pub payment_ref: Option<String>,
     /// For a new web submission: the link that confirms it.
     pub confirm_url: Option<String>,
+    /// A decision's answer (purposes told, corrections made, what was sent).
+    pub answer: String,
+    /// A posted notice's 本人限定受取郵便 / 簡易書留 number.
+    pub tracking_number: Option<String>,
 }
 
 impl Change {
     /// A change carrying nothing besides its events.
     pub(crate) fn new(rec: CaseRecord, before: Case, events: Vec<Event>, actor: Actor) -> Change {
-        Change { rec, before, events, text: None, actor, payment_ref: None, confirm_url: None }
+        Change {
+            rec,
+            before,
+            events,
+            text: None,
+            actor,
+            payment_ref: None,
+            confirm_url: None,
+            answer: String::new(),
+            tracking_number: None,
+        }
     }
 }
 
@@ -52,7 +67,7 @@ pub(crate) fn fee_entry_of(event: &Event, today: Date) -> Option<(FeeEntryKind, 
 
 /// Writes a change in the caller's transaction. Returns the record as written.
 pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change: Change) -> Result<CaseRecord> {
-    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url } = change;
+    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url, answer, tracking_number } = change;
     let now = app.now_us();
     let mut case = before;
     for e in &events {
@@ -65,6 +80,9 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         rec.reference = Some(Reference::new(received.year(), n));
     }
     rec.updated_at = now;
+    if let Some(Event::Received { received_on, .. }) = events.iter().find(|e| matches!(e, Event::Received { .. })) {
+        rec.repeat_of = repeat_of(tx, settings, &rec, case.kind, *received_on).await?;
+    }
     rec.case = case;
     if is_new {
         rec.created_at = now;
@@ -117,11 +135,41 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
                 }
             }
             Event::IdentityVerified { target, .. } => sd::mark_verified(tx, case_id, *target, today).await?,
+            Event::ResultRemoved { document } => sd::remove(tx, case_id, *document, now).await?,
+            Event::ResultsPurged { documents } => {
+                for d in documents {
+                    sd::purge(tx, case_id, *d, now).await?;
+                }
+            }
+            Event::NoticePosted { notice, posted_on } => {
+                let number = tracking_number.as_deref().filter(|n| !n.is_empty());
+                sn::mark_posted(tx, case_id, *notice, *posted_on, number).await?;
+            }
             _ => {}
         }
     }
 
     let text_body = text.as_ref().map(|(t, _)| t.as_str()).unwrap_or("");
-    notify::enqueue_for(app, tx, settings, &rec, &events, text_body, &actor, confirm_url.as_deref()).await?;
+    let quoted = notices::Quoted { text: text_body, answer: &answer };
+    notices::issue(app, tx, settings, &rec, &events, &quoted).await?;
+    notify::enqueue_for(app, tx, settings, &rec, &events, &quoted, &actor, confirm_url.as_deref()).await?;
     Ok(rec)
+}
+
+/// The earlier case this one repeats (DESIGN.md §4 "Repeated requests"):
+/// the same person (e-mail, or name and birth date) and kind, received
+/// within `repeat_window_days` before. It only informs staff.
+async fn repeat_of(
+    tx: &mut Tx,
+    settings: &Settings,
+    rec: &CaseRecord,
+    kind: crate::domain::RequestKind,
+    received_on: Date,
+) -> Result<Option<Reference>> {
+    let window = settings.repeat_window_days();
+    if window == 0 {
+        return Ok(None);
+    }
+    let from = received_on.saturating_sub(jiff::ToSpan::days(window));
+    Ok(sc::earlier_case(tx, rec, kind, from, received_on).await?)
 }

@@ -27,6 +27,10 @@ pub struct QueueQuery {
     pub due: String,
     pub q: String,
     pub cursor: String,
+    /// A saved view: `mine`, `unassigned`, `overdue`, `week`, `waiting`, `letters`.
+    pub view: String,
+    /// `1`: only repeated requests.
+    pub repeat: String,
 }
 
 impl QueueQuery {
@@ -39,6 +43,8 @@ impl QueueQuery {
             ("assignee", &self.assignee),
             ("due", &self.due),
             ("q", &self.q),
+            ("view", &self.view),
+            ("repeat", &self.repeat),
         ];
         let kept: Vec<(&str, &String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         serde_urlencoded::to_string(kept).unwrap_or_default()
@@ -67,6 +73,26 @@ impl QueueQuery {
             }
             _ => {}
         }
+        match self.view.as_str() {
+            "mine" => f.assignee = Some(Some(user_id)),
+            "unassigned" => f.assignee = Some(None),
+            "overdue" => {
+                f.due_until = Some(today.saturating_sub(1.day()));
+                f.clock_running = true;
+            }
+            "week" => {
+                f.due_until = Some(today.saturating_add(6.days()));
+                f.clock_running = true;
+            }
+            "waiting" => f.state = Some(State::AwaitingRequester),
+            // Letters wait to be posted whatever the state: a decision goes out as the case closes.
+            "letters" => {
+                f.letters = true;
+                f.open_only = false;
+            }
+            _ => {}
+        }
+        f.repeat = self.repeat == "1";
         let needle = self.q.trim();
         if !needle.is_empty() {
             f.q = Some(needle.to_owned());

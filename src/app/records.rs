@@ -16,7 +16,11 @@ pub struct CaseRecord {
     pub case: Case,
     pub reference: Option<Reference>,
     pub channel: Channel,
-    pub delivery: Option<Delivery>,
+    /// The delivery the person asked for (`case.delivery` is the one used).
+    pub delivery_requested: Option<Delivery>,
+    /// The earlier case of the same person and kind this one repeats
+    /// (`repeat_window_days`): a flag for staff, never a refusal by itself.
+    pub repeat_of: Option<Reference>,
     pub lang: Lang,
     /// The deadline profile the case was received under.
     pub profile: Profile,
@@ -109,6 +113,35 @@ pub struct Document {
     pub discarded_at: Option<i64>,
     pub purged_at: Option<i64>,
     pub stored: bool,
+    /// For a result file: what the requester sees it as, the name it was sent
+    /// with, who attached it, and when it was taken back before closing.
+    pub label: Option<String>,
+    pub file_name: Option<String>,
+    pub actor_id: Option<i64>,
+    pub removed_at: Option<i64>,
+}
+
+/// A notice the desk issued, with its body as rendered when it was issued.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: crate::domain::NoticeKind,
+    pub lang: Lang,
+    pub issued_on: Date,
+    /// The letter as rendered then (HTML, escaped when it was rendered).
+    pub body: String,
+    /// Whether it goes by post (no e-mail, or postal delivery chosen).
+    pub by_post: bool,
+    pub posted_on: Option<Date>,
+    pub tracking_number: Option<String>,
+}
+
+impl Notice {
+    /// A letter still waiting to be posted.
+    pub fn awaits_posting(&self) -> bool {
+        self.by_post && self.posted_on.is_none()
+    }
 }
 
 /// A staff account (never its password hash).
@@ -133,6 +166,10 @@ pub struct QueueEntry {
     pub due_on: Option<Date>,
     pub received_on: Option<Date>,
     pub assignee_name: Option<String>,
+    /// The earlier case this one repeats.
+    pub repeat_of: Option<Reference>,
+    /// A notice of this case waits to be posted.
+    pub letter_waiting: bool,
 }
 
 /// One case as the exports see it: codes, dates and sums, no names or

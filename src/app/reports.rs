@@ -166,8 +166,6 @@ pub struct Report {
     pub by_filer: Vec<(Filer, i64)>,
     pub refusals_by_reason: Vec<(Reason, i64)>,
     pub fees: Fees,
-    /// The per-case rows of the CSV (read only when asked for).
-    pub rows: Vec<ExportRow>,
 }
 
 fn median(sorted: &[i64]) -> Option<f64> {
@@ -178,8 +176,9 @@ fn median(sorted: &[i64]) -> Option<f64> {
     Some(if n % 2 == 1 { sorted[n / 2] as f64 } else { (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0 })
 }
 
-/// The report of a month; `with_rows` also reads the per-case rows of the CSV.
-pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report> {
+/// The report of a month: the counts of the page (the CSV reads its rows
+/// with [`month_csv`], without these).
+pub async fn monthly(app: &App, month: Month) -> Result<Report> {
     let first = month.first.to_string();
     let last = month.last.to_string();
     let mut received = 0;
@@ -239,7 +238,6 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
             e.1 += n;
         }
     }
-    let rows = if with_rows { month_rows(app, month).await? } else { Vec::new() };
     let (open_at_end, overdue_open) = sr::open_and_overdue_at(&app.store, &last).await?;
     days.sort_unstable();
     let counted = closed - withdrawn;
@@ -284,7 +282,6 @@ pub async fn monthly(app: &App, month: Month, with_rows: bool) -> Result<Report>
         by_filer,
         refusals_by_reason: by_reason.into_iter().filter(|(_, n)| *n > 0).collect(),
         fees,
-        rows,
     })
 }
 
@@ -310,9 +307,11 @@ pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The per-case CSV of the month, UTF-8 with a BOM so Excel reads Japanese.
-pub fn csv(report: &Report) -> Result<Vec<u8>> {
+/// It reads only the month's rows: the page's counts are not recomputed.
+pub async fn month_csv(app: &App, month: Month) -> Result<Vec<u8>> {
+    let rows = month_rows(app, month).await?;
     let mut out = Vec::from(format!("\u{feff}{CSV_HEADER}").as_bytes());
-    out.extend(csv_lines(&report.rows)?);
+    out.extend(csv_lines(&rows)?);
     Ok(out)
 }
 

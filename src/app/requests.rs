@@ -25,13 +25,14 @@ pub struct Submitted {
 
 /// A new case record for a request, as a submission would write it.
 pub fn new_record(app: &App, req: &NewRequest, lang: Lang, submitted_on: Date, profile: Profile) -> CaseRecord {
-    let case = Case::blank(req.kind, req.filer, submitted_on);
+    let case = Case { delivery: req.delivery, ..Case::blank(req.kind, req.filer, submitted_on) };
     let nonce = keys::random_token();
     CaseRecord {
         case,
         reference: None,
         channel: req.channel,
-        delivery: req.delivery,
+        delivery_requested: req.delivery,
+        repeat_of: None,
         lang,
         profile,
         person: Person {
@@ -148,6 +149,10 @@ pub struct StatusFile {
     pub messages: Vec<Message>,
     pub payments: Vec<FeeEntry>,
     pub documents: Vec<Document>,
+    pub notices: Vec<super::records::Notice>,
+    /// Result files to download, and the last day they can be.
+    pub results: Vec<Document>,
+    pub results_until: Option<Date>,
     pub settings: super::Settings,
 }
 
@@ -158,7 +163,9 @@ pub async fn status_file(app: &App, reference: &Reference, token: &str) -> Resul
         sc::fee_entries(&app.store, rec.id()).await?.into_iter().filter(|e| e.entry == FeeEntryKind::Payment).collect();
     let documents = super::cases::identity_documents(sd::for_case(&app.store, rec.id()).await?);
     let settings = app.settings().await?;
-    Ok(StatusFile { rec, messages, payments, documents, settings })
+    let notices = super::store::notices::for_case(&app.store, rec.id()).await?;
+    let (results, results_until) = super::results::for_requester(app, &rec).await?;
+    Ok(StatusFile { rec, messages, payments, documents, notices, results, results_until, settings })
 }
 
 /// The requester writes to the desk from the status page.

@@ -129,6 +129,7 @@ const CASE_COLUMNS: &[&str] = &[
     "filer",
     "channel",
     "delivery",
+    "delivery_requested",
     "lang",
     "state",
     "resume_state",
@@ -242,7 +243,7 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
     let delivery =
         kind.is_disclosure().then(|| *pick(rng, &[Delivery::Electronic, Delivery::Electronic, Delivery::Postal]));
     let mut w = Walk {
-        case: Case::blank(kind, filer, received_on),
+        case: Case { delivery, ..Case::blank(kind, filer, received_on) },
         events: Vec::new(),
         channel,
         delivery,
@@ -282,7 +283,10 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
             run(
                 &mut w,
                 Command::Close {
-                    outcome: Outcome::Refused, reasons, explanation: "本人確認書類の提出なし".into()
+                    outcome: Outcome::Refused,
+                    reasons,
+                    explanation: "本人確認書類の提出なし".into(),
+                    answer: String::new(),
                 },
                 &staff_actor,
                 d,
@@ -350,7 +354,13 @@ fn walk(rng: &mut StdRng, received_on: Date, today: Date, staff: i64) -> Walk {
             _ => (Outcome::Refused, partial_reason(kind)),
         }
     };
-    run(&mut w, Command::Close { outcome, reasons, explanation: "説明".into() }, &staff_actor, d);
+    // The seed stores no files: an electronic disclosure is closed as if its
+    // result had been attached (and since purged, so the row counts none).
+    if kind.is_disclosure() {
+        w.case.results = 1;
+    }
+    let close = Command::Close { outcome, reasons, explanation: "説明".into(), answer: "回答の内容".into() };
+    run(&mut w, close, &staff_actor, d);
     w
 }
 
@@ -434,6 +444,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
                 c.kind.code().into(),
                 c.filer.code().into(),
                 w.channel.code().into(),
+                w.delivery.map(|d| d.code()).into(),
                 w.delivery.map(|d| d.code()).into(),
                 w.lang.into(),
                 c.state.code().into(),

@@ -129,6 +129,12 @@ defs! {
     Admin "window_phone" = "03-0000-0000", Kind::Text { required: false, multiline: false };
     Admin "window_email" = "privacy@example.jp", Kind::Text { required: false, multiline: false };
     Admin "accredited_body" = "", Kind::Text { required: false, multiline: false };
+    Admin "accredited_body_contact" = "", Kind::Text { required: false, multiline: false };
+    Admin "supervisory_authority" = "", Kind::Text { required: false, multiline: true };
+    Admin "purposes_of_use" = "1. 商品・サービスの提供、ご注文の確認およびお届けのため\n2. お問い合わせへの回答のため\n3. 新商品・サービスのご案内のため（ご同意いただいた方に限ります）\n4. サービスの改善および統計資料の作成のため（個人を特定しない形に加工します）", Kind::Text { required: false, multiline: true };
+    Admin "result_max_bytes" = "20971520", Kind::Int { min: 1024, max: HARD_MAX_BYTES, unit: Unit::Bytes };
+    Admin "result_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
+    Admin "repeat_window_days" = "90", Kind::Int { min: 0, max: 3650, unit: Unit::Days };
     Admin "payment_instructions" = "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", Kind::Text { required: false, multiline: true };
     Admin "fee_pay_days" = "14", Kind::Int { min: 1, max: 90, unit: Unit::Days };
     Admin "fee_reminder_days" = "3", Kind::Int { min: 0, max: 30, unit: Unit::Days };
@@ -293,6 +299,20 @@ impl Settings {
 
     pub fn fee_reminder_days(&self) -> i64 {
         self.int("fee_reminder_days")
+    }
+
+    pub fn result_max_bytes(&self) -> i64 {
+        self.int("result_max_bytes")
+    }
+
+    /// Days after closing during which results can be downloaded.
+    pub fn result_days(&self) -> i64 {
+        self.int("result_days")
+    }
+
+    /// Days back in which an earlier request of the same person and kind flags a repeat (0: off).
+    pub fn repeat_window_days(&self) -> i64 {
+        self.int("repeat_window_days")
     }
 }
 

@@ -31,6 +31,12 @@ pub struct ActionForm {
     pub explanation: String,
     pub kind: String,
     pub document: String,
+    /// The answer itself (close): purposes told, what was corrected, what was sent.
+    pub answer: String,
+    pub delivery: String,
+    pub notice: String,
+    pub posted_on: String,
+    pub tracking_number: String,
 }
 
 impl ActionForm {
@@ -38,9 +44,14 @@ impl ActionForm {
         self.reasons.iter().any(|r| r == code)
     }
 
-    /// The stored document a `discard-document` form names.
+    /// The stored document a `discard-document` or `remove-result` form names.
     pub fn document_id(&self) -> Option<i64> {
         self.document.trim().parse().ok()
+    }
+
+    /// The notice a `mark-posted` form names.
+    pub fn notice_id(&self) -> Option<i64> {
+        self.notice.trim().parse().ok()
     }
 }
 
@@ -140,6 +151,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             outcome: choice("outcome", &f.outcome)?,
             reasons: f.reasons.iter().map(|r| choice("reasons", r)).collect::<Result<_, _>>()?,
             explanation: f.explanation.trim().to_owned(),
+            answer: f.answer.trim().to_owned(),
         },
         Action::Withdraw => Command::Withdraw { reason: f.reason.trim().to_owned() },
         Action::Reopen => Command::Reopen { reason: f.reason.trim().to_owned() },
@@ -150,7 +162,20 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             let (document, target) = facts.document.ok_or_else(|| bad("document", "choose-a-document"))?;
             Command::DiscardDocument { document, target, reason: f.reason.trim().to_owned() }
         }
+        Action::RemoveResult => {
+            let (document, _) = facts.document.ok_or_else(|| bad("document", "choose-a-document"))?;
+            Command::RemoveResult { document }
+        }
+        Action::ChangeDelivery => {
+            Command::ChangeDelivery { delivery: choice("delivery", &f.delivery)?, reason: f.reason.trim().to_owned() }
+        }
+        Action::MarkPosted => Command::MarkPosted {
+            notice: f.notice_id().ok_or_else(|| bad("notice", "choose-a-notice"))?,
+            posted_on: date_field("posted_on", &f.posted_on)?,
+        },
         Action::AttachResult
+        | Action::DownloadResult
+        | Action::PurgeResults
         | Action::ConfirmEmail
         | Action::SubmitDocuments
         | Action::RequesterReply
@@ -166,10 +191,19 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
 
 /// Free text fields are bounded like the request form.
 pub fn check_lengths(f: &ActionForm) -> Result<(), FieldError> {
-    for (field, v) in [("body", &f.body), ("note", &f.note), ("reason", &f.reason), ("explanation", &f.explanation)] {
+    for (field, v) in [
+        ("body", &f.body),
+        ("note", &f.note),
+        ("reason", &f.reason),
+        ("explanation", &f.explanation),
+        ("answer", &f.answer),
+    ] {
         if v.chars().count() > DETAILS_MAX {
             return Err(FieldError { field, msg: super::input::too_long(5000) });
         }
+    }
+    if f.tracking_number.chars().count() > 50 {
+        return Err(FieldError { field: "tracking_number", msg: super::input::too_long(50) });
     }
     Ok(())
 }

@@ -12,6 +12,9 @@ pub struct Case {
     pub id: i64,
     pub kind: RequestKind,
     pub filer: Filer,
+    /// How a disclosure is delivered: chosen by the person (Art. 33(1)),
+    /// changed only when that method is impracticable.
+    pub delivery: Option<Delivery>,
     pub state: State,
     /// The state an `awaiting_requester` case returns to when its last ask is met.
     pub resume_state: Option<State>,
@@ -43,6 +46,8 @@ pub struct Case {
     pub assignee: Option<i64>,
     /// Identity documents whose content is still stored.
     pub stored_documents: u32,
+    /// Result files still stored for the requester to download.
+    pub results: u32,
 }
 
 impl Case {
@@ -52,6 +57,7 @@ impl Case {
             id: 0,
             kind,
             filer,
+            delivery: None,
             state: State::Unconfirmed,
             resume_state: None,
             outcome: None,
@@ -73,6 +79,7 @@ impl Case {
             overdue_notified: None,
             assignee: None,
             stored_documents: 0,
+            results: 0,
         }
     }
 

@@ -339,6 +339,49 @@ codes! {
 }
 
 codes! {
+    /// The documents the desk issues (DESIGN.md §4 "Answers, notices and results").
+    NoticeKind "notice-kind" {
+        Decision = "decision";
+        Extension = "extension";
+        FeeRequest = "fee_request";
+        IdentityRequest = "identity_request";
+        ReceiptAck = "receipt_ack";
+    }
+}
+
+/// An article as a Japanese notice writes it (「第33条第2項第1号」) or an
+/// English one ("Art. 33(2)(i)"), from its short form `33(2)(i)`.
+pub fn cite(basis: &str, lang: Lang) -> String {
+    if lang != Lang::JA {
+        return format!("Art. {basis}");
+    }
+    let mut parts = basis.split('(').map(|p| p.trim_end_matches(')'));
+    let mut out = format!("第{}条", parts.next().unwrap_or(""));
+    if let Some(paragraph) = parts.next() {
+        out.push_str(&format!("第{paragraph}項"));
+    }
+    if let Some(item) = parts.next() {
+        let n = match item {
+            "i" => "1",
+            "ii" => "2",
+            "iii" => "3",
+            "iv" => "4",
+            "v" => "5",
+            other => other,
+        };
+        out.push_str(&format!("第{n}号"));
+    }
+    out
+}
+
+impl Reason {
+    /// The article a notice cites for this reason; `other` cites none.
+    pub fn citation(self, lang: Lang) -> Option<String> {
+        (self != Reason::Other).then(|| cite(self.basis(), lang))
+    }
+}
+
+codes! {
     Role "role" {
         Staff = "staff";
         Manager = "manager";
@@ -383,6 +426,17 @@ mod tests {
         assert!(!Reason::HarmToPerson.offered_for(RequestKind::Correction));
         assert!(Reason::ContentIsFactual.offered_for(RequestKind::Correction));
         assert!(Reason::IdentityUnverified.offered_for(RequestKind::Complaint));
+    }
+
+    #[test]
+    fn articles_print_as_a_japanese_notice_writes_them_art_36() {
+        assert_eq!(cite("33(2)(i)", Lang::JA), "第33条第2項第1号");
+        assert_eq!(cite("33(2)(iii)", Lang::JA), "第33条第2項第3号");
+        assert_eq!(cite("16(4)", Lang::JA), "第16条第4項");
+        assert_eq!(cite("34", Lang::JA), "第34条");
+        assert_eq!(cite("33(2)(i)", Lang::EN), "Art. 33(2)(i)");
+        assert_eq!(Reason::HarmToPerson.citation(Lang::JA).as_deref(), Some("第33条第2項第1号"));
+        assert_eq!(Reason::Other.citation(Lang::JA), None, "'other' cites no article");
     }
 
     #[test]

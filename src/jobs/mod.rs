@@ -68,6 +68,7 @@ fn log_outcome<N: PartialEq + Default + std::fmt::Display>(what: &str, result: R
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     let purged = crate::app::documents::purge(app, false).await.map(|p| p.len());
     log_outcome("identity documents purged after retention", purged);
+    log_outcome("result files purged after their download days", crate::app::results::purge(app).await);
     log_outcome("identity reminders sent", crate::app::documents::identity_reminders(app).await);
     log_outcome("deadline notices sent", deadline_notices(app).await);
     log_outcome("fee reminders sent", fee_reminders(app).await);

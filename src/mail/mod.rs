@@ -49,7 +49,10 @@ pub struct MailView {
     pub payment_instructions: String,
     pub outcome: Option<Outcome>,
     pub outcome_label: String,
+    /// Reasons with their article as the notice cites it ("" for none).
     pub reasons: Vec<(String, String)>,
+    /// A decision's answer: the purposes told, what was corrected, what was sent.
+    pub answer: String,
     pub delivery: String,
     pub new_due_on: String,
     pub identity_complete: bool,
@@ -105,6 +108,7 @@ impl MailView {
             ("outcome_label", Arg::Text(&self.outcome_label)),
             ("delivery", Arg::Text(&self.delivery)),
             ("new_due_on", Arg::Text(&self.new_due_on)),
+            ("answer", Arg::Text(&self.answer)),
             ("days_left", Arg::Num(self.days_left)),
         ];
         args.extend(extra.iter().map(|(k, v)| (*k, Arg::Text(v))));
@@ -116,7 +120,10 @@ impl MailView {
     }
 
     pub fn set_reasons(&mut self, reasons: &[Reason]) {
-        self.reasons = reasons.iter().map(|r| (r.label(self.lang).to_owned(), r.basis().to_owned())).collect();
+        self.reasons = reasons
+            .iter()
+            .map(|r| (r.label(self.lang).to_owned(), r.citation(self.lang).unwrap_or_default()))
+            .collect();
     }
 
     pub fn is(&self, o: &str) -> bool {
@@ -178,6 +185,7 @@ mails! {
     Message => "mail/message.txt", "message";
     Extended => "mail/extended.txt", "extended";
     Decision => "mail/decision.txt", "decision";
+    ResultsReady => "mail/results_ready.txt", "results_ready";
     Withdrawn => "mail/withdrawn.txt", "withdrawn";
     StatusLink => "mail/status_link.txt", "status_link";
     StaffNewCase => "mail/staff_new_case.txt", "staff_new_case";

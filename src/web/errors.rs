@@ -11,6 +11,8 @@ use crate::domain::{DomainError, Lang, Msg};
 #[derive(Debug)]
 pub enum WebError {
     NotFound,
+    /// It was here and is no longer (410); the message says whom to ask.
+    Gone(Msg),
     Csrf,
     /// Not logged in: 303 to the login page.
     LoginRequired,
@@ -40,6 +42,7 @@ impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => WebError::NotFound,
+            AppError::Gone => WebError::Gone(Msg::new("gone-ask-the-window")),
             AppError::Domain(DomainError::Forbidden(m)) => WebError::Forbidden(m),
             AppError::Domain(DomainError::Illegal(m)) => WebError::Illegal(m),
             AppError::Domain(DomainError::Invalid { msg, .. }) => WebError::Unprocessable(msg),
@@ -108,6 +111,12 @@ impl IntoResponse for WebError {
             WebError::NotFound => {
                 (StatusCode::NOT_FOUND, Msg::new("page-not-found"), Msg::new("the-link-may-be-old-or"), None)
             }
+            WebError::Gone(m) => (
+                StatusCode::GONE,
+                Msg::new("this-is-no-longer-available"),
+                Msg::new("results-are-kept-for-a-limited"),
+                Some(m),
+            ),
             WebError::Csrf => {
                 (StatusCode::FORBIDDEN, Msg::new("this-form-has-expired"), Msg::new("for-your-safety-we-did-not"), None)
             }

@@ -44,3 +44,18 @@ pub fn render(r: &Receipt, lang: Lang, issued: String, back: String) -> Response
     };
     html(StatusCode::OK, &page)
 }
+
+/// A notice as issued, in the print layout (A4, print CSS): the stored body,
+/// never rendered again.
+#[derive(Template)]
+#[template(path = "shared/notice.html")]
+struct NoticePage<'a> {
+    lang: Lang,
+    notice: &'a crate::app::records::Notice,
+    kind_label: &'static str,
+    back: String,
+}
+
+pub fn notice_page(notice: &crate::app::records::Notice, lang: Lang, back: String) -> Response {
+    html(StatusCode::OK, &NoticePage { lang, notice, kind_label: notice.kind.label(lang), back })
+}

@@ -191,6 +191,23 @@ impl TestApp {
         Self::page(res).await
     }
 
+    /// Staff attach a result file to a case (multipart `file`, `label`).
+    pub async fn attach_result(&self, reference: &str, label: &str, name: &str, bytes: &[u8]) -> Page {
+        let token = csrf_of(&self.get(&format!("/staff/cases/{reference}")).await.body);
+        let form = reqwest::multipart::Form::new()
+            .text("label", label.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()))
+            .text("csrf_token", token);
+        let res = self
+            .client
+            .post(self.url(&format!("/staff/cases/{reference}/attach-result")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        Self::page(res).await
+    }
+
     pub async fn add_user(&self, email: &str, role: Role) -> String {
         let password = "correct horse battery staple".to_owned();
         madoguchi::app::users::add_user(

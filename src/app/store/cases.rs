@@ -21,6 +21,7 @@ struct CaseRow {
     filer: String,
     channel: String,
     delivery: Option<String>,
+    delivery_requested: Option<String>,
     lang: String,
     state: String,
     resume_state: Option<String>,
@@ -35,6 +36,8 @@ struct CaseRow {
     fee_waived: i64,
     fee_refunded: i64,
     stored_documents: i64,
+    results: i64,
+    repeat_of: Option<String>,
     policy: String,
     submitted_on: String,
     received_on: Option<String>,
@@ -75,6 +78,7 @@ impl CaseRow {
             id: self.id,
             kind: code(&self.kind)?,
             filer: code(&self.filer)?,
+            delivery: opt_code(&self.delivery)?,
             state: code(&self.state)?,
             resume_state: self.resume_state.as_deref().map(code).transpose()?,
             outcome: self.outcome.as_deref().map(code).transpose()?,
@@ -105,6 +109,7 @@ impl CaseRow {
             overdue_notified: opt_date(&self.overdue_sent_for)?,
             assignee: self.assignee_id,
             stored_documents: u32::try_from(self.stored_documents).unwrap_or(0),
+            results: u32::try_from(self.results).unwrap_or(0),
         })
     }
 
@@ -123,6 +128,8 @@ impl CaseRow {
         self.fee_waived = case.fees.waived;
         self.fee_refunded = case.fees.refunded;
         self.stored_documents = i64::from(case.stored_documents);
+        self.results = i64::from(case.results);
+        self.delivery = case.delivery.map(|d| d.to_string());
         self.received_on = case.received_on.map(|d| d.to_string());
         self.due_on = case.due_on.map(|d| d.to_string());
         self.first_due_on = case.first_due_on.map(|d| d.to_string());
@@ -145,7 +152,8 @@ impl CaseRow {
             case,
             reference: opt_code::<Reference>(&self.reference)?,
             channel: code(&self.channel)?,
-            delivery: opt_code(&self.delivery)?,
+            delivery_requested: opt_code(&self.delivery_requested)?,
+            repeat_of: opt_code(&self.repeat_of)?,
             lang: code(&self.lang)?,
             profile: Profile::parse(&self.policy)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown deadline profile {:?}", self.policy)))?,
@@ -179,7 +187,8 @@ impl CaseRow {
             kind: String::new(),
             filer: rec.case.filer.to_string(),
             channel: rec.channel.to_string(),
-            delivery: rec.delivery.map(|d| d.to_string()),
+            delivery: None,
+            delivery_requested: rec.delivery_requested.map(|d| d.to_string()),
             lang: rec.lang.to_string(),
             state: String::new(),
             resume_state: None,
@@ -194,6 +203,8 @@ impl CaseRow {
             fee_waived: 0,
             fee_refunded: 0,
             stored_documents: 0,
+            results: 0,
+            repeat_of: rec.repeat_of.as_ref().map(|r| r.to_string()),
             policy: crate::domain::deadline::Profile::code(rec.profile),
             submitted_on: rec.case.submitted_on.to_string(),
             received_on: None,
@@ -235,9 +246,9 @@ fn record(row: Option<CaseRow>) -> Result<Option<CaseRecord>> {
     row.map(CaseRow::into_record).transpose()
 }
 
-const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, lang, state, resume_state, outcome, \
-    reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, fee_paid, fee_waived, \
-    fee_refunded, stored_documents, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
+const CASE_COLUMNS: &str = "id, reference, kind, filer, channel, delivery, delivery_requested, lang, state, \
+    resume_state, outcome, reasons, asks, identity_subject, identity_agent, identity_authority, fee_requested, \
+    fee_paid, fee_waived, fee_refunded, stored_documents, results, repeat_of, policy, submitted_on, received_on, due_on, first_due_on, closed_on, \
     paused_on, open_due, fee_pay_by, fee_reminded, identity_asked_on, identity_reminded, due_soon_sent_for, overdue_sent_for, \
     assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
     subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
@@ -251,10 +262,11 @@ pub async fn insert(tx: &mut Tx, rec: &CaseRecord) -> Result<i64> {
         assignee_id, subject_name, subject_name_kana, subject_birth_date, subject_postal_code, subject_address, \
         subject_phone, contact_email, agent_name, agent_relationship, details, confirm_token_hash, status_nonce, \
         status_token_hash, created_at, updated_at, paused_on, fee_pay_by, fee_reminded, due_soon_sent_for, \
-        overdue_sent_for, identity_asked_on, identity_reminded, open_due, version) VALUES ($1, $2, $3, $4, $5, $6, \
+        overdue_sent_for, identity_asked_on, identity_reminded, open_due, delivery_requested, results, repeat_of, \
+        version) VALUES ($1, $2, $3, $4, $5, $6, \
         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
-        $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, 0) \
-        RETURNING id";
+        $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, \
+        $50, $51, $52, 0) RETURNING id";
     let r = row;
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.filer).bind(&r.channel).bind(&r.delivery).bind(&r.lang)
@@ -268,7 +280,7 @@ pub async fn insert(tx: &mut Tx, rec: &CaseRecord) -> Result<i64> {
         .bind(&r.confirm_token_hash).bind(&r.status_nonce).bind(&r.status_token_hash)
         .bind(r.created_at).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
         .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
-        .bind(&r.open_due)
+        .bind(&r.open_due).bind(&r.delivery_requested).bind(r.results).bind(&r.repeat_of)
         .fetch_one(c).await)?;
     Ok(id)
 }
@@ -282,8 +294,8 @@ pub async fn update(tx: &mut Tx, rec: &CaseRecord) -> Result<()> {
         received_on = $16, due_on = $17, first_due_on = $18, closed_on = $19, assignee_id = $20, \
         confirm_token_hash = $21, status_token_hash = $22, updated_at = $23, paused_on = $24, \
         fee_pay_by = $25, fee_reminded = $26, due_soon_sent_for = $27, overdue_sent_for = $28, \
-        identity_asked_on = $29, identity_reminded = $30, open_due = $31, version = version + 1 \
-        WHERE id = $32 AND version = $33";
+        identity_asked_on = $29, identity_reminded = $30, open_due = $31, delivery = $32, results = $33, \
+        repeat_of = $34, version = version + 1 WHERE id = $35 AND version = $36";
     let done = on!(tx, c => sqlx::query(sql)
         .bind(&r.reference).bind(&r.kind).bind(&r.state).bind(&r.resume_state).bind(&r.outcome)
         .bind(&r.reasons).bind(&r.asks).bind(&r.identity_subject).bind(&r.identity_agent)
@@ -292,7 +304,7 @@ pub async fn update(tx: &mut Tx, rec: &CaseRecord) -> Result<()> {
         .bind(&r.first_due_on).bind(&r.closed_on).bind(r.assignee_id).bind(&r.confirm_token_hash)
         .bind(&r.status_token_hash).bind(r.updated_at).bind(&r.paused_on).bind(&r.fee_pay_by).bind(r.fee_reminded)
         .bind(&r.due_soon_sent_for).bind(&r.overdue_sent_for).bind(&r.identity_asked_on).bind(r.identity_reminded)
-        .bind(&r.open_due).bind(r.id).bind(r.version)
+        .bind(&r.open_due).bind(&r.delivery).bind(r.results).bind(&r.repeat_of).bind(r.id).bind(r.version)
         .execute(c).await.map(|r| r.rows_affected()))?;
     if done == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
@@ -377,4 +389,44 @@ pub async fn deadline_candidates(store: &Store, until: Date) -> Result<Vec<Deadl
             })
         })
         .collect()
+}
+
+/// The latest earlier case of the same person and kind received in
+/// [`from`, `to`]: the same e-mail address (case folded), or the same birth
+/// date and name (spaces ignored). Each way is one indexed look-up.
+pub async fn earlier_case(
+    tx: &mut Tx,
+    rec: &CaseRecord,
+    kind: crate::domain::RequestKind,
+    from: Date,
+    to: Date,
+) -> Result<Option<Reference>> {
+    let (from, to) = (from.to_string(), to.to_string());
+    let (exclude_id, p) = (rec.case.id, &rec.person);
+    let (email, name, birth) = (p.contact_email.as_deref(), &p.subject_name, p.subject_birth_date);
+    let mut found: Vec<(String, String)> = Vec::new();
+    if let Some(email) = email {
+        let row: Option<(String, String)> = on!(tx, c => sqlx::query_as(
+            "SELECT received_on, reference FROM cases WHERE LOWER(contact_email) = $1 AND kind = $2 \
+             AND received_on >= $3 AND received_on <= $4 AND id <> $5 AND reference IS NOT NULL \
+             ORDER BY received_on DESC, id DESC LIMIT 1")
+            .bind(email.to_lowercase()).bind(kind.code()).bind(&from).bind(&to).bind(exclude_id)
+            .fetch_optional(c).await)?;
+        found.extend(row);
+    }
+    if let Some(birth) = birth {
+        let key: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+        let rows: Vec<(String, String, String)> = on!(tx, c => sqlx::query_as(
+            "SELECT received_on, reference, subject_name FROM cases WHERE subject_birth_date = $1 AND kind = $2 \
+             AND received_on >= $3 AND received_on <= $4 AND id <> $5 AND reference IS NOT NULL")
+            .bind(birth.to_string()).bind(kind.code()).bind(&from).bind(&to).bind(exclude_id)
+            .fetch_all(c).await)?;
+        found.extend(
+            rows.into_iter()
+                .filter(|(_, _, n)| n.chars().filter(|c| !c.is_whitespace()).collect::<String>() == key)
+                .map(|(d, r, _)| (d, r)),
+        );
+    }
+    found.sort();
+    found.pop().map(|(_, r)| code(&r)).transpose()
 }

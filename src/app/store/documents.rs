@@ -14,15 +14,19 @@ pub struct NewDocument<'a> {
     pub content: &'a [u8],
     pub uploaded_by: ActorKind,
     pub at: i64,
+    pub label: Option<&'a str>,
+    pub file_name: Option<&'a str>,
+    pub actor_id: Option<i64>,
 }
 
 pub async fn insert(tx: &mut Tx, d: &NewDocument<'_>) -> Result<i64> {
     let (id,): (i64,) = on!(tx, c => sqlx::query_as(
-        "INSERT INTO documents (case_id, purpose, target, doc_type, mime, size, content, uploaded_by, uploaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        "INSERT INTO documents (case_id, purpose, target, doc_type, mime, size, content, uploaded_by, uploaded_at, \
+         label, file_name, actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id")
         .bind(d.case_id).bind(d.purpose.code()).bind(d.target.map(IdentityTarget::code))
         .bind(d.doc_type.map(DocType::code)).bind(d.mime).bind(d.size)
-        .bind(d.content).bind(d.uploaded_by.code()).bind(d.at).fetch_one(c).await)?;
+        .bind(d.content).bind(d.uploaded_by.code()).bind(d.at).bind(d.label).bind(d.file_name).bind(d.actor_id)
+        .fetch_one(c).await)?;
     Ok(id)
 }
 
@@ -40,6 +44,10 @@ struct DocumentRow {
     discarded_at: Option<i64>,
     purged_at: Option<i64>,
     stored: bool,
+    label: Option<String>,
+    file_name: Option<String>,
+    actor_id: Option<i64>,
+    removed_at: Option<i64>,
 }
 
 impl DocumentRow {
@@ -56,15 +64,26 @@ impl DocumentRow {
             discarded_at: self.discarded_at,
             purged_at: self.purged_at,
             stored: self.stored,
+            label: self.label,
+            file_name: self.file_name,
+            actor_id: self.actor_id,
+            removed_at: self.removed_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, case_id, purpose, target, doc_type, mime, size, uploaded_at, discarded_at, purged_at, (content IS NOT NULL) AS stored";
+const COLUMNS: &str = "id, case_id, purpose, target, doc_type, mime, size, uploaded_at, discarded_at, purged_at, \
+    (content IS NOT NULL) AS stored, label, file_name, actor_id, removed_at";
 
 pub async fn for_case(store: &Store, case_id: i64) -> Result<Vec<Document>> {
     let sql = format!("SELECT {COLUMNS} FROM documents WHERE case_id = $1 ORDER BY id");
     let rows: Vec<DocumentRow> = on!(read store, c => sqlx::query_as(&sql).bind(case_id).fetch_all(c).await)?;
+    rows.into_iter().map(DocumentRow::into_document).collect()
+}
+
+pub async fn for_case_in(tx: &mut Tx, case_id: i64) -> Result<Vec<Document>> {
+    let sql = format!("SELECT {COLUMNS} FROM documents WHERE case_id = $1 ORDER BY id");
+    let rows: Vec<DocumentRow> = on!(tx, c => sqlx::query_as(&sql).bind(case_id).fetch_all(c).await)?;
     rows.into_iter().map(DocumentRow::into_document).collect()
 }
 
@@ -143,4 +162,26 @@ pub async fn identity_reminders_due(
          AND identity_reminded = 0 AND identity_asked_on IS NOT NULL AND identity_asked_on < $1 ORDER BY id")
         .bind(asked_before.to_string()).fetch_all(c).await)?;
     rows.into_iter().filter_map(|(r,)| r).map(|r| code(&r)).collect()
+}
+
+/// A result file taken back before closing: its content is destroyed, the record stays.
+pub async fn remove(tx: &mut Tx, case_id: i64, id: i64, at: i64) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "UPDATE documents SET content = NULL, removed_at = $1 WHERE case_id = $2 AND id = $3 AND purpose = 'result'")
+        .bind(at).bind(case_id).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Result files still stored on cases closed on or before `cutoff`:
+/// (case reference, document id), for the retention job.
+pub async fn results_due_for_purge(
+    store: &Store,
+    cutoff: jiff::civil::Date,
+) -> Result<Vec<(crate::domain::Reference, i64)>> {
+    let rows: Vec<(Option<String>, i64)> = on!(read store, c => sqlx::query_as(
+        "SELECT c.reference, d.id FROM documents d JOIN cases c ON c.id = d.case_id \
+         WHERE d.content IS NOT NULL AND d.purpose = 'result' AND c.state = 'closed' AND c.closed_on <= $1 \
+         ORDER BY c.id, d.id")
+        .bind(cutoff.to_string()).fetch_all(c).await)?;
+    rows.into_iter().filter_map(|(r, id)| Some((r?, id))).map(|(r, id)| Ok((code(&r)?, id))).collect()
 }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod documents;
 pub mod events;
 pub mod ledger;
+pub mod notices;
 pub mod outbox;
 pub mod queue;
 pub mod reports;

@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 
-use super::{Result, Store, StoreError, code, on, opt_code, opt_date, split_codes};
+use super::{Result, Store, StoreError, code, date, on, opt_code, opt_date, split_codes};
 use crate::app::records::{ExportRow, QueueEntry};
 use crate::domain::{Ask, FeeLedger, RequestKind, State};
 
@@ -19,6 +19,8 @@ struct QueueRow {
     due_on: Option<String>,
     received_on: Option<String>,
     assignee_name: Option<String>,
+    repeat_of: Option<String>,
+    letter_waiting: i64,
 }
 
 impl QueueRow {
@@ -33,6 +35,8 @@ impl QueueRow {
             due_on: opt_date(&self.due_on)?,
             received_on: opt_date(&self.received_on)?,
             assignee_name: self.assignee_name,
+            repeat_of: opt_code(&self.repeat_of)?,
+            letter_waiting: self.letter_waiting != 0,
         })
     }
 }
@@ -52,6 +56,10 @@ pub struct QueueFilter {
     /// Only cases whose clock runs (a paused case is never overdue).
     pub clock_running: bool,
     pub q: Option<String>,
+    /// Only cases with a notice waiting to be posted.
+    pub letters: bool,
+    /// Only repeated requests.
+    pub repeat: bool,
     /// Keyset cursor: the (due key, id) of the last row of the previous page.
     pub after: Option<(String, i64)>,
     pub limit: i64,
@@ -97,6 +105,12 @@ fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
     if let Some(d) = &f.due_until {
         p(&mut sql, " AND c.due_on <= $?", Bind::T(d.to_string()));
     }
+    if f.letters {
+        sql.push_str(" AND c.id IN (SELECT n.case_id FROM notices n WHERE n.by_post = 1 AND n.posted_on IS NULL)");
+    }
+    if f.repeat {
+        sql.push_str(" AND c.repeat_of IS NOT NULL");
+    }
     if let Some(q) = &f.q {
         let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
         p(&mut sql, " AND (c.reference = $? ", Bind::T(q.clone()));
@@ -124,7 +138,9 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueEntry>> {
     let (cond, mut binds) = filter_sql(f);
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
-         u.display_name AS assignee_name FROM cases c \
+         u.display_name AS assignee_name, c.repeat_of, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
+         WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
+         FROM cases c \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
     // Open cases sort by their own indexed key; one state by (state, due key).
@@ -185,35 +201,34 @@ impl ExportDbRow {
         };
         Ok((self.id, row))
     }
+}
 
-    /// One line SQLite joined (`id;reference;…;fee_refunded`, see [`LINE`]).
-    fn from_line(line: &str) -> Result<ExportDbRow> {
-        let f: Vec<&str> = line.split(';').collect();
-        let [id, reference, kind, channel, filer, state, received, due, closed, outcome, reasons, rq, pd, wv, rf] =
-            f.as_slice()
-        else {
-            return Err(StoreError::Corrupt(format!("export line with {} fields", f.len())));
-        };
-        let int = |s: &str| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad number {s:?}")));
-        let text = |s: &str| Some(s.to_owned());
-        Ok(ExportDbRow {
-            id: int(id)?,
-            reference: text(reference),
-            kind: (*kind).to_owned(),
-            channel: (*channel).to_owned(),
-            filer: (*filer).to_owned(),
-            state: (*state).to_owned(),
-            received_on: text(received),
-            due_on: text(due),
-            closed_on: text(closed),
-            outcome: text(outcome),
-            reasons: (*reasons).to_owned(),
-            fee_requested: int(rq)?,
-            fee_paid: int(pd)?,
-            fee_waived: int(wv)?,
-            fee_refunded: int(rf)?,
-        })
+fn opt(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// One line SQLite joined (`id;reference;…;fee_refunded`, see [`LINE`]),
+/// read straight into the typed row: no text is copied on the way.
+fn parse_line(line: &str) -> Result<(i64, ExportRow)> {
+    let mut f = line.split(';');
+    let mut next = || f.next().ok_or_else(|| StoreError::Corrupt(format!("short export line {line:?}")));
+    let int = |s: &str| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad number {s:?}")));
+    let id = int(next()?)?;
+    let reference = opt(next()?).map(code).transpose()?;
+    let (kind, channel, filer, state) = (code(next()?)?, code(next()?)?, code(next()?)?, code(next()?)?);
+    let received_on = opt(next()?).map(date).transpose()?;
+    let due_on = opt(next()?).map(date).transpose()?;
+    let closed_on = opt(next()?).map(date).transpose()?;
+    let outcome = opt(next()?).map(code).transpose()?;
+    let reasons = split_codes(next()?)?;
+    let fees =
+        FeeLedger { requested: int(next()?)?, paid: int(next()?)?, waived: int(next()?)?, refunded: int(next()?)? };
+    if f.next().is_some() {
+        return Err(StoreError::Corrupt(format!("long export line {line:?}")));
     }
+    let row =
+        ExportRow { reference, kind, channel, filer, state, received_on, due_on, closed_on, outcome, reasons, fees };
+    Ok((id, row))
 }
 
 const COLUMNS: &str = "c.id, c.reference, c.kind, c.channel, c.filer, c.state, c.received_on, c.due_on, c.closed_on, \
@@ -239,7 +254,7 @@ async fn export_rows(store: &Store, cond: &str, tail: &str, binds: &[Bind]) -> R
             );
             let (lines,): (Option<String>,) = bind_all!(sqlx::query_as(&sql), binds).fetch_one(read).await?;
             let lines = lines.unwrap_or_default();
-            lines.split('\n').filter(|l| !l.is_empty()).map(|l| ExportDbRow::from_line(l)?.into_row()).collect()
+            lines.split('\n').filter(|l| !l.is_empty()).map(parse_line).collect()
         }
         Store::Postgres(pool) => {
             let sql = format!("SELECT {COLUMNS} FROM cases c WHERE {cond} {tail}");
@@ -305,4 +320,33 @@ pub async fn queue_counts(store: &Store, today: Date, week_end: Date) -> Result<
     let (overdue, due_week, awaiting, unassigned): (i64, i64, i64, i64) =
         on!(read store, c => sqlx::query_as(sql).bind(&today).bind(&today).bind(&week_end).fetch_one(c).await)?;
     Ok(QueueCounts { overdue, due_week, awaiting, unassigned })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Outcome, Reason};
+
+    #[test]
+    fn a_joined_export_line_reads_into_the_typed_row() {
+        let line = "7;2026-000007;disclosure;web;self;closed;2026-11-02;2026-11-16;2026-11-20;refused;\
+                    harm_to_person,other;1000;400;0;0";
+        let (id, row) = parse_line(line).expect("reads");
+        assert_eq!(id, 7);
+        assert_eq!(row.reference.as_ref().map(|r| r.as_str()), Some("2026-000007"));
+        assert_eq!(row.outcome, Some(Outcome::Refused));
+        assert_eq!(row.reasons, [Reason::HarmToPerson, Reason::Other]);
+        assert_eq!(row.due_on, Some(jiff::civil::date(2026, 11, 16)));
+        assert_eq!((row.fees.requested, row.fees.paid), (1000, 400));
+        let open = parse_line("8;;purpose_notice;post;self;received;2026-11-03;;;;;0;0;0;0").expect("reads");
+        assert_eq!((open.1.reference, open.1.closed_on, open.1.outcome), (None, None, None));
+    }
+
+    #[test]
+    fn a_damaged_export_line_is_corrupt_not_a_default() {
+        for bad in ["7;x", "7;;disclosure;web;self;closed;;;;;;1;2;3;4;5", "x;;disclosure;web;self;closed;;;;;;1;2;3;4"]
+        {
+            assert!(matches!(parse_line(bad), Err(StoreError::Corrupt(_))), "{bad}");
+        }
+    }
 }

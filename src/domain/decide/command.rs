@@ -94,6 +94,9 @@ pub enum Command {
         outcome: Outcome,
         reasons: Vec<Reason>,
         explanation: String,
+        /// What the answer itself says: the purposes told (Art. 32(2)), what
+        /// was corrected (Art. 34(3)), what is disclosed by post (Art. 33(1)).
+        answer: String,
     },
     Withdraw {
         reason: String,
@@ -119,6 +122,28 @@ pub enum Command {
     RemindIdentity,
     AttachResult {
         document: i64,
+    },
+    /// A result file is taken back before closing; its content is destroyed.
+    RemoveResult {
+        document: i64,
+    },
+    /// Art. 33(1): the method the person chose is impracticable; this one is used.
+    ChangeDelivery {
+        delivery: Delivery,
+        reason: String,
+    },
+    /// A notice went by post (the notice is checked to be this case's, unposted).
+    MarkPosted {
+        notice: i64,
+        posted_on: Date,
+    },
+    /// The requester downloads a result file.
+    DownloadResult {
+        document: i64,
+    },
+    /// Retention: the contents of these result files are destroyed (a job does this).
+    PurgeResults {
+        documents: Vec<i64>,
     },
 }
 
@@ -152,6 +177,11 @@ codes! {
         PurgeDocuments = "purge-documents";
         RemindIdentity = "remind-identity";
         AttachResult = "attach-result";
+        RemoveResult = "remove-result";
+        ChangeDelivery = "change-delivery";
+        MarkPosted = "mark-posted";
+        DownloadResult = "download-result";
+        PurgeResults = "purge-results";
     }
 }
 
@@ -185,6 +215,11 @@ impl Command {
             Command::PurgeDocuments { .. } => Action::PurgeDocuments,
             Command::RemindIdentity => Action::RemindIdentity,
             Command::AttachResult { .. } => Action::AttachResult,
+            Command::RemoveResult { .. } => Action::RemoveResult,
+            Command::ChangeDelivery { .. } => Action::ChangeDelivery,
+            Command::MarkPosted { .. } => Action::MarkPosted,
+            Command::DownloadResult { .. } => Action::DownloadResult,
+            Command::PurgeResults { .. } => Action::PurgeResults,
         }
     }
 
@@ -206,6 +241,8 @@ impl Command {
             | Command::Withdraw { reason }
             | Command::Reopen { reason }
             | Command::ChangeKind { reason, .. } => (reason, Visibility::Internal),
+            // Art. 36: why another method is used is told to the person.
+            Command::ChangeDelivery { reason, .. } => (reason, Visibility::ToRequester),
             // The requester is told why their document was destroyed and what to send instead.
             Command::DiscardDocument { reason, .. } => (reason, Visibility::ToRequester),
             _ => return None,
@@ -232,6 +269,7 @@ pub fn is_system_only(action: Action) -> bool {
             | Action::NotifyOverdue
             | Action::PurgeDocuments
             | Action::RemindIdentity
+            | Action::PurgeResults
     )
 }
 
@@ -242,8 +280,9 @@ pub(super) fn min_role(action: Action) -> Option<Role> {
         | Action::NotifyDueSoon
         | Action::NotifyOverdue
         | Action::PurgeDocuments
-        | Action::RemindIdentity => Some(Role::Admin),
-        Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply => None,
+        | Action::RemindIdentity
+        | Action::PurgeResults => Some(Role::Admin),
+        Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::DownloadResult => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),
     }

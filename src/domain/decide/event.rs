@@ -116,6 +116,23 @@ pub enum Event {
     ResultAttached {
         document: i64,
     },
+    ResultRemoved {
+        document: i64,
+    },
+    DeliveryChanged {
+        from: Option<Delivery>,
+        to: Delivery,
+    },
+    NoticePosted {
+        notice: i64,
+        posted_on: Date,
+    },
+    ResultDownloaded {
+        document: i64,
+    },
+    ResultsPurged {
+        documents: Vec<i64>,
+    },
 }
 
 impl Event {
@@ -156,6 +173,11 @@ impl Event {
             Event::DocumentDiscarded { .. } => "document_discarded",
             Event::DocumentsPurged { .. } => "documents_purged",
             Event::ResultAttached { .. } => "result_attached",
+            Event::ResultRemoved { .. } => "result_removed",
+            Event::DeliveryChanged { .. } => "delivery_changed",
+            Event::NoticePosted { .. } => "notice_posted",
+            Event::ResultDownloaded { .. } => "result_downloaded",
+            Event::ResultsPurged { .. } => "results_purged",
         }
     }
 }
@@ -176,7 +198,15 @@ pub fn apply(case: &mut Case, event: &Event) {
         | Event::NoteAdded
         | Event::MessageSent
         | Event::RequesterReplied
-        | Event::ResultAttached { .. } => {}
+        | Event::NoticePosted { .. }
+        | Event::ResultDownloaded { .. } => {}
+        Event::ResultAttached { .. } => case.results += 1,
+        Event::ResultRemoved { .. } => case.results = case.results.saturating_sub(1),
+        Event::ResultsPurged { documents } => {
+            let n = u32::try_from(documents.len()).unwrap_or(u32::MAX);
+            case.results = case.results.saturating_sub(n);
+        }
+        Event::DeliveryChanged { to, .. } => case.delivery = Some(*to),
         Event::Received { received_on, due_on } => {
             case.state = State::Received;
             case.received_on = Some(*received_on);

@@ -205,5 +205,43 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("results-can-be-attached-only-to"))
             }
         }
+        Action::RemoveResult => {
+            if state == State::InProgress && case.results > 0 {
+                Ok(())
+            } else {
+                Err(illegal("no-result-can-be-removed-now"))
+            }
+        }
+        Action::ChangeDelivery => {
+            if !open {
+                return Err(not_open());
+            }
+            if !case.kind.is_disclosure() {
+                return Err(illegal("only-a-disclosure-has-a-delivery"));
+            }
+            Ok(())
+        }
+        Action::MarkPosted => {
+            if state == State::Unconfirmed {
+                Err(illegal("the-e-mail-address-is-not"))
+            } else {
+                Ok(())
+            }
+        }
+        Action::DownloadResult => {
+            let granted = matches!(case.outcome, Some(Outcome::Granted | Outcome::PartiallyGranted));
+            if state == State::Closed && granted && case.results > 0 {
+                Ok(())
+            } else {
+                Err(illegal("no-result-is-available"))
+            }
+        }
+        Action::PurgeResults => {
+            if case.results > 0 {
+                Ok(())
+            } else {
+                Err(illegal("no-result-is-stored"))
+            }
+        }
     }
 }

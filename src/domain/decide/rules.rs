@@ -202,7 +202,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             push(&mut next, Event::Extended { from: due_on, to: new_due_on });
         }
         Command::Start => push(&mut next, Event::Started),
-        Command::Close { outcome, reasons, explanation } => {
+        Command::Close { outcome, reasons, explanation, answer } => {
             if !outcomes_for_kind(case.kind).contains(&outcome) {
                 return Err(invalid("outcome", "that-outcome-does-not-fit-this"));
             }
@@ -218,9 +218,13 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
                     return Err(invalid("reasons", "choose-at-least-one-reason-art"));
                 }
                 required("explanation", &explanation)?;
-                if ctx.signoff_required && matches!(actor, Actor::Staff { role: Role::Staff, .. }) {
-                    return Err(DomainError::Forbidden(Msg::new("a-refusal-or-partial-grant-needs")));
-                }
+            }
+            answer_is_whole(case, outcome, &reasons, &explanation, &answer)?;
+            if outcome.needs_reasons()
+                && ctx.signoff_required
+                && matches!(actor, Actor::Staff { role: Role::Staff, .. })
+            {
+                return Err(DomainError::Forbidden(Msg::new("a-refusal-or-partial-grant-needs")));
             }
             if !next.asks.is_empty() {
                 let asks = next.asks.iter().copied().collect();
@@ -275,9 +279,67 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             push(&mut next, Event::IdentityReminderSent { asked_on });
         }
         Command::AttachResult { document } => push(&mut next, Event::ResultAttached { document }),
+        Command::RemoveResult { document } => push(&mut next, Event::ResultRemoved { document }),
+        Command::ChangeDelivery { delivery, reason } => {
+            if case.delivery == Some(delivery) {
+                return Err(invalid("delivery", "that-is-the-present-delivery"));
+            }
+            required("reason", &reason)?;
+            push(&mut next, Event::DeliveryChanged { from: case.delivery, to: delivery });
+        }
+        Command::MarkPosted { notice, posted_on } => {
+            if posted_on > ctx.today {
+                return Err(invalid("posted_on", "the-date-cannot-be-in-the"));
+            }
+            push(&mut next, Event::NoticePosted { notice, posted_on });
+        }
+        Command::DownloadResult { document } => push(&mut next, Event::ResultDownloaded { document }),
+        Command::PurgeResults { documents } => {
+            if documents.is_empty() {
+                return Err(invalid("document", "no-document-to-purge"));
+            }
+            push(&mut next, Event::ResultsPurged { documents });
+        }
     }
     clock(case, &mut next, &mut events, resumed_on, ctx);
     Ok(events)
+}
+
+/// What a granting answer must carry (DESIGN.md §4 "Answers"): the purposes
+/// themselves for a purpose notice (Art. 32(2)), what was corrected, added
+/// or deleted (Art. 34(3)), for a disclosure the results (electronic) or what
+/// was sent (by post, Art. 33(1)); a different measure is explained (Art. 36),
+/// and "method impracticable" only once the method used was recorded.
+fn answer_is_whole(
+    case: &Case,
+    outcome: Outcome,
+    reasons: &[Reason],
+    explanation: &str,
+    answer: &str,
+) -> Result<(), DomainError> {
+    let blank = answer.trim().is_empty();
+    if reasons.contains(&Reason::MethodImpracticable) && case.delivery != Some(Delivery::Postal) {
+        return Err(invalid("reasons", "record-the-method-used-before-citing"));
+    }
+    if !matches!(outcome, Outcome::Granted | Outcome::PartiallyGranted) {
+        return Ok(());
+    }
+    match case.kind {
+        RequestKind::PurposeNotice if blank => return Err(invalid("answer", "state-the-purposes-of-use-art-32")),
+        RequestKind::Correction if blank => return Err(invalid("answer", "say-what-was-corrected-art-34")),
+        k if k.is_disclosure() => match case.delivery {
+            Some(Delivery::Postal) if blank => return Err(invalid("answer", "say-what-is-sent-by-post-art-33")),
+            Some(Delivery::Postal) => {}
+            _ if case.results == 0 => return Err(illegal("attach-the-results-before-closing")),
+            _ => {}
+        },
+        _ => {}
+    }
+    let different = reasons.iter().any(|r| matches!(r, Reason::MethodImpracticable | Reason::AlternativeMeasure));
+    if different && explanation.trim().is_empty() {
+        return Err(invalid("explanation", "explain-the-different-measure-art-36"));
+    }
+    Ok(())
 }
 
 /// The clock (DESIGN.md §1 "Deadlines"): it starts at receipt, or when

@@ -50,7 +50,17 @@ fn fixtures() -> Vec<(&'static str, Case)> {
     run(&mut in_progress, verify(IdentityTarget::Subject), &ADMIN);
     run(&mut in_progress, Command::Start, &ADMIN);
     let mut closed = in_progress.clone();
-    run(&mut closed, Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() }, &ADMIN);
+    run(&mut closed, Command::AttachResult { document: 9 }, &ADMIN);
+    run(
+        &mut closed,
+        Command::Close {
+            outcome: Outcome::Granted,
+            reasons: vec![],
+            explanation: String::new(),
+            answer: String::new(),
+        },
+        &ADMIN,
+    );
     let mut withdrawn = received_case.clone();
     run(&mut withdrawn, Command::Withdraw { reason: "電話で取下げ".into() }, &ADMIN);
     vec![
@@ -114,12 +124,17 @@ fn every_action_is_legal_exactly_where_the_table_says() {
         (A::ChangeKind, [N, Y, Y, Y, N, N]),
         (A::DiscardDocument, [N, N, N, N, N, N]),
         (A::AttachResult, [N, N, N, Y, N, N]),
+        (A::RemoveResult, [N, N, N, N, N, N]),
+        (A::ChangeDelivery, [N, Y, Y, Y, N, N]),
+        (A::MarkPosted, [N, Y, Y, Y, Y, Y]),
+        (A::DownloadResult, [N, N, N, N, Y, N]),
+        (A::PurgeResults, [N, N, N, N, Y, N]),
     ];
     assert_eq!(table.len(), Action::ALL.len(), "every action has a row");
     let fixtures = fixtures();
     for (action, row) in table {
         let actor = match action {
-            A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply => Actor::Requester,
+            A::ConfirmEmail | A::SubmitDocuments | A::RequesterReply | A::DownloadResult => Actor::Requester,
             a if crate::domain::decide::is_system_only(*a) => Actor::System,
             _ => ADMIN,
         };
@@ -199,7 +214,17 @@ fn the_whole_path_of_a_disclosure_with_identity_and_fee() {
     assert_eq!(case.state, State::Received);
     run(&mut case, Command::Start, &STAFF);
     assert_eq!(case.state, State::InProgress);
-    run(&mut case, Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() }, &STAFF);
+    run(&mut case, Command::AttachResult { document: 11 }, &STAFF);
+    run(
+        &mut case,
+        Command::Close {
+            outcome: Outcome::Granted,
+            reasons: vec![],
+            explanation: String::new(),
+            answer: String::new(),
+        },
+        &STAFF,
+    );
     assert_eq!((case.state, case.outcome, case.closed_on), (State::Closed, Some(Outcome::Granted), Some(TODAY)));
 }
 
@@ -310,12 +335,18 @@ fn verifying_by_upload_needs_a_stored_document() {
 #[test]
 fn before_work_starts_a_case_can_only_be_refused_and_refusals_need_a_manager() {
     let case = received(RequestKind::Disclosure, Filer::SelfFiler);
-    let granted = Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() };
+    let granted = Command::Close {
+        outcome: Outcome::Granted,
+        reasons: vec![],
+        explanation: String::new(),
+        answer: String::new(),
+    };
     assert!(matches!(decide(&case, granted, &MANAGER, &ctx()), Err(DomainError::Illegal(_))));
     let refused = Command::Close {
         outcome: Outcome::Refused,
         reasons: vec![Reason::IdentityUnverified],
         explanation: "本人確認書類のご提出がありませんでした。".into(),
+        answer: String::new(),
     };
     assert!(matches!(decide(&case, refused.clone(), &STAFF, &ctx()), Err(DomainError::Forbidden(_))));
     let no_signoff = Ctx { signoff_required: false, ..ctx() };
@@ -331,6 +362,7 @@ fn a_refusal_needs_reasons_that_fit_the_kind_and_an_explanation() {
         outcome: Outcome::Refused,
         reasons,
         explanation: explanation.into(),
+        answer: String::new(),
     };
     let err = |cmd| match decide(&case, cmd, &MANAGER, &ctx()) {
         Err(DomainError::Invalid { field, .. }) => field,
@@ -346,9 +378,23 @@ fn a_refusal_needs_reasons_that_fit_the_kind_and_an_explanation() {
 fn complaints_are_answered_and_need_no_identity_to_start() {
     let mut case = received(RequestKind::Complaint, Filer::SelfFiler);
     run(&mut case, Command::Start, &STAFF);
-    let granted = Command::Close { outcome: Outcome::Granted, reasons: vec![], explanation: String::new() };
+    let granted = Command::Close {
+        outcome: Outcome::Granted,
+        reasons: vec![],
+        explanation: String::new(),
+        answer: String::new(),
+    };
     assert!(matches!(decide(&case, granted, &STAFF, &ctx()), Err(DomainError::Invalid { field: "outcome", .. })));
-    run(&mut case, Command::Close { outcome: Outcome::Answered, reasons: vec![], explanation: String::new() }, &STAFF);
+    run(
+        &mut case,
+        Command::Close {
+            outcome: Outcome::Answered,
+            reasons: vec![],
+            explanation: String::new(),
+            answer: String::new(),
+        },
+        &STAFF,
+    );
     assert_eq!(case.outcome, Some(Outcome::Answered));
 }
 
@@ -479,6 +525,7 @@ fn closing_while_paused_ends_the_pause_without_moving_the_due_date() {
         outcome: Outcome::Refused,
         reasons: vec![Reason::IdentityUnverified],
         explanation: "書類が届きませんでした".into(),
+        answer: String::new(),
     };
     for e in decide(&case, close, &MANAGER, &ctx).expect("refused") {
         apply(&mut case, &e);
@@ -653,4 +700,97 @@ fn identity_reminders_go_once_and_purges_are_for_the_application() {
     assert!(matches!(decide(&case, purge.clone(), &ADMIN, &ctx()), Err(DomainError::Forbidden(_))));
     run(&mut case, purge, &Actor::System);
     assert_eq!(case.stored_documents, 0);
+}
+
+fn in_progress(kind: RequestKind, delivery: Option<Delivery>) -> Case {
+    let mut case = received(kind, Filer::SelfFiler);
+    case.delivery = delivery;
+    run(&mut case, verify(IdentityTarget::Subject), &STAFF);
+    run(&mut case, Command::Start, &STAFF);
+    case
+}
+
+fn close(outcome: Outcome, reasons: Vec<Reason>, explanation: &str, answer: &str) -> Command {
+    Command::Close { outcome, reasons, explanation: explanation.into(), answer: answer.into() }
+}
+
+fn refused_field(case: &Case, cmd: Command) -> &'static str {
+    match decide(case, cmd, &MANAGER, &ctx()) {
+        Err(DomainError::Invalid { field, .. }) => field,
+        other => panic!("not refused as a bad field: {other:?}"),
+    }
+}
+
+#[test]
+fn a_granted_purpose_notice_states_the_purposes_art_32() {
+    let case = in_progress(RequestKind::PurposeNotice, None);
+    assert_eq!(refused_field(&case, close(Outcome::Granted, vec![], "", " ")), "answer");
+    assert!(
+        decide(&case, close(Outcome::Granted, vec![], "", "商品の発送、アフターサービスのため"), &STAFF, &ctx())
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_granted_correction_says_what_was_corrected_art_34() {
+    let case = in_progress(RequestKind::Correction, None);
+    assert_eq!(refused_field(&case, close(Outcome::Granted, vec![], "", "")), "answer");
+    assert!(decide(&case, close(Outcome::Granted, vec![], "", "住所を新住所に訂正しました。"), &STAFF, &ctx()).is_ok());
+}
+
+#[test]
+fn an_electronic_disclosure_is_granted_only_with_results_art_33() {
+    let mut case = in_progress(RequestKind::Disclosure, Some(Delivery::Electronic));
+    let granted = close(Outcome::Granted, vec![], "", "");
+    assert!(matches!(decide(&case, granted.clone(), &STAFF, &ctx()), Err(DomainError::Illegal(_))));
+    run(&mut case, Command::AttachResult { document: 3 }, &STAFF);
+    assert_eq!(case.results, 1);
+    let events = run(&mut case, Command::RemoveResult { document: 3 }, &STAFF);
+    assert_eq!(events, [Event::ResultRemoved { document: 3 }]);
+    assert!(matches!(decide(&case, granted.clone(), &STAFF, &ctx()), Err(DomainError::Illegal(_))));
+    run(&mut case, Command::AttachResult { document: 4 }, &STAFF);
+    run(&mut case, granted, &STAFF);
+    assert!(permitted(&case, Action::DownloadResult, &Actor::Requester).is_ok());
+    run(&mut case, Command::PurgeResults { documents: vec![4] }, &Actor::System);
+    assert!(permitted(&case, Action::DownloadResult, &Actor::Requester).is_err(), "nothing left to download");
+}
+
+#[test]
+fn a_postal_disclosure_says_what_was_sent_instead_of_a_file_art_33() {
+    let case = in_progress(RequestKind::ProvisionRecord, Some(Delivery::Postal));
+    assert_eq!(refused_field(&case, close(Outcome::Granted, vec![], "", "")), "answer");
+    assert!(decide(&case, close(Outcome::Granted, vec![], "", "提供記録の写し 2枚"), &STAFF, &ctx()).is_ok());
+}
+
+#[test]
+fn an_impracticable_method_is_recorded_then_explained_art_33_and_36() {
+    let mut case = in_progress(RequestKind::Disclosure, Some(Delivery::Electronic));
+    let cite = |explanation: &str| {
+        close(Outcome::Granted, vec![Reason::MethodImpracticable], explanation, "保有個人データの写し 3枚")
+    };
+    assert_eq!(refused_field(&case, cite("電子では提供できません")), "reasons", "the method used is recorded first");
+    let change = Command::ChangeDelivery { delivery: Delivery::Postal, reason: String::new() };
+    assert_eq!(refused_field(&case, change), "reason");
+    let events =
+        run(&mut case, Command::ChangeDelivery { delivery: Delivery::Postal, reason: "紙の台帳のため".into() }, &STAFF);
+    assert_eq!(events, [Event::DeliveryChanged { from: Some(Delivery::Electronic), to: Delivery::Postal }]);
+    assert_eq!(refused_field(&case, cite(" ")), "explanation");
+    assert!(decide(&case, cite("台帳が紙のみで、電磁的記録での提供が困難なため"), &STAFF, &ctx()).is_ok());
+}
+
+#[test]
+fn an_alternative_measure_is_explained_art_35_and_36() {
+    let case = in_progress(RequestKind::Suspension, None);
+    let granted = |e: &str| close(Outcome::Granted, vec![Reason::AlternativeMeasure], e, "");
+    assert_eq!(refused_field(&case, granted("")), "explanation");
+    assert!(decide(&case, granted("利用を停止する代わりに配信を止めました。"), &STAFF, &ctx()).is_ok());
+}
+
+#[test]
+fn a_posted_notice_cannot_be_dated_in_the_future() {
+    let case = in_progress(RequestKind::Complaint, None);
+    let later = Command::MarkPosted { notice: 1, posted_on: date(2026, 4, 4) };
+    assert_eq!(refused_field(&case, later), "posted_on");
+    let events = run(&mut case.clone(), Command::MarkPosted { notice: 1, posted_on: TODAY }, &STAFF);
+    assert_eq!(events, [Event::NoticePosted { notice: 1, posted_on: TODAY }]);
 }

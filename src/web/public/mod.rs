@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/status/{reference}", get(status::status_get))
         .route("/status/{reference}/messages", post(status::status_message_post))
         .route("/status/{reference}/receipts/{id}", get(status::status_receipt_get))
+        .route("/status/{reference}/notices/{id}", get(status::status_notice_get))
+        .route("/status/{reference}/results/{id}", get(status::status_result_get))
         .route(
             "/status/{reference}/documents",
             post(status::status_documents_post)

@@ -95,6 +95,12 @@ struct StatusPage {
     confirmed: bool,
     is_open: bool,
     outcome_label: &'static str,
+    /// Notices issued: (id, kind, issued on, posted on or "").
+    notices: Vec<(i64, &'static str, String, String)>,
+    /// Result files: (id, label, size).
+    results: Vec<(i64, String, String)>,
+    results_until: String,
+    results_gone: bool,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +187,23 @@ async fn render_status(
             balance: case.fees.balance(),
             is_open: state.is_open(),
             outcome_label: case.outcome.map(|o| o.label(lang)).unwrap_or(""),
+            notices: page
+                .notices
+                .iter()
+                .map(|n| {
+                    let posted = n.posted_on.map(|d| d.to_string()).unwrap_or_default();
+                    (n.id, n.kind.label(lang), n.issued_on.to_string(), posted)
+                })
+                .collect(),
+            results: page
+                .results
+                .iter()
+                .filter(|d| d.stored)
+                .map(|d| (d.id, d.label.clone().unwrap_or_default(), format!("{} KB", (d.size + 1023) / 1024)))
+                .collect(),
+            results_gone: page.results_until.is_some_and(|u| ctx.state.app.today() > u)
+                || (!page.results.is_empty() && page.results.iter().all(|d| !d.stored)),
+            results_until: page.results_until.map(|d| d.to_string()).unwrap_or_default(),
             messages: page.messages,
             times,
             pay_by: case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
@@ -370,4 +393,65 @@ pub(super) async fn status_documents_post(
         Err(e) => return Err(e.into()),
     };
     render_status(&ctx, &reference, &status_token, StatusView { errors, ..StatusView::default() }, status).await
+}
+
+/// `GET /status/{reference}/notices/{id}`: a notice of the requester's own
+/// case, as it was issued.
+pub(super) async fn status_notice_get(
+    ctx: Ctx,
+    jar: CookieJar,
+    Path((reference, id)): Path<(Reference, i64)>,
+) -> Result<Response, WebError> {
+    let token = status_token(&jar);
+    let notice = crate::app::notices::requester_notice(&ctx.state.app, &reference, &token, id).await?;
+    Ok(crate::web::receipt::notice_page(&notice, ctx.lang, format!("/status/{reference}")))
+}
+
+/// `GET /status/{reference}/results/{id}`: the download of a result file,
+/// as an attachment that is never cached; past its days, 410 with whom to ask.
+pub(super) async fn status_result_get(
+    ctx: Ctx,
+    jar: CookieJar,
+    Path((reference, id)): Path<(Reference, i64)>,
+) -> Result<Response, WebError> {
+    use axum::http::header;
+    let token = status_token(&jar);
+    let app = &ctx.state.app;
+    let (doc, bytes) = match crate::app::results::download(app, &reference, &token, id).await {
+        Ok(found) => found,
+        Err(AppError::Gone) => {
+            let s = app.settings().await?;
+            let msg = crate::domain::Msg::new("gone-ask-the-window-with")
+                .text("reference", reference.to_string())
+                .text("phone", s.get("window_phone"))
+                .text("email", s.get("window_email"))
+                .text("hours", s.get("window_hours"));
+            return Err(WebError::Gone(msg));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let name = doc.file_name.clone().unwrap_or_else(|| format!("{reference}-{id}"));
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", percent(&name));
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// RFC 5987 encoding of a file name.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -9,8 +9,8 @@ use crate::app::cases::{CaseFile, case_file};
 use crate::app::records::{Account, TimelineEvent};
 use crate::domain::action_form::ActionForm;
 use crate::domain::{
-    ActorKind, Ask, DocType, Event, IdentityTarget, Lang, PaymentMethod, Reference, RequestKind, State, Visibility,
-    allowed_outcomes, id_methods, reasons_for,
+    ActorKind, Ask, Delivery, DocPurpose, DocType, Event, IdentityTarget, Lang, PaymentMethod, Reference, RequestKind,
+    State, Visibility, allowed_outcomes, id_methods, reasons_for,
 };
 use crate::mail::yen;
 use crate::web::WebError;
@@ -94,9 +94,47 @@ pub struct CasePage {
     /// The fee deadline, once it has passed with the fee unpaid.
     pub fee_overdue_since: String,
     pub pay_by: String,
+    pub results: Vec<ResultLine>,
+    pub notices: Vec<NoticeLine>,
+    /// The delivery methods a disclosure may be changed to.
+    pub deliveries: Vec<Choice>,
+    pub delivery_requested_label: &'static str,
+    /// What the close form's answer field is called for this kind, and its first value.
+    pub answer_label: &'static str,
+    pub answer_prefill: String,
+    /// The earlier case this one repeats, if any.
+    pub repeat_of: String,
+}
+
+/// A result file as the case page lists it.
+pub struct ResultLine {
+    pub id: i64,
+    pub label: String,
+    pub file_name: String,
+    pub size: String,
+    pub at: String,
+    pub who: String,
+    pub state: &'static str,
+    pub stored: bool,
+}
+
+/// A notice as the case page lists it, with its posting.
+pub struct NoticeLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub issued: String,
+    pub by_post: bool,
+    pub posted: String,
+    pub tracking: String,
+    pub awaits: bool,
 }
 
 impl CasePage {
+    /// Letters still waiting to be posted.
+    pub fn letters_waiting(&self) -> bool {
+        self.notices.iter().any(|n| n.awaits)
+    }
+
     pub fn can(&self, action: &str) -> bool {
         self.f.actions.iter().any(|a| a.code() == action)
     }
@@ -217,6 +255,17 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
             format!("{}（{} {asked_on}）", t("assignee-told-identity-documents-are-overdue"), t("asked-on"))
         }
         Event::ResultAttached { document } => format!("{} #{document}", t("result-attached")),
+        Event::ResultRemoved { document } => format!("{} #{document}", t("result-removed")),
+        Event::DeliveryChanged { from, to } => {
+            format!("{}：{} → {}", t("delivery-changed"), from.map(|d| d.label(lang)).unwrap_or("—"), to.label(lang))
+        }
+        Event::NoticePosted { notice, posted_on } => format!("{} #{notice}（{posted_on}）", t("notice-posted")),
+        Event::ResultDownloaded { document } => format!("{} #{document}", t("result-downloaded")),
+        Event::ResultsPurged { documents } => format!(
+            "{}：{}",
+            t("results-purged"),
+            documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
+        ),
     }
 }
 
@@ -250,9 +299,55 @@ pub async fn case_page(
     let case = &f.rec.case;
     let today = app.today();
     let running = matches!(case.state, State::Received | State::InProgress);
+    let results = f
+        .documents
+        .iter()
+        .filter(|d| d.purpose == DocPurpose::Result)
+        .map(|d| ResultLine {
+            id: d.id,
+            label: d.label.clone().unwrap_or_default(),
+            file_name: d.file_name.clone().unwrap_or_default(),
+            size: format!("{} KB", (d.size + 1023) / 1024),
+            at: app.local_time(d.uploaded_at),
+            who: d
+                .actor_id
+                .and_then(|id| f.staff.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            state: if d.removed_at.is_some() {
+                lang.t("removed-before-closing")
+            } else if d.purged_at.is_some() {
+                lang.t("purged-after-retention")
+            } else {
+                lang.t("stored-encrypted")
+            },
+            stored: d.stored,
+        })
+        .collect();
+    let notices = f
+        .notices
+        .iter()
+        .map(|n| NoticeLine {
+            id: n.id,
+            kind: n.kind.label(lang),
+            issued: n.issued_on.to_string(),
+            by_post: n.by_post,
+            posted: n.posted_on.map(|d| d.to_string()).unwrap_or_default(),
+            tracking: n.tracking_number.clone().unwrap_or_default(),
+            awaits: n.awaits_posting(),
+        })
+        .collect();
+    let (answer_label, answer_prefill) = match case.kind {
+        RequestKind::PurposeNotice => (lang.t("answer-purposes-told"), f.settings.get("purposes_of_use").to_owned()),
+        RequestKind::Correction => (lang.t("answer-what-was-corrected"), String::new()),
+        k if k.is_disclosure() => (lang.t("answer-what-is-disclosed"), String::new()),
+        RequestKind::Complaint => (lang.t("answer-to-the-complaint"), String::new()),
+        _ => (lang.t("answer-what-was-done"), String::new()),
+    };
     let documents = f
         .documents
         .iter()
+        .filter(|d| d.purpose == DocPurpose::Identity)
         .map(|d| DocLine {
             id: d.id,
             at: app.local_time(d.uploaded_at),
@@ -332,7 +427,7 @@ pub async fn case_page(
         outcome_label: case.outcome.map(|o| o.label(lang)).unwrap_or(""),
         filer_label: case.filer.label(lang),
         channel_label: f.rec.channel.label(lang),
-        delivery_label: f.rec.delivery.map(|d| d.label(lang)).unwrap_or(""),
+        delivery_label: f.rec.case.delivery.map(|d| d.label(lang)).unwrap_or(""),
         days_left: case.due_on.filter(|_| running).map(|d| (d - today).get_days() as i64),
         business_days_left: case.due_on.filter(|_| running).map(|d| policy.calendar.business_days_between(today, d)),
         profile_label: policy.profile.label(lang),
@@ -370,6 +465,17 @@ pub async fn case_page(
         pay_by: case.fee_pay_by.map(|d| d.to_string()).unwrap_or_default(),
         documents,
         identity_overdue_since,
+        results,
+        notices,
+        deliveries: Delivery::ALL
+            .iter()
+            .filter(|d| Some(**d) != case.delivery)
+            .map(|d| (d.code(), d.label(lang)))
+            .collect(),
+        delivery_requested_label: f.rec.delivery_requested.map(|d| d.label(lang)).unwrap_or(""),
+        answer_label,
+        answer_prefill,
+        repeat_of: f.rec.repeat_of.as_ref().map(|r| r.to_string()).unwrap_or_default(),
         p,
         f,
     })

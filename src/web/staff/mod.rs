@@ -2,6 +2,7 @@
 
 mod actions;
 mod admin;
+mod answers;
 mod case;
 mod deadlines;
 mod reports;
@@ -35,6 +36,12 @@ pub fn router() -> Router<AppState> {
         .route("/staff/intake", get(intake_get).post(intake_post))
         .route("/staff/cases/{reference}", get(case::case_get))
         .route("/staff/cases/{reference}/{action}", post(actions::case_action_post))
+        .route(
+            "/staff/cases/{reference}/attach-result",
+            post(answers::attach_result_post)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::documents::HARD_MAX_BYTES + 1024 * 1024)),
+        )
+        .route("/staff/cases/{reference}/notices/{id}", get(answers::notice_get))
         .route("/staff/cases/{reference}/receipts/{id}", get(case::receipt_get))
         .route("/staff/cases/{reference}/documents/{id}", get(case::document_get))
         .route("/staff/reports", get(reports::reports_get))
@@ -210,6 +217,7 @@ struct QueuePage {
     kinds: Vec<(&'static str, &'static str)>,
     ask_options: Vec<(&'static str, &'static str)>,
     staff: Vec<(String, String)>,
+    views: Vec<(&'static str, &'static str)>,
 }
 
 async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, WebError> {
@@ -238,6 +246,10 @@ async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Re
         kinds: RequestKind::ALL.iter().map(|k| (k.code(), k.label(lang))).collect(),
         ask_options: Ask::ALL.iter().map(|a| (a.code(), a.label(lang))).collect(),
         staff: page.staff.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect(),
+        views: ["mine", "unassigned", "overdue", "week", "waiting", "letters"]
+            .into_iter()
+            .map(|v| (v, lang.t(&format!("view-{v}"))))
+            .collect(),
         p,
     };
     Ok(html(StatusCode::OK, &page))

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::reports::{Month, Report, csv, monthly};
+use crate::app::reports::{Month, Report, month_csv, monthly};
 use crate::domain::Lang;
 use crate::mail::yen;
 use crate::web::WebError;
@@ -50,7 +50,7 @@ pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Month
     let parsed = Month::parse(q.month.trim());
     let bad_month = !q.month.trim().is_empty() && parsed.is_none();
     let month = parsed.unwrap_or_else(|| Month::of(app.today()));
-    let r = monthly(app, month, false).await?;
+    let r = monthly(app, month).await?;
     let p = ctx.page(Some(&user)).await?;
     let lang: Lang = p.lang;
     let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("yen"));
@@ -87,8 +87,7 @@ pub async fn report_file_get(_: Manager, ctx: Ctx, Path(file): Path<String>) -> 
     let Some(month) = file.strip_suffix(".csv").and_then(Month::parse) else {
         return Err(WebError::NotFound);
     };
-    let r = monthly(&ctx.state.app, month, true).await?;
-    let body = csv(&r)?;
+    let body = month_csv(&ctx.state.app, month).await?;
     let disposition = format!("attachment; filename=\"madoguchi-{}.csv\"", month.code());
     Ok((
         [
