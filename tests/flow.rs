@@ -360,3 +360,35 @@ async fn managers_export_every_case_as_csv_without_names() {
     assert_eq!(app.count("SELECT COUNT(*) FROM access_log WHERE what = 'export:cases'").await, 2);
     app.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_monthly_csv_holds_each_case_of_the_month_once_whatever_day_it_arrived() {
+    let app = spawn().await;
+    app.login_as(Role::Manager).await;
+    let (first, last) = (jiff::civil::date(2026, 10, 1), jiff::civil::date(2026, 10, 31));
+    madoguchi::app::seed::seed(&app.running.app, 300, Some((jiff::civil::date(2026, 9, 1), last)), |_| {})
+        .await
+        .expect("seed");
+    let res = app.client.get(app.url("/staff/reports/2026-10.csv")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    let references: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let mut unique = references.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), references.len(), "no case twice");
+    let (f, l) = (first.to_string(), last.to_string());
+    let expected = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM cases WHERE (received_on >= '{f}' AND received_on <= '{l}') \
+             OR (closed_on >= '{f}' AND closed_on <= '{l}' AND received_on < '{f}')"
+        ))
+        .await;
+    assert!(expected > 50, "the seed spreads cases over the month: {expected}");
+    assert_eq!(references.len() as i64, expected, "arrivals of both halves and earlier cases closed in it");
+    let late = app
+        .count(&format!("SELECT COUNT(*) FROM cases WHERE received_on > '2026-10-15' AND received_on <= '{l}'"))
+        .await;
+    assert!(late > 0, "some arrived after the 15th");
+    app.running.shutdown().await;
+}

@@ -62,7 +62,9 @@ impl QueueQuery {
             "me" => Some(Some(user_id)),
             other => other.parse().ok().map(Some),
         };
-        match self.due.as_str() {
+        // The saved views `overdue` and `week` are the due filters of the same names.
+        let due = if matches!(self.view.as_str(), "overdue" | "week") { self.view.as_str() } else { self.due.as_str() };
+        match due {
             "overdue" => {
                 f.due_until = Some(today.saturating_sub(1.day()));
                 f.clock_running = true;
@@ -76,14 +78,6 @@ impl QueueQuery {
         match self.view.as_str() {
             "mine" => f.assignee = Some(Some(user_id)),
             "unassigned" => f.assignee = Some(None),
-            "overdue" => {
-                f.due_until = Some(today.saturating_sub(1.day()));
-                f.clock_running = true;
-            }
-            "week" => {
-                f.due_until = Some(today.saturating_add(6.days()));
-                f.clock_running = true;
-            }
             "waiting" => f.state = Some(State::AwaitingRequester),
             // Letters wait to be posted whatever the state: a decision goes out as the case closes.
             "letters" => {
@@ -164,5 +158,18 @@ mod tests {
             ..QueueQuery::default()
         };
         assert_eq!(q.without_cursor(), "kind=disclosure&q=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E");
+    }
+
+    #[test]
+    fn saved_views_are_filters_by_another_name() {
+        let today = jiff::civil::date(2026, 4, 1);
+        let view = |v: &str| QueueQuery { view: v.into(), ..QueueQuery::default() }.filter(7, today, true);
+        assert_eq!(view("mine").assignee, Some(Some(7)));
+        assert_eq!(view("unassigned").assignee, Some(None));
+        assert_eq!(view("week").due_until, Some(jiff::civil::date(2026, 4, 7)));
+        assert_eq!(view("waiting").state, Some(State::AwaitingRequester));
+        let letters = view("letters");
+        assert!(letters.letters && !letters.open_only, "letters of closed cases too");
+        assert!(!view("").letters);
     }
 }

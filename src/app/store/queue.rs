@@ -234,12 +234,12 @@ fn parse_line(line: &str) -> Result<(i64, ExportRow)> {
 const COLUMNS: &str = "c.id, c.reference, c.kind, c.channel, c.filer, c.state, c.received_on, c.due_on, c.closed_on, \
     c.outcome, c.reasons, c.fee_requested, c.fee_paid, c.fee_waived, c.fee_refunded";
 
-/// The same columns as one text per case. Every field is a code, a date, a
-/// number or a comma-joined list of codes, so `;` never occurs inside one.
-const LINE: &str = "c.id || ';' || COALESCE(c.reference, '') || ';' || c.kind || ';' || c.channel || ';' || c.filer \
-    || ';' || c.state || ';' || COALESCE(c.received_on, '') || ';' || COALESCE(c.due_on, '') || ';' \
-    || COALESCE(c.closed_on, '') || ';' || COALESCE(c.outcome, '') || ';' || c.reasons || ';' || c.fee_requested \
-    || ';' || c.fee_paid || ';' || c.fee_waived || ';' || c.fee_refunded";
+/// The same columns as one text per case, formatted in one call (NULL
+/// prints as empty). Every field is a code, a date, a number or a
+/// comma-joined list of codes, so `;` never occurs inside one.
+const LINE: &str = "printf('%d;%s;%s;%s;%s;%s;%s;%s;%s;%s;%s;%d;%d;%d;%d', c.id, c.reference, c.kind, c.channel, \
+    c.filer, c.state, c.received_on, c.due_on, c.closed_on, c.outcome, c.reasons, c.fee_requested, c.fee_paid, \
+    c.fee_waived, c.fee_refunded)";
 
 /// The export rows `WHERE {cond} {tail}` selects, with their ids.
 ///
@@ -290,15 +290,22 @@ pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Send
 }
 
 /// The cases of a month's report: those received in it, then those closed
-/// in it but received before (two indexed ranges, each case once).
+/// in it but received before (indexed ranges, each case once). The month's
+/// arrivals are read in two halves at once, beside the closings, on
+/// separate connections: on SQLite the text of each range is built by one
+/// core.
 pub async fn month_export(store: &Store, first: Date, last: Date) -> Result<Vec<ExportRow>> {
-    let (first, last) = (first.to_string(), last.to_string());
-    let received = [Bind::T(first.clone()), Bind::T(last.clone())];
-    let mut rows = export_rows(store, "c.received_on >= $1 AND c.received_on <= $2", "", &received).await?;
+    let mid = first.saturating_add(jiff::ToSpan::days(14)).min(last);
+    let (first, mid, last) = (first.to_string(), mid.to_string(), last.to_string());
+    let early = [Bind::T(first.clone()), Bind::T(mid.clone())];
+    let late = [Bind::T(mid), Bind::T(last.clone())];
     let closed = [Bind::T(first.clone()), Bind::T(last), Bind::T(first)];
-    let cond = "c.closed_on >= $1 AND c.closed_on <= $2 AND c.received_on < $3";
-    rows.extend(export_rows(store, cond, "", &closed).await?);
-    Ok(rows.into_iter().map(|(_, r)| r).collect())
+    let (a, b, c) = futures::try_join!(
+        export_rows(store, "c.received_on >= $1 AND c.received_on <= $2", "", &early),
+        export_rows(store, "c.received_on > $1 AND c.received_on <= $2", "", &late),
+        export_rows(store, "c.closed_on >= $1 AND c.closed_on <= $2 AND c.received_on < $3", "", &closed),
+    )?;
+    Ok(a.into_iter().chain(b).chain(c).map(|(_, r)| r).collect())
 }
 
 #[derive(Debug, Clone, Default)]

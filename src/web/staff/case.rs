@@ -235,7 +235,14 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
             if !reasons.is_empty() {
                 s.push_str(&format!(
                     "（{}）",
-                    reasons.iter().map(|r| format!("{} {}", r.label(lang), r.basis())).collect::<Vec<_>>().join("、")
+                    reasons
+                        .iter()
+                        .map(|r| match r.citation(lang) {
+                            Some(c) => format!("{} {c}", r.label(lang)),
+                            None => r.label(lang).to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("、")
                 ));
             }
             s
