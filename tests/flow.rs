@@ -323,7 +323,7 @@ async fn days_spent_waiting_for_the_requester_move_the_due_date() {
     );
     let art39 = due.to_string();
     assert!(
-        page.body.contains("第39条の日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)),
+        page.body.contains("第39条の2週間の満了日") && page.body.contains(&format!(r#"<time datetime="{art39}">"#)),
         "the Art. 39 date never moves"
     );
     app.running.shutdown().await;

@@ -225,3 +225,7 @@ only-a-disclosure-has-a-delivery = Only a disclosure has a delivery method.
 no-result-is-available = There is no result to download.
 no-result-is-stored = No result file is stored.
 choose-a-notice = Choose a notice waiting to be posted.
+substantive-grounds-need-verified-identity = The grounds of Art. 33(2) (harm, hindrance, breach of law, repeated requests) can be chosen once identity is verified.
+an-extension-must-be-told-before-the-first-due-date = Under this profile an extension must be told before the first due date (GDPR Art. 12(3), CCPA Regs §7021(b)).
+only-one-extension-is-allowed = The CCPA allows one extension (Regs §7021(b)).
+no-fee-under-gdpr-or-ccpa = No fee may be asked on a request under the GDPR or CCPA profile (GDPR Art. 12(5), CCPA §1798.130).

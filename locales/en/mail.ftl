@@ -138,6 +138,7 @@ mail-decision-1 =
 mail-decision-2 = We have done what you asked.
 mail-decision-3 = {" "}Method of disclosure: { $delivery }.
 mail-decision-4 = We hold no retained personal data that your request covers.
+mail-decision-4-records = We hold no records of provision to third parties that your request covers (records past their legal retention period included).
 mail-decision-5 = Reasons (APPI Art. 36):
 mail-decision-6 = - { $label } (APPI { $basis })
 mail-decision-6-plain = - { $label }
@@ -168,9 +169,10 @@ mail-identity-requested-1 =
     - Driver's licence
     - Passport
     - My Number card (front only; never send the back with the individual number)
-    - Residence card
+    - Residence card, or special permanent resident certificate
     - Health insurance card (mask the insurer number, the symbol and number, and the QR code)
-    - Certificate of residence (you may mask the registered domicile)
+    - Certificate of residence without the individual number (you may mask the registered domicile)
+    The notification card (通知カード) is not accepted as proof of identity.
 mail-identity-requested-2 = As an agent, please also send your own proof of identity and a document showing your authority (an appointed agent: a power of attorney with the person's seal registration certificate; a legal representative: a family register, certificate of residence or certificate of guardianship).
 mail-identity-requested-3 =
     A note from us:

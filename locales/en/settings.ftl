@@ -59,3 +59,7 @@ setting-result_days = Days results can be downloaded
 setting-result_days-effect = For this many days after closing the requester can download the results; then their content is destroyed.
 setting-repeat_window_days = Days within which a request counts as repeated
 setting-repeat_window_days-effect = A request of the same person and kind within this many days is flagged (refusing is still a person's decision). 0 turns it off.
+setting-safety_measures = Safety measures taken
+setting-safety_measures-effect = Published on the public page, as APPI Art. 32(1) and Cabinet Order Art. 10(i) ask.
+setting-complaint_bodies = Other places to ask for advice (one per line)
+setting-complaint_bodies-effect = Listed on the public page after our desk, the accredited organisation and the Commission (e.g. the consumer hotline 188).

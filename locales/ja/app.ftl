@@ -225,3 +225,7 @@ only-a-disclosure-has-a-delivery = 開示方法があるのは開示の請求だ
 no-result-is-available = ダウンロードできる結果はありません。
 no-result-is-stored = 保管中の結果ファイルはありません。
 choose-a-notice = 郵送待ちの通知書を選んでください。
+substantive-grounds-need-verified-identity = 第33条第2項の理由（害するおそれ・業務への支障・法令違反・繰り返しの請求）は、本人確認が済んでから選べます。
+an-extension-must-be-told-before-the-first-due-date = この期限の方針では、延長は最初の回答期限までに通知しなければなりません（GDPR第12条第3項、CCPA規則第7021条(b)）。
+only-one-extension-is-allowed = CCPA では延長は1回だけです（規則第7021条(b)）。
+no-fee-under-gdpr-or-ccpa = GDPR・CCPA の期限で扱う請求には手数料を求められません（GDPR第12条第5項、CCPA第1798.130条）。

@@ -59,3 +59,7 @@ setting-result_days = 開示結果のダウンロード期間（日）
 setting-result_days-effect = 完了からこの日数のあいだ、ご本人は開示結果をダウンロードできます。過ぎると内容は消去されます。
 setting-repeat_window_days = 繰り返しの請求とみなす期間（日）
 setting-repeat_window_days-effect = 同じ方の同じ種類の請求がこの日数内にあると、案件に印が付きます（拒否するかどうかは担当者が判断します）。0 で無効。
+setting-safety_measures = 安全管理のために講じた措置
+setting-safety_measures-effect = 公開ページに、法第32条第1項・施行令第10条第1号の公表事項として載ります。
+setting-complaint_bodies = その他の相談先（1行に1か所）
+setting-complaint_bodies-effect = 公開ページの苦情・相談の申出先に、当社窓口・認定団体・個人情報保護委員会に続けて載ります（例：消費者ホットライン 188）。

@@ -9,7 +9,7 @@ use super::store::cases as sc;
 use super::store::{self, documents as sd, notices as sn, outbox, users};
 use super::{App, AppError, Result, Settings, keys};
 use crate::domain::action_form::{ActionForm, Facts, check_lengths, command};
-use crate::domain::deadline::{Policy, art39_date};
+use crate::domain::deadline::{Art39, DeadlinePolicy, Policy, art39};
 use crate::domain::{
     Action, Actor, Command, Ctx, DocPurpose, FeeEntryKind, Reference, decide, is_system_only, permitted,
 };
@@ -144,7 +144,7 @@ pub struct CaseFile {
     pub actions: Vec<Action>,
     /// Active staff, for the assignee choice and the names on the timeline.
     pub staff: Vec<Account>,
-    pub art39: Option<jiff::civil::Date>,
+    pub art39: Option<Art39>,
     pub scheduled_fee: Option<i64>,
     pub policy: Policy,
     pub settings: Settings,
@@ -161,18 +161,19 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
     let mails = outbox::for_case(&app.store, rec.id()).await?;
     let documents = sd::for_case(&app.store, rec.id()).await?;
     let notices = sn::for_case(&app.store, rec.id()).await?;
+    let settings = app.settings().await?;
+    let policy = settings.policy(rec.profile);
     let actions = Action::ALL
         .iter()
         .copied()
         .filter(|a| !is_system_only(*a))
         .filter(|a| !matches!(a, Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply))
         .filter(|a| permitted(&rec.case, *a, actor).is_ok())
+        .filter(|a| *a != Action::RequestFee || policy.charges_fees())
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
-    let settings = app.settings().await?;
-    let policy = settings.policy(rec.profile);
     Ok(CaseFile {
-        art39: rec.case.received_on.map(art39_date),
+        art39: rec.case.received_on.and_then(|r| art39(rec.case.kind, r)),
         scheduled_fee: settings.fee_for(rec.case.kind, rec.case.delivery),
         timeline,
         chain_ok,

@@ -161,6 +161,7 @@ fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut
         Event::Closed { outcome, reasons, closed_on } => {
             m.outcome = Some(*outcome);
             m.outcome_label = outcome.label(lang).to_owned();
+            m.provision_records = case.kind == crate::domain::RequestKind::ProvisionRecord;
             m.set_reasons(reasons);
             m.delivery = rec.case.delivery.map(|d| d.label(lang).to_owned()).unwrap_or_default();
             let until = closed_on.saturating_add(jiff::ToSpan::days(settings.result_days()));

@@ -129,7 +129,8 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
     let items = rows
         .into_iter()
         .map(|entry| {
-            let running = matches!(entry.state, State::Received | State::InProgress);
+            // A clock runs unless paused: a CCPA case waiting for the requester can be overdue.
+            let running = entry.state.is_open() && !entry.paused;
             let due = entry.due_on.filter(|_| running);
             let days_left = due.map(|d| (d - today).get_days() as i64);
             // Amber within 3 business days, red once overdue (UI.md).

@@ -170,6 +170,8 @@ pub struct QueueEntry {
     pub repeat_of: Option<Reference>,
     /// A notice of this case waits to be posted.
     pub letter_waiting: bool,
+    /// The clock is paused (never for a profile that does not pause).
+    pub paused: bool,
 }
 
 /// One case as the exports see it: codes, dates and sums, no names or

@@ -131,6 +131,8 @@ defs! {
     Admin "accredited_body" = "", Kind::Text { required: false, multiline: false };
     Admin "accredited_body_contact" = "", Kind::Text { required: false, multiline: false };
     Admin "supervisory_authority" = "", Kind::Text { required: false, multiline: true };
+    Admin "safety_measures" = "・基本方針の策定：個人データの適正な取扱いの確保のため、基本方針を定めています。\n・規律の整備：取得・利用・保存・提供・削除等の段階ごとに取扱規程を定めています。\n・組織的安全管理措置：責任者を置き、取扱状況を定期的に点検しています。\n・人的安全管理措置：従業者に定期的な研修を行っています。\n・物理的安全管理措置：取扱区域への入退室を管理し、機器や書類の盗難を防いでいます。\n・技術的安全管理措置：アクセス制御を行い、不正アクセスから保護しています。\n・外的環境の把握：外国で個人データを取り扱う場合は、その国の制度を把握したうえで措置を講じています。", Kind::Text { required: false, multiline: true };
+    Admin "complaint_bodies" = "", Kind::Text { required: false, multiline: true };
     Admin "purposes_of_use" = "1. 商品・サービスの提供、ご注文の確認およびお届けのため\n2. お問い合わせへの回答のため\n3. 新商品・サービスのご案内のため（ご同意いただいた方に限ります）\n4. サービスの改善および統計資料の作成のため（個人を特定しない形に加工します）", Kind::Text { required: false, multiline: true };
     Admin "result_max_bytes" = "20971520", Kind::Int { min: 1024, max: HARD_MAX_BYTES, unit: Unit::Bytes };
     Admin "result_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
@@ -261,7 +263,8 @@ impl Settings {
         Policy {
             profile,
             pause: self.flag("deadline_pause"),
-            start_on_identity: self.get("deadline_clock_start") == "identity_verified",
+            // CCPA: 45 days from receipt whatever the time verification takes (Regs §7021(b)).
+            start_on_identity: profile != Profile::Ccpa && self.get("deadline_clock_start") == "identity_verified",
             max_extension_days: self.int("deadline_max_extension_days"),
             calendar: self.calendar(),
         }
@@ -343,6 +346,15 @@ mod tests {
         let err = def("document_max_bytes").expect("declared").validate("12").expect_err("too small");
         let text = err.get(crate::domain::Lang::JA);
         assert!(text.contains("1,024") && text.contains("31,457,280"), "{text}");
+    }
+
+    #[test]
+    fn ccpa_counts_from_receipt_whatever_the_clock_start_setting_7021() {
+        use crate::domain::deadline::DeadlinePolicy;
+        let s = Settings { values: vec![("deadline_clock_start".into(), "identity_verified".into())] };
+        assert!(s.policy(Profile::Appi).starts_on_identity());
+        assert!(s.policy(Profile::Gdpr).starts_on_identity());
+        assert!(!s.policy(Profile::Ccpa).starts_on_identity());
     }
 
     #[test]

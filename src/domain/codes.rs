@@ -155,7 +155,11 @@ codes! {
         LawViolation = "law_violation";
         OtherLawProcedure = "other_law_procedure";
         PurposeAlreadyClear = "purpose_already_clear";
+        PurposeException = "purpose_exception";
         ContentIsFactual = "content_is_factual";
+        NotNeededForPurpose = "not_needed_for_purpose";
+        CorrectionByOtherLaw = "correction_by_other_law";
+        RecordExcluded = "record_excluded";
         NoStatutoryGround = "no_statutory_ground";
         AlternativeMeasure = "alternative_measure";
         MethodImpracticable = "method_impracticable";
@@ -170,36 +174,65 @@ codes! {
 }
 
 impl Reason {
-    /// The article a reason rests on (DESIGN.md §1 "Reasons").
+    /// The article a reason rests on (APPI unless marked `CO`, the Cabinet
+    /// Order); `other` rests on none.
     pub fn basis(self) -> &'static str {
         match self {
             Reason::HarmToPerson => "33(2)(i)",
-            Reason::BusinessHindrance => "33(2)(ii)",
+            // Repeating the same complex request to tie up the desk is the
+            // textbook case of a serious hindrance to the business.
+            Reason::BusinessHindrance | Reason::RepeatedRequest => "33(2)(ii)",
             Reason::LawViolation => "33(2)(iii)",
             Reason::OtherLawProcedure => "33(4)",
-            Reason::PurposeAlreadyClear => "32(2)",
-            Reason::ContentIsFactual => "34",
+            Reason::PurposeAlreadyClear => "32(2)(i)",
+            // Art. 21(4)(i)–(iii): telling the purpose would harm someone, the business or the state.
+            Reason::PurposeException => "32(2)(ii)",
+            Reason::ContentIsFactual | Reason::NotNeededForPurpose => "34(1)",
+            Reason::CorrectionByOtherLaw => "34(2)",
             Reason::NoStatutoryGround | Reason::AlternativeMeasure => "35",
             Reason::MethodImpracticable => "33(1)",
+            Reason::RecordExcluded => "CO 11",
             Reason::NotRetainedData => "16(4)",
-            _ => "37",
+            Reason::FeeUnpaid => "38",
+            Reason::IdentityUnverified | Reason::AgentUnauthorized | Reason::ProcedureNotFollowed => "37",
+            Reason::Other => "",
         }
     }
 
-    /// Whether this reason is offered for a request of `kind`.
+    /// A ground of Art. 33(2) that judges the content of a disclosure:
+    /// only once identity is verified may the desk look at what it would disclose.
+    pub fn is_substantive(self) -> bool {
+        matches!(
+            self,
+            Reason::HarmToPerson | Reason::BusinessHindrance | Reason::LawViolation | Reason::RepeatedRequest
+        )
+    }
+
+    /// Whether this reason is offered for a request of `kind`: each ground
+    /// belongs to the kinds the law gives it to (APPI.md "Grounds belong to kinds").
     pub fn offered_for(self, kind: RequestKind) -> bool {
         match self {
             Reason::HarmToPerson
             | Reason::BusinessHindrance
             | Reason::LawViolation
             | Reason::OtherLawProcedure
-            | Reason::MethodImpracticable => kind.is_disclosure(),
-            Reason::PurposeAlreadyClear => kind == RequestKind::PurposeNotice,
-            Reason::ContentIsFactual => kind == RequestKind::Correction,
+            | Reason::MethodImpracticable
+            | Reason::RepeatedRequest => kind.is_disclosure(),
+            Reason::PurposeAlreadyClear | Reason::PurposeException => kind == RequestKind::PurposeNotice,
+            Reason::ContentIsFactual | Reason::NotNeededForPurpose | Reason::CorrectionByOtherLaw => {
+                kind == RequestKind::Correction
+            }
             Reason::NoStatutoryGround | Reason::AlternativeMeasure => {
                 matches!(kind, RequestKind::Suspension | RequestKind::StopProvision)
             }
-            _ => true,
+            Reason::RecordExcluded => kind == RequestKind::ProvisionRecord,
+            // Art. 38: an unpaid fee is a ground only where a fee may be charged.
+            Reason::FeeUnpaid => kind.fee_allowed(),
+            Reason::NotRetainedData
+            | Reason::IdentityUnverified
+            | Reason::AgentUnauthorized
+            | Reason::ProcedureNotFollowed
+            | Reason::Other => true,
         }
     }
 }
@@ -278,6 +311,7 @@ codes! {
         Passport = "passport";
         MyNumberCardFront = "my_number_card_front";
         ResidenceCard = "residence_card";
+        SpecialPermanentResidentCertificate = "special_permanent_resident_certificate";
         HealthInsuranceCardMasked = "health_insurance_card_masked";
         ResidentRecord = "resident_record";
         PowerOfAttorney = "power_of_attorney";
@@ -352,6 +386,13 @@ codes! {
 /// An article as a Japanese notice writes it (「第33条第2項第1号」) or an
 /// English one ("Art. 33(2)(i)"), from its short form `33(2)(i)`.
 pub fn cite(basis: &str, lang: Lang) -> String {
+    if let Some(article) = basis.strip_prefix("CO ") {
+        return if lang == Lang::JA {
+            format!("施行令第{article}条")
+        } else {
+            format!("Cabinet Order Art. {article}")
+        };
+    }
     if lang != Lang::JA {
         return format!("Art. {basis}");
     }
@@ -377,7 +418,7 @@ pub fn cite(basis: &str, lang: Lang) -> String {
 impl Reason {
     /// The article a notice cites for this reason; `other` cites none.
     pub fn citation(self, lang: Lang) -> Option<String> {
-        (self != Reason::Other).then(|| cite(self.basis(), lang))
+        (!self.basis().is_empty()).then(|| cite(self.basis(), lang))
     }
 }
 
@@ -437,6 +478,56 @@ mod tests {
         assert_eq!(cite("33(2)(i)", Lang::EN), "Art. 33(2)(i)");
         assert_eq!(Reason::HarmToPerson.citation(Lang::JA).as_deref(), Some("第33条第2項第1号"));
         assert_eq!(Reason::Other.citation(Lang::JA), None, "'other' cites no article");
+    }
+
+    #[test]
+    fn repeated_request_is_not_offered_for_corrections_art_34() {
+        assert!(!Reason::RepeatedRequest.offered_for(RequestKind::Correction));
+        assert!(Reason::RepeatedRequest.offered_for(RequestKind::Disclosure));
+        assert_eq!(Reason::RepeatedRequest.basis(), "33(2)(ii)", "an instance of a serious hindrance");
+    }
+
+    #[test]
+    fn fee_unpaid_is_offered_only_where_a_fee_may_be_charged_art_38() {
+        for kind in RequestKind::ALL {
+            assert_eq!(Reason::FeeUnpaid.offered_for(*kind), kind.fee_allowed(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn purpose_notices_cite_the_proviso_of_art_32() {
+        assert_eq!(cite(Reason::PurposeAlreadyClear.basis(), Lang::JA), "第32条第2項第1号");
+        assert_eq!(cite(Reason::PurposeException.basis(), Lang::JA), "第32条第2項第2号");
+        assert!(!Reason::PurposeException.offered_for(RequestKind::Disclosure));
+    }
+
+    #[test]
+    fn corrections_are_declined_as_not_untrue_not_needed_or_by_another_law_art_34() {
+        let offered: Vec<Reason> =
+            Reason::ALL.iter().copied().filter(|r| r.offered_for(RequestKind::Correction)).collect();
+        for r in [Reason::ContentIsFactual, Reason::NotNeededForPurpose, Reason::CorrectionByOtherLaw] {
+            assert!(offered.contains(&r), "{r}");
+        }
+        assert_eq!(cite(Reason::CorrectionByOtherLaw.basis(), Lang::JA), "第34条第2項");
+        assert!(!offered.contains(&Reason::HarmToPerson) && !offered.contains(&Reason::FeeUnpaid));
+    }
+
+    #[test]
+    fn provision_records_may_be_withheld_under_the_cabinet_order_art_11() {
+        assert!(Reason::RecordExcluded.offered_for(RequestKind::ProvisionRecord));
+        assert!(!Reason::RecordExcluded.offered_for(RequestKind::Disclosure));
+        assert_eq!(Reason::RecordExcluded.citation(Lang::JA).as_deref(), Some("施行令第11条"));
+        assert_eq!(Reason::RecordExcluded.citation(Lang::EN).as_deref(), Some("Cabinet Order Art. 11"));
+    }
+
+    #[test]
+    fn only_the_grounds_of_art_33_2_are_substantive() {
+        let substantive: Vec<Reason> = Reason::ALL.iter().copied().filter(|r| r.is_substantive()).collect();
+        assert_eq!(
+            substantive,
+            [Reason::HarmToPerson, Reason::BusinessHindrance, Reason::LawViolation, Reason::RepeatedRequest]
+        );
+        assert!(substantive.iter().all(|r| r.basis().starts_with("33(2)")));
     }
 
     #[test]

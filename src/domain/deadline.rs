@@ -16,8 +16,23 @@ pub trait DeadlinePolicy {
     fn code(&self) -> String;
     /// The due date of a clock that started on `start` (the first day not counted).
     fn due_on(&self, start: Date) -> Date;
-    /// The latest date an extension may move the due date to.
-    fn latest_extension(&self, first_due_on: Date) -> Date;
+    /// The latest date an extension may move the due date to, for a clock
+    /// that first fell due on `first_due_on` on a request received on `received_on`.
+    fn latest_extension(&self, first_due_on: Date, received_on: Date) -> Date;
+    /// Whether an extension must be told before the first due date (GDPR
+    /// Art. 12(3): within the first month; CCPA §7021(b): within the first 45 days).
+    fn extends_only_before_first_due(&self) -> bool {
+        false
+    }
+    /// How many extensions the rule allows (CCPA: one); None for no limit.
+    fn max_extensions(&self) -> Option<u32> {
+        None
+    }
+    /// Whether a fee may be asked on this clock (GDPR Art. 12(5) and CCPA
+    /// §1798.130: the first request is free).
+    fn charges_fees(&self) -> bool {
+        true
+    }
     /// Whether waiting for the requester with these asks open stops the clock.
     fn pauses_for(&self, asks: &BTreeSet<Ask>) -> bool;
     /// The due date after a pause from `paused_on` to `resumed_on`.
@@ -73,6 +88,20 @@ impl Profile {
         }
     }
 
+    /// The answer time as the public page words it: "14日", "one month".
+    pub fn period(self, lang: super::Lang) -> String {
+        use crate::i18n::Arg;
+        match self {
+            Profile::Appi => lang.t("period-appi").to_owned(),
+            Profile::Gdpr => lang.t("period-gdpr").to_owned(),
+            Profile::Ccpa => lang.t("period-ccpa").to_owned(),
+            Profile::Custom { days, business } => {
+                let id = if business { "period-custom-business-days" } else { "period-custom-days" };
+                lang.f(id, &[("days", Arg::Num(days))])
+            }
+        }
+    }
+
     pub fn label(self, lang: super::Lang) -> String {
         match self {
             Profile::Appi => lang.t("appi-14-days").to_owned(),
@@ -108,9 +137,10 @@ impl Policy {
         Policy { profile, pause: true, start_on_identity: false, max_extension_days: 30, calendar: Calendar::default() }
     }
 
-    /// CCPA: the receipt is acknowledged within 10 business days.
+    /// CCPA: the receipt is acknowledged within 10 business days — US
+    /// business days, Monday to Friday without federal holidays (§7021(a)).
     pub fn acknowledge_by(&self, received_on: Date) -> Option<Date> {
-        (self.profile == Profile::Ccpa).then(|| self.calendar.add_business_days(received_on, 10))
+        (self.profile == Profile::Ccpa).then(|| super::us_calendar::add_business_days(received_on, 10))
     }
 }
 
@@ -132,12 +162,26 @@ impl DeadlinePolicy for Policy {
         }
     }
 
-    fn latest_extension(&self, first_due_on: Date) -> Date {
+    fn latest_extension(&self, first_due_on: Date, received_on: Date) -> Date {
         match self.profile {
-            Profile::Gdpr => first_due_on.saturating_add(2.months()),
-            Profile::Ccpa => first_due_on.saturating_add(45.days()),
+            // Two further months, and never past receipt + 3 months (Art. 12(3)).
+            Profile::Gdpr => first_due_on.saturating_add(2.months()).min(received_on.saturating_add(3.months())),
+            // 90 days in total from receipt (§7021(b)).
+            Profile::Ccpa => first_due_on.saturating_add(45.days()).min(received_on.saturating_add(90.days())),
             Profile::Appi | Profile::Custom { .. } => first_due_on.saturating_add(self.max_extension_days.days()),
         }
+    }
+
+    fn extends_only_before_first_due(&self) -> bool {
+        matches!(self.profile, Profile::Gdpr | Profile::Ccpa)
+    }
+
+    fn max_extensions(&self) -> Option<u32> {
+        (self.profile == Profile::Ccpa).then_some(1)
+    }
+
+    fn charges_fees(&self) -> bool {
+        !matches!(self.profile, Profile::Gdpr | Profile::Ccpa)
     }
 
     fn pauses_for(&self, asks: &BTreeSet<Ask>) -> bool {
@@ -176,7 +220,7 @@ impl DeadlinePolicy for Appi {
     fn due_on(&self, start: Date) -> Date {
         start.saturating_add(14.days())
     }
-    fn latest_extension(&self, first_due_on: Date) -> Date {
+    fn latest_extension(&self, first_due_on: Date, _received_on: Date) -> Date {
         first_due_on.saturating_add(30.days())
     }
     fn pauses_for(&self, asks: &BTreeSet<Ask>) -> bool {
@@ -187,9 +231,29 @@ impl DeadlinePolicy for Appi {
     }
 }
 
-/// The Art. 39 date: two weeks after receipt, never paused nor extended.
-pub fn art39_date(received_on: Date) -> Date {
-    received_on.saturating_add(14.days())
+/// Art. 39: the person may sue once two weeks have passed since the request
+/// reached the business (arrival day not counted, Civil Code Art. 140).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Art39 {
+    /// The last day of the two weeks (arrival + 14).
+    pub ends_on: Date,
+    /// The first day a suit is possible (arrival + 15).
+    pub suit_from: Date,
+}
+
+/// The Art. 39 dates of a request, for the kinds Art. 39 covers:
+/// disclosure and provision records (Art. 33), correction (34), stopping
+/// use or provision (35) — not purpose notices (a 求め) nor complaints.
+/// Never paused nor extended.
+pub fn art39(kind: super::RequestKind, received_on: Date) -> Option<Art39> {
+    use super::RequestKind as K;
+    match kind {
+        K::Disclosure | K::ProvisionRecord | K::Correction | K::Suspension | K::StopProvision => Some(Art39 {
+            ends_on: received_on.saturating_add(14.days()),
+            suit_from: received_on.saturating_add(15.days()),
+        }),
+        K::PurposeNotice | K::Complaint => None,
+    }
 }
 
 #[cfg(test)]
@@ -212,7 +276,7 @@ mod tests {
         assert_eq!(p.due_on(date(2026, 12, 25)), date(2027, 1, 8));
         // 2026-04-15 + 14 = 2026-04-29 (昭和の日): calendar-day due dates stay on holidays.
         assert_eq!(p.due_on(date(2026, 4, 15)), date(2026, 4, 29));
-        assert_eq!(p.latest_extension(date(2026, 4, 15)), date(2026, 5, 15));
+        assert_eq!(p.latest_extension(date(2026, 4, 15), date(2026, 4, 1)), date(2026, 5, 15));
     }
 
     #[test]
@@ -222,7 +286,7 @@ mod tests {
         assert_eq!(p.due_on(date(2028, 1, 31)), date(2028, 2, 29));
         assert_eq!(p.due_on(date(2026, 3, 31)), date(2026, 4, 30));
         assert_eq!(p.due_on(date(2026, 4, 15)), date(2026, 5, 15));
-        assert_eq!(p.latest_extension(date(2026, 2, 28)), date(2026, 4, 28));
+        assert_eq!(p.latest_extension(date(2026, 2, 28), date(2026, 1, 31)), date(2026, 4, 28));
     }
 
     #[test]
@@ -238,9 +302,9 @@ mod tests {
         let p = policy(Profile::Ccpa);
         assert_eq!(p.due_on(date(2026, 4, 1)), date(2026, 5, 16));
         assert!(!p.pauses_for(&asks(&[Ask::Identity])));
-        assert_eq!(p.latest_extension(date(2026, 5, 16)), date(2026, 6, 30));
-        // Received Friday 2026-04-24: 4/27, 4/28, 4/30, 5/1, 5/7, 5/8, 5/11, 5/12, 5/13, 5/14.
-        assert_eq!(p.acknowledge_by(date(2026, 4, 24)), Some(date(2026, 5, 14)));
+        assert_eq!(p.latest_extension(date(2026, 5, 16), date(2026, 4, 1)), date(2026, 6, 30));
+        // Received Friday 2026-04-24: ten US business days, not Japanese ones (not 05-14).
+        assert_eq!(p.acknowledge_by(date(2026, 4, 24)), Some(date(2026, 5, 8)));
         assert_eq!(policy(Profile::Appi).acknowledge_by(date(2026, 4, 24)), None);
     }
 
@@ -281,7 +345,37 @@ mod tests {
     }
 
     #[test]
-    fn the_art39_date_is_two_weeks_after_receipt() {
-        assert_eq!(art39_date(date(2026, 4, 1)), date(2026, 4, 15));
+    fn the_two_weeks_of_art_39_end_on_arrival_plus_14_and_a_suit_is_possible_from_plus_15() {
+        let a = art39(super::super::RequestKind::Disclosure, date(2026, 4, 1)).expect("covered");
+        assert_eq!((a.ends_on, a.suit_from), (date(2026, 4, 15), date(2026, 4, 16)));
+    }
+
+    #[test]
+    fn art_39_covers_disclosure_correction_and_stopping_not_purpose_notices_or_complaints() {
+        use super::super::RequestKind as K;
+        let d = date(2026, 4, 1);
+        for k in [K::Disclosure, K::ProvisionRecord, K::Correction, K::Suspension, K::StopProvision] {
+            assert!(art39(k, d).is_some(), "{k}");
+        }
+        assert_eq!(art39(K::PurposeNotice, d), None);
+        assert_eq!(art39(K::Complaint, d), None);
+    }
+
+    #[test]
+    fn gdpr_extension_is_capped_at_receipt_plus_three_months_art_12() {
+        let p = policy(Profile::Gdpr);
+        // Clock started late (at identity): the cap is still receipt + 3 months.
+        assert_eq!(p.latest_extension(date(2026, 3, 10), date(2026, 1, 15)), date(2026, 4, 15));
+        assert_eq!(p.latest_extension(date(2026, 2, 15), date(2026, 1, 15)), date(2026, 4, 15));
+        assert!(p.extends_only_before_first_due() && !p.charges_fees());
+    }
+
+    #[test]
+    fn ccpa_allows_one_extension_to_ninety_days_and_no_fee_1798_130() {
+        let p = policy(Profile::Ccpa);
+        assert_eq!(p.max_extensions(), Some(1));
+        assert_eq!(p.latest_extension(date(2026, 5, 16), date(2026, 4, 1)), date(2026, 6, 30));
+        assert!(!p.charges_fees());
+        assert!(policy(Profile::Appi).charges_fees() && policy(Profile::Appi).max_extensions().is_none());
     }
 }

@@ -78,6 +78,7 @@ pub fn accepted_for(target: IdentityTarget, doc_type: DocType) -> bool {
                 | Passport
                 | MyNumberCardFront
                 | ResidenceCard
+                | SpecialPermanentResidentCertificate
                 | HealthInsuranceCardMasked
                 | ResidentRecord
                 | Other
@@ -112,5 +113,12 @@ mod tests {
         assert!(!accepted_for(IdentityTarget::Authority, DocType::DriversLicense));
         assert!(accepted_for(IdentityTarget::Agent, DocType::Passport));
         assert!(!accepted_for(IdentityTarget::Subject, DocType::SealCertificate));
+    }
+
+    #[test]
+    fn a_special_permanent_resident_certificate_proves_identity_art_37() {
+        assert!(accepted_for(IdentityTarget::Subject, DocType::SpecialPermanentResidentCertificate));
+        assert!(accepted_for(IdentityTarget::Agent, DocType::SpecialPermanentResidentCertificate));
+        assert!(!accepted_for(IdentityTarget::Authority, DocType::SpecialPermanentResidentCertificate));
     }
 }

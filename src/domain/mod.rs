@@ -10,12 +10,13 @@ pub mod decide;
 pub mod documents;
 pub mod fees;
 pub mod input;
+pub mod us_calendar;
 
 pub use case::{Case, FeeLedger, IdentityChecks};
 pub use codes::*;
 pub use decide::{
     Action, Actor, Command, Ctx, DomainError, Event, Visibility, allowed_outcomes, apply, decide, id_methods,
-    is_system_only, open_case, permitted, reasons_for,
+    is_system_only, open_case, permitted, reasons_for, reasons_offered,
 };
 
 use std::fmt;

@@ -56,6 +56,8 @@ pub struct MailView {
     pub delivery: String,
     pub new_due_on: String,
     pub identity_complete: bool,
+    /// The request is for provision records (its "no data" speaks of records).
+    pub provision_records: bool,
     /// Business days left before the due date (staff notices).
     pub days_left: i64,
     pub is_agent: bool,

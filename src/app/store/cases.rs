@@ -338,12 +338,23 @@ pub async fn next_reference_number(tx: &mut Tx, year: i64) -> Result<i64> {
     Ok(n)
 }
 
-/// Removes web submissions whose e-mail was never confirmed (72 hours).
+/// Removes web submissions whose e-mail was never confirmed (72 hours), in
+/// batches: one long delete would hold SQLite's one writer for seconds and
+/// keep new requests waiting.
 pub async fn purge_unconfirmed(store: &Store, created_before: i64) -> Result<u64> {
-    let done = on!(write store, c => sqlx::query(
-        "DELETE FROM cases WHERE state = 'unconfirmed' AND created_at < $1")
-        .bind(created_before).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(done)
+    const BATCH: i64 = 500;
+    let mut done = 0;
+    loop {
+        let n = on!(write store, c => sqlx::query(
+            "DELETE FROM cases WHERE id IN (SELECT id FROM cases WHERE state = 'unconfirmed' AND created_at < $1 \
+             ORDER BY id LIMIT $2)")
+            .bind(created_before).bind(BATCH).execute(c).await.map(|r| r.rows_affected()))?;
+        done += n;
+        if n < BATCH as u64 {
+            return Ok(done);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// Cases with an open fee ask whose deadline falls on or before `until`,
@@ -372,7 +383,7 @@ pub async fn deadline_candidates(store: &Store, until: Date) -> Result<Vec<Deadl
     type Row = (Option<String>, String, Option<String>, Option<String>, Option<String>);
     let rows: Vec<Row> = on!(read store, c => sqlx::query_as(
         "SELECT reference, policy, due_on, due_soon_sent_for, overdue_sent_for FROM cases \
-         WHERE state IN ('received', 'in_progress') AND due_on IS NOT NULL AND due_on <= $1 \
+         WHERE open_due IS NOT NULL AND paused_on IS NULL AND due_on IS NOT NULL AND due_on <= $1 \
          AND (due_soon_sent_for IS NULL OR due_soon_sent_for <> due_on OR overdue_sent_for IS NULL OR overdue_sent_for <> due_on) \
          ORDER BY due_on, id")
         .bind(until.to_string()).fetch_all(c).await)?;

@@ -21,6 +21,7 @@ struct QueueRow {
     assignee_name: Option<String>,
     repeat_of: Option<String>,
     letter_waiting: i64,
+    paused_on: Option<String>,
 }
 
 impl QueueRow {
@@ -37,6 +38,7 @@ impl QueueRow {
             assignee_name: self.assignee_name,
             repeat_of: opt_code(&self.repeat_of)?,
             letter_waiting: self.letter_waiting != 0,
+            paused: self.paused_on.is_some(),
         })
     }
 }
@@ -89,7 +91,7 @@ fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
         sql.push_str(" AND c.open_due IS NOT NULL");
     }
     if f.clock_running {
-        sql.push_str(" AND c.state IN ('received', 'in_progress')");
+        sql.push_str(" AND c.open_due IS NOT NULL AND c.paused_on IS NULL");
     }
     if let Some(kind) = &f.kind {
         p(&mut sql, " AND c.kind = $?", Bind::T(kind.code().to_owned()));
@@ -138,7 +140,7 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueEntry>> {
     let (cond, mut binds) = filter_sql(f);
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
-         u.display_name AS assignee_name, c.repeat_of, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
+         u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
          WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
          FROM cases c \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
@@ -319,8 +321,8 @@ pub struct QueueCounts {
 pub async fn queue_counts(store: &Store, today: Date, week_end: Date) -> Result<QueueCounts> {
     let (today, week_end) = (today.to_string(), week_end.to_string());
     let sql = "SELECT \
-        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND open_due < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(CASE WHEN state IN ('received', 'in_progress') AND open_due >= $2 AND open_due <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN paused_on IS NULL AND open_due < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN paused_on IS NULL AND open_due >= $2 AND open_due <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN state = 'awaiting_requester' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
         FROM cases WHERE open_due IS NOT NULL";

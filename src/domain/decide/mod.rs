@@ -12,7 +12,7 @@ mod rules;
 
 pub use command::{Action, Actor, Command, Visibility, is_system_only};
 pub use event::{Event, apply};
-pub use options::{allowed_outcomes, id_methods, reasons_for};
+pub use options::{allowed_outcomes, id_methods, reasons_for, reasons_offered};
 pub use permitted::permitted;
 pub use rules::{decide, open_case};
 

@@ -73,6 +73,14 @@ pub fn reasons_for(kind: RequestKind) -> Vec<Reason> {
     Reason::ALL.iter().copied().filter(|r| r.offered_for(kind)).collect()
 }
 
+/// The reasons offered on this case now: those of its kind, and the
+/// substantive grounds of Art. 33(2) only once identity is verified (before
+/// that the desk cannot judge what it would disclose; procedural grounds
+/// such as `identity_unverified` remain).
+pub fn reasons_offered(case: &Case) -> Vec<Reason> {
+    reasons_for(case.kind).into_iter().filter(|r| !r.is_substantive() || case.identity_complete()).collect()
+}
+
 /// How identity may be verified on this case: by an uploaded document only
 /// once one is stored.
 pub fn id_methods(case: &Case) -> Vec<IdMethod> {
@@ -118,6 +126,16 @@ mod tests {
         c.asks.insert(Ask::Identity);
         c.state = State::AwaitingRequester;
         assert_eq!(c.upload_targets(), [IdentityTarget::Agent]);
+    }
+
+    #[test]
+    fn a_substantive_ground_is_not_offered_before_identity_is_verified_art_33() {
+        let mut c = case(RequestKind::Disclosure, Filer::SelfFiler, State::Received);
+        let offered = reasons_offered(&c);
+        assert!(!offered.contains(&Reason::HarmToPerson) && !offered.contains(&Reason::RepeatedRequest));
+        assert!(offered.contains(&Reason::IdentityUnverified), "procedural grounds stay");
+        c.identity.set(IdentityTarget::Subject, IdentityStatus::Verified);
+        assert!(reasons_offered(&c).contains(&Reason::HarmToPerson));
     }
 
     #[test]

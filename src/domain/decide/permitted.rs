@@ -126,7 +126,8 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             }
         }
         Action::NotifyDueSoon | Action::NotifyOverdue => {
-            let running = matches!(state, State::Received | State::InProgress);
+            // A paused clock is never due; a clock that does not pause runs while waiting.
+            let running = open && case.paused_on.is_none();
             let sent = if action == Action::NotifyDueSoon { case.due_soon_notified } else { case.overdue_notified };
             match case.due_on {
                 Some(due) if running && sent != Some(due) => Ok(()),
@@ -146,7 +147,8 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             if !open {
                 return Err(not_open());
             }
-            if state == State::AwaitingRequester {
+            // A clock that does not pause (CCPA; GDPR but for identity) may be extended while waiting.
+            if case.paused_on.is_some() {
                 return Err(illegal("the-clock-is-paused-while-we-2"));
             }
             Ok(())

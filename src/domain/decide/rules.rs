@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use super::command::{Action, Actor, Command};
 use super::event::{Event, apply};
-use super::options::{allowed_outcomes, id_methods, outcomes_for_kind, reasons_for};
+use super::options::{allowed_outcomes, id_methods, outcomes_for_kind, reasons_for, reasons_offered};
 use super::permitted::permitted;
 use super::{Ctx, DomainError, illegal, invalid};
 use crate::domain::Msg;
@@ -86,6 +86,10 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             push(&mut next, Event::ClarificationRequested);
         }
         Command::RequestFee { amount, scheduled, reason, pay_by } => {
+            // GDPR Art. 12(5), CCPA §1798.130: the request is answered free of charge.
+            if !ctx.policy.charges_fees() {
+                return Err(illegal("no-fee-under-gdpr-or-ccpa"));
+            }
             positive_amount(amount)?;
             if scheduled != Some(amount) && reason.trim().is_empty() {
                 return Err(invalid("reason", "give-a-reason-for-an-amount"));
@@ -192,10 +196,19 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             if ctx.today > due_on {
                 return Err(illegal("a-deadline-cannot-be-extended-after"));
             }
+            // GDPR Art. 12(3), CCPA §7021(b): the extension is told within the first period.
+            if ctx.policy.extends_only_before_first_due() && ctx.today > first {
+                return Err(illegal("an-extension-must-be-told-before-the-first-due-date"));
+            }
+            // CCPA allows one extension; its clock never pauses, so a moved due date is an extension.
+            if ctx.policy.max_extensions().is_some_and(|max| max <= u32::from(due_on != first)) {
+                return Err(illegal("only-one-extension-is-allowed"));
+            }
             if new_due_on <= due_on {
                 return Err(invalid("new_due_on", "choose-a-date-after-the-current"));
             }
-            if new_due_on > ctx.policy.latest_extension(first) {
+            let received_on = case.received_on.unwrap_or(case.submitted_on);
+            if new_due_on > ctx.policy.latest_extension(first, received_on) {
                 return Err(invalid("new_due_on", "that-is-beyond-the-longest-extension"));
             }
             required("reason", &reason)?;
@@ -211,6 +224,9 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             }
             if reasons.iter().any(|r| !reasons_for(case.kind).contains(r)) {
                 return Err(invalid("reasons", "a-reason-does-not-fit-this"));
+            }
+            if reasons.iter().any(|r| !reasons_offered(case).contains(r)) {
+                return Err(invalid("reasons", "substantive-grounds-need-verified-identity"));
             }
             // APPI Art. 36: refusing, or doing other than asked, is explained.
             if outcome.needs_reasons() {

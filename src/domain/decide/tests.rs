@@ -794,3 +794,91 @@ fn a_posted_notice_cannot_be_dated_in_the_future() {
     let events = run(&mut case.clone(), Command::MarkPosted { notice: 1, posted_on: TODAY }, &STAFF);
     assert_eq!(events, [Event::NoticePosted { notice: 1, posted_on: TODAY }]);
 }
+
+fn received_under(policy: &dyn crate::domain::deadline::DeadlinePolicy, kind: RequestKind) -> Case {
+    let mut case = Case::blank(kind, Filer::SelfFiler, date(2026, 4, 1));
+    case.id = 8;
+    let ctx = Ctx { today: date(2026, 4, 1), signoff_required: true, policy };
+    for e in open_case(&case, Channel::Web, Some(date(2026, 4, 1)), &ctx) {
+        apply(&mut case, &e);
+    }
+    case
+}
+
+#[test]
+fn ccpa_case_waiting_for_the_requester_can_be_overdue_and_extended_7021() {
+    use crate::domain::deadline::{Policy, Profile};
+    let policy = Policy::new(Profile::Ccpa);
+    let at = |today| Ctx { today, signoff_required: true, policy: &policy };
+    let mut case = received_under(&policy, RequestKind::Disclosure);
+    assert_eq!(case.due_on, Some(date(2026, 5, 16)), "45 days from receipt");
+    for e in decide(&case, Command::RequestClarification { body: "対象は？".into() }, &STAFF, &at(date(2026, 4, 2)))
+        .expect("ask")
+    {
+        apply(&mut case, &e);
+    }
+    assert_eq!((case.state, case.paused_on), (State::AwaitingRequester, None), "waiting, never paused");
+    assert!(permitted(&case, Action::Extend, &STAFF).is_ok(), "extended while waiting");
+    assert!(permitted(&case, Action::NotifyOverdue, &Actor::System).is_ok(), "its clock runs");
+    let overdue = decide(&case, Command::NotifyOverdue, &Actor::System, &at(date(2026, 5, 17))).expect("overdue");
+    assert_eq!(overdue, [Event::OverdueNotified { due_on: date(2026, 5, 16) }]);
+}
+
+#[test]
+fn ccpa_allows_one_extension_told_within_the_first_45_days_7021() {
+    use crate::domain::deadline::{Policy, Profile};
+    let policy = Policy::new(Profile::Ccpa);
+    let at = |today| Ctx { today, signoff_required: true, policy: &policy };
+    let mut case = received_under(&policy, RequestKind::Disclosure);
+    let extend = |to| Command::Extend { new_due_on: to, reason: "調査のため".into() };
+    for e in decide(&case, extend(date(2026, 6, 1)), &STAFF, &at(date(2026, 5, 1))).expect("first extension") {
+        apply(&mut case, &e);
+    }
+    let again = decide(&case, extend(date(2026, 6, 10)), &STAFF, &at(date(2026, 5, 2)));
+    assert!(matches!(again, Err(DomainError::Illegal(m)) if m.id == "only-one-extension-is-allowed"));
+    let late = received_under(&policy, RequestKind::Disclosure);
+    let after_first_due = decide(&late, extend(date(2026, 6, 10)), &STAFF, &at(date(2026, 5, 17)));
+    assert!(matches!(after_first_due, Err(DomainError::Illegal(_))));
+}
+
+#[test]
+fn gdpr_extension_is_told_within_the_first_month_art_12_3() {
+    use crate::domain::deadline::{Policy, Profile};
+    let policy = Policy::new(Profile::Gdpr);
+    let at = |today| Ctx { today, signoff_required: true, policy: &policy };
+    let case = received_under(&policy, RequestKind::Disclosure);
+    assert_eq!(case.due_on, Some(date(2026, 5, 1)));
+    let extend = |to| Command::Extend { new_due_on: to, reason: "複雑な請求のため".into() };
+    assert!(decide(&case, extend(date(2026, 7, 1)), &STAFF, &at(date(2026, 4, 30))).is_ok());
+    let beyond = decide(&case, extend(date(2026, 7, 2)), &STAFF, &at(date(2026, 4, 30)));
+    assert!(matches!(beyond, Err(DomainError::Invalid { field: "new_due_on", .. })), "receipt + 3 months at most");
+}
+
+#[test]
+fn no_fee_is_requested_under_gdpr_or_ccpa_art_12_5_and_1798_130() {
+    use crate::domain::deadline::{Policy, Profile};
+    for profile in [Profile::Gdpr, Profile::Ccpa] {
+        let policy = Policy::new(profile);
+        let case = received_under(&policy, RequestKind::Disclosure);
+        let ctx = Ctx { today: date(2026, 4, 2), signoff_required: true, policy: &policy };
+        let fee = Command::RequestFee { amount: 1000, scheduled: Some(1000), reason: String::new(), pay_by: PAY_BY };
+        let refused = decide(&case, fee, &STAFF, &ctx);
+        assert!(matches!(refused, Err(DomainError::Illegal(m)) if m.id == "no-fee-under-gdpr-or-ccpa"), "{profile:?}");
+    }
+}
+
+#[test]
+fn a_substantive_ground_is_refused_before_identity_is_verified_art_33() {
+    let case = received(RequestKind::Disclosure, Filer::SelfFiler);
+    let refuse = |r: Reason| Command::Close {
+        outcome: Outcome::Refused,
+        reasons: vec![r],
+        explanation: "説明".into(),
+        answer: String::new(),
+    };
+    assert!(matches!(
+        decide(&case, refuse(Reason::HarmToPerson), &MANAGER, &ctx()),
+        Err(DomainError::Invalid { field: "reasons", .. })
+    ));
+    assert!(decide(&case, refuse(Reason::IdentityUnverified), &MANAGER, &ctx()).is_ok());
+}

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/requests/new", get(request::request_form_get))
+        .route("/requests/print", get(request_print))
         .route("/requests", post(request::request_form_post))
         .route("/requests/sent", get(request::request_sent))
         .route("/requests/confirm", get(request::confirm_get).post(request::confirm_post))
@@ -108,6 +109,44 @@ struct HomePage {
     schedule: Vec<(&'static str, &'static str, String)>,
     methods: Vec<&'static str>,
     s: Settings,
+    /// The answer time from the configured profiles: one sentence when every
+    /// kind has the same, else one line per kind.
+    answer_time: String,
+    answer_times: Vec<String>,
+    /// Whether waiting for the requester stops the clock of some kind.
+    pauses: bool,
+    /// Where to complain: the desk, the accredited body, the Commission, and the setting's list.
+    complaints: Vec<String>,
+}
+
+/// The answer time the public page promises, from each kind's profile.
+fn answer_times(s: &Settings, lang: Lang) -> (String, Vec<String>) {
+    use crate::i18n::Arg;
+    let periods: Vec<(RequestKind, String)> =
+        RequestKind::ALL.iter().map(|k| (*k, s.profile_for(*k).period(lang))).collect();
+    if periods.iter().all(|(_, p)| *p == periods[0].1) {
+        return (lang.f("we-aim-to-answer-within", &[("period", Arg::Text(&periods[0].1))]), Vec::new());
+    }
+    let lines = periods
+        .iter()
+        .map(|(k, p)| {
+            lang.f("we-aim-to-answer-within-kind", &[("kind", Arg::Text(k.label(lang))), ("period", Arg::Text(p))])
+        })
+        .collect();
+    (String::new(), lines)
+}
+
+/// The places to complain, as the public page lists them (APPI Art. 32(1)).
+fn complaint_places(s: &Settings, lang: Lang) -> Vec<String> {
+    let mut out = vec![lang.t("our-desk-above").to_owned()];
+    let body = s.get("accredited_body").trim();
+    if !body.is_empty() {
+        let contact = s.get("accredited_body_contact").trim();
+        out.push(format!("{}{body} {contact}", lang.t("accredited-organisation")).trim_end().to_owned());
+    }
+    out.push(lang.t("personal-information-protection-commission-appi-consultation").to_owned());
+    out.extend(s.get("complaint_bodies").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
+    out
 }
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {
@@ -126,7 +165,58 @@ async fn home(ctx: Ctx) -> Result<Response, WebError> {
         })
         .collect();
     let methods = fees.methods.iter().map(|m| m.label(lang)).collect();
-    Ok(html(StatusCode::OK, &HomePage { kinds: kinds(&s, lang), schedule, methods, p, s }))
+    let (answer_time, answer_times) = answer_times(&s, lang);
+    let pauses = s.get("deadline_pause") != "no"
+        && RequestKind::ALL.iter().any(|k| s.profile_for(*k) != crate::domain::deadline::Profile::Ccpa);
+    let complaints = complaint_places(&s, lang);
+    let page =
+        HomePage { kinds: kinds(&s, lang), schedule, methods, answer_time, answer_times, pauses, complaints, p, s };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "public/request_print.html")]
+struct PrintForm {
+    lang: Lang,
+    kinds: Vec<(&'static str, String)>,
+    deliveries: Vec<&'static str>,
+    filers: Vec<&'static str>,
+    fee_line: String,
+    org_name: String,
+    org_address: String,
+    privacy_officer: String,
+    window_hours: String,
+}
+
+/// `GET /requests/print`: the request form as an A4 sheet to fill in by hand
+/// and post, or bring to the counter (the same fields as the web form).
+async fn request_print(ctx: Ctx) -> Result<Response, WebError> {
+    use crate::i18n::Arg;
+    let s = ctx.state.app.settings().await?;
+    let lang = ctx.lang;
+    let fees: Vec<String> =
+        kinds(&s, lang).into_iter().filter_map(|k| Some(format!("{} {}", k.label, k.fee?))).collect();
+    let methods: Vec<&str> = s.schedule().methods.iter().map(|m| m.label(lang)).collect();
+    let fee_line = if fees.is_empty() {
+        String::new()
+    } else {
+        lang.f(
+            "print-form-fee",
+            &[("fees", Arg::Text(&fees.join(lang.t("text")))), ("methods", Arg::Text(&methods.join(lang.t("text"))))],
+        )
+    };
+    let page = PrintForm {
+        lang,
+        kinds: RequestKind::ALL.iter().map(|k| (k.label(lang), crate::domain::cite(k.article(), lang))).collect(),
+        deliveries: crate::domain::Delivery::ALL.iter().map(|d| d.label(lang)).collect(),
+        filers: crate::domain::Filer::ALL.iter().map(|f| f.label(lang)).collect(),
+        fee_line,
+        org_name: s.org_name().to_owned(),
+        org_address: s.get("org_address").to_owned(),
+        privacy_officer: s.get("privacy_officer").to_owned(),
+        window_hours: s.get("window_hours").to_owned(),
+    };
+    Ok(html(StatusCode::OK, &page))
 }
 
 /// The channel choices of staff intake (the web is not one of them).

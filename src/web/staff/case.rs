@@ -10,7 +10,7 @@ use crate::app::records::{Account, TimelineEvent};
 use crate::domain::action_form::ActionForm;
 use crate::domain::{
     ActorKind, Ask, Delivery, DocPurpose, DocType, Event, IdentityTarget, Lang, PaymentMethod, Reference, RequestKind,
-    State, Visibility, allowed_outcomes, id_methods, reasons_for,
+    Visibility, allowed_outcomes, id_methods, reasons_offered,
 };
 use crate::mail::yen;
 use crate::web::WebError;
@@ -63,7 +63,11 @@ pub struct CasePage {
     pub ack_by: String,
     /// The clock's pauses: (from, to or empty while paused).
     pub pauses: Vec<(String, String)>,
-    pub art39: String,
+    /// Art. 39: the end of the two weeks and the first day a suit is possible
+    /// (empty for kinds it does not cover), and whether a refusal opened the suit at once.
+    pub art39_ends: String,
+    pub art39_suit: String,
+    pub art39_now: bool,
     pub assignee_name: String,
     pub timeline: Vec<TimelineItem>,
     pub fee_lines: Vec<FeeLine>,
@@ -75,7 +79,7 @@ pub struct CasePage {
     pub verify_targets: Vec<Choice>,
     pub fail_targets: Vec<Choice>,
     pub outcomes: Vec<Choice>,
-    pub reasons: Vec<(&'static str, &'static str, &'static str)>,
+    pub reasons: Vec<(&'static str, &'static str, String)>,
     pub methods: Vec<Choice>,
     pub doc_types: Vec<Choice>,
     pub payment_methods: Vec<Choice>,
@@ -305,7 +309,8 @@ pub async fn case_page(
     let lang = p.lang;
     let case = &f.rec.case;
     let today = app.today();
-    let running = matches!(case.state, State::Received | State::InProgress);
+    // The clock runs unless paused: a profile that does not pause can be overdue while waiting.
+    let running = case.state.is_open() && case.paused_on.is_none();
     let results = f
         .documents
         .iter()
@@ -440,7 +445,10 @@ pub async fn case_page(
         profile_label: policy.profile.label(lang),
         ack_by: case.received_on.and_then(|r| policy.acknowledge_by(r)).map(|d| d.to_string()).unwrap_or_default(),
         pauses,
-        art39: f.art39.map(|d| d.to_string()).unwrap_or_default(),
+        art39_ends: f.art39.map(|a| a.ends_on.to_string()).unwrap_or_default(),
+        art39_suit: f.art39.map(|a| a.suit_from.to_string()).unwrap_or_default(),
+        art39_now: f.art39.is_some()
+            && matches!(case.outcome, Some(crate::domain::Outcome::Refused | crate::domain::Outcome::PartiallyGranted)),
         assignee_name,
         timeline,
         fee_lines,
@@ -452,7 +460,10 @@ pub async fn case_page(
         verify_targets: target_choices(case.verifiable_targets(), lang),
         fail_targets: target_choices(case.failable_targets(), lang),
         outcomes: allowed_outcomes(case).into_iter().map(|o| (o.code(), o.label(lang))).collect(),
-        reasons: reasons_for(case.kind).into_iter().map(|r| (r.code(), r.label(lang), r.basis())).collect(),
+        reasons: reasons_offered(case)
+            .into_iter()
+            .map(|r| (r.code(), r.label(lang), r.citation(lang).unwrap_or_default()))
+            .collect(),
         methods: id_methods(case).into_iter().map(|m| (m.code(), m.label(lang))).collect(),
         doc_types: choices(DocType::ALL, lang, DocType::code, DocType::label),
         payment_methods: choices(PaymentMethod::ALL, lang, PaymentMethod::code, PaymentMethod::label),

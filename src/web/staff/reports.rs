@@ -29,7 +29,7 @@ struct ReportPage {
     by_outcome: Vec<(&'static str, i64)>,
     by_channel: Vec<(&'static str, i64)>,
     by_filer: Vec<(&'static str, i64)>,
-    reasons: Vec<(&'static str, &'static str, i64)>,
+    reasons: Vec<(&'static str, String, i64)>,
     fees: Vec<(&'static str, String)>,
     by_method: Vec<(&'static str, String)>,
     bad_month: bool,
@@ -65,7 +65,11 @@ pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Month
         by_outcome: r.by_outcome.iter().map(|(o, n)| (o.label(lang), *n)).collect(),
         by_channel: r.by_channel.iter().map(|(c, n)| (c.label(lang), *n)).collect(),
         by_filer: r.by_filer.iter().map(|(f, n)| (f.label(lang), *n)).collect(),
-        reasons: r.refusals_by_reason.iter().map(|(x, n)| (x.label(lang), x.basis(), *n)).collect(),
+        reasons: r
+            .refusals_by_reason
+            .iter()
+            .map(|(x, n)| (x.label(lang), x.citation(lang).unwrap_or_default(), *n))
+            .collect(),
         fees: vec![
             (lang.t("requested"), yen_label(r.fees.requested)),
             (lang.t("collected"), yen_label(r.fees.collected)),
