@@ -76,4 +76,5 @@ pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     if let Err(e) = housekeeping::prune_logins(app, sessions).await {
         tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
     }
+    tracing::info!("housekeeping done");
 }
