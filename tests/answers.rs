@@ -144,9 +144,10 @@ async fn a_result_can_be_removed_before_closing_and_is_never_offered_after() {
     let page = app.post(&format!("/staff/cases/{reference}/close"), &[("outcome", "granted")]).await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("結果ファイルを添付してください"));
-    let empty = app.attach_result(&reference, "空", "empty.csv", b"").await;
+    let empty = app.attach_result(&reference, "中身のない一覧表", "empty.csv", b"").await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("ファイルが空です"), "an empty file is refused with its message");
+    assert!(empty.body.contains(r#"value="中身のない一覧表""#), "the label typed is kept");
     app.running.shutdown().await;
 }
 

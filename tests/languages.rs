@@ -74,10 +74,11 @@ async fn every_page_renders_in_every_language_with_every_message() {
     let res = requester.get(&status_url).send().await.expect("status link");
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the link is exchanged for a cookie");
     app.login_as(Role::Admin).await;
+    let receipt_notice = app.count("SELECT MIN(id) FROM notices").await;
 
     for lang in Lang::all() {
         let code = lang.code();
-        let public = ["/", "/requests/new", "/status/resend"];
+        let public = ["/", "/requests/new", "/requests/print", "/status/resend"];
         for path in public {
             let res = requester.get(app.url(&format!("{path}?lang={code}"))).send().await.expect("page");
             assert_eq!(res.status(), StatusCode::OK, "{path}");
@@ -98,9 +99,12 @@ async fn every_page_renders_in_every_language_with_every_message() {
             "/staff/deadlines".to_owned(),
             "/admin/users".to_owned(),
             "/admin/settings".to_owned(),
+            "/staff?view=letters".to_owned(),
+            format!("/staff/cases/{reference}/notices/{receipt_notice}"),
         ];
         for path in &staff {
-            let page = app.get(&format!("{path}?lang={code}")).await;
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let page = app.get(&format!("{path}{sep}lang={code}")).await;
             assert_eq!(page.status, StatusCode::OK, "{path} in {code}");
             assert!(!page.body.contains("{$"), "{path} in {code}: a value is missing");
         }

@@ -37,6 +37,8 @@ pub struct ActionForm {
     pub notice: String,
     pub posted_on: String,
     pub tracking_number: String,
+    /// A result file's name for the requester (`attach-result`, multipart).
+    pub label: String,
 }
 
 impl ActionForm {

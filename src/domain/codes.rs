@@ -95,8 +95,8 @@ impl RequestKind {
             RequestKind::Disclosure => "33(1)",
             RequestKind::ProvisionRecord => "33(5)",
             RequestKind::Correction => "34",
-            RequestKind::Suspension => "35(1)(5)",
-            RequestKind::StopProvision => "35(3)(5)",
+            RequestKind::Suspension => "35(1), 35(5)",
+            RequestKind::StopProvision => "35(3), 35(5)",
             RequestKind::Complaint => "40",
         }
     }
@@ -384,33 +384,56 @@ codes! {
 }
 
 /// An article as a Japanese notice writes it (「第33条第2項第1号」) or an
-/// English one ("Art. 33(2)(i)"), from its short form `33(2)(i)`.
+/// English one ("Art. 33(2)(i)"), from its short form `33(2)(i)`. Several,
+/// comma-separated, print joined: 「第35条第1項・第5項」, "Art. 35(1), (5)".
+/// `CO 11` is an article of the Cabinet Order (施行令).
 pub fn cite(basis: &str, lang: Lang) -> String {
     if let Some(article) = basis.strip_prefix("CO ") {
-        return if lang == Lang::JA {
+        return if lang.is_ja() {
             format!("施行令第{article}条")
         } else {
             format!("Cabinet Order Art. {article}")
         };
     }
-    if lang != Lang::JA {
-        return format!("Art. {basis}");
-    }
-    let mut parts = basis.split('(').map(|p| p.trim_end_matches(')'));
-    let mut out = format!("第{}条", parts.next().unwrap_or(""));
-    if let Some(paragraph) = parts.next() {
-        out.push_str(&format!("第{paragraph}項"));
-    }
-    if let Some(item) = parts.next() {
-        let n = match item {
-            "i" => "1",
-            "ii" => "2",
-            "iii" => "3",
-            "iv" => "4",
-            "v" => "5",
-            other => other,
+    let mut out = String::new();
+    let mut last = "";
+    for part in basis.split(", ") {
+        let (article, subs) = match part.find('(') {
+            Some(i) => part.split_at(i),
+            None => (part, ""),
         };
-        out.push_str(&format!("第{n}号"));
+        let same = article == last;
+        if lang.is_ja() {
+            if !out.is_empty() {
+                out.push('・');
+            }
+            if !same {
+                out.push_str(&format!("第{article}条"));
+            }
+            // (2)(i) → 第2項第1号: paragraphs in digits, items in roman numerals.
+            for (n, sub) in subs.split(')').map(|s| s.trim_start_matches('(')).filter(|s| !s.is_empty()).enumerate() {
+                if n == 0 {
+                    out.push_str(&format!("第{sub}項"));
+                } else {
+                    let item = match sub {
+                        "i" => "1",
+                        "ii" => "2",
+                        "iii" => "3",
+                        "iv" => "4",
+                        "v" => "5",
+                        other => other,
+                    };
+                    out.push_str(&format!("第{item}号"));
+                }
+            }
+        } else {
+            out.push_str(if out.is_empty() { "Art. " } else { ", " });
+            if !same {
+                out.push_str(article);
+            }
+            out.push_str(subs);
+        }
+        last = article;
     }
     out
 }
@@ -476,6 +499,8 @@ mod tests {
         assert_eq!(cite("16(4)", Lang::JA), "第16条第4項");
         assert_eq!(cite("34", Lang::JA), "第34条");
         assert_eq!(cite("33(2)(i)", Lang::EN), "Art. 33(2)(i)");
+        assert_eq!(cite(RequestKind::Suspension.article(), Lang::JA), "第35条第1項・第5項");
+        assert_eq!(cite(RequestKind::StopProvision.article(), Lang::EN), "Art. 35(3), (5)");
         assert_eq!(Reason::HarmToPerson.citation(Lang::JA).as_deref(), Some("第33条第2項第1号"));
         assert_eq!(Reason::Other.citation(Lang::JA), None, "'other' cites no article");
     }

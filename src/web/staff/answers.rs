@@ -70,7 +70,7 @@ pub async fn attach_result_post(
         }
         Err(e) => return Err(e.into()),
     };
-    let form = ActionForm { answer: label, ..ActionForm::default() };
+    let form = ActionForm { label, ..ActionForm::default() };
     let page = case_page(&ctx, &user, &reference, errors, "attach-result", form, notice).await?;
     Ok(html(status, &page))
 }
