@@ -6,23 +6,9 @@
 
 mod common;
 
-use common::{TestApp, file_request, request_form, spawn};
+use common::{file_request, request_form, spawn, start_work, with};
 use madoguchi::domain::Role;
 use reqwest::StatusCode;
-
-fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
-    form.retain(|(k, _)| *k != key);
-    form.push((key, value));
-    form
-}
-
-async fn start_work(app: &TestApp, reference: &str) {
-    let verify = [("target", "subject"), ("method", "postal_copy"), ("doc_type", "drivers_license")];
-    let page = app.post(&format!("/staff/cases/{reference}/verify-identity"), &verify).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let page = app.post(&format!("/staff/cases/{reference}/start"), &[]).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-}
 
 #[tokio::test]
 async fn repeated_request_is_not_offered_for_corrections_art_34() {

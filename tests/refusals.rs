@@ -4,15 +4,9 @@
 
 mod common;
 
-use common::{TestApp, file_request, request_form, spawn};
+use common::{TestApp, file_request, request_form, spawn, with};
 use madoguchi::domain::Role;
 use reqwest::StatusCode;
-
-fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
-    form.retain(|(k, _)| *k != key);
-    form.push((key, value));
-    form
-}
 
 async fn nothing_stored(app: &TestApp) {
     assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, 0, "no case stored");

@@ -336,6 +336,22 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
+/// A form with one field replaced.
+pub fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    form.retain(|(k, _)| *k != key);
+    form.push((key, value));
+    form
+}
+
+/// Staff verify the person by a postal copy and start work.
+pub async fn start_work(app: &TestApp, reference: &str) {
+    let verify = [("target", "subject"), ("method", "postal_copy"), ("doc_type", "drivers_license")];
+    let page = app.post(&format!("/staff/cases/{reference}/verify-identity"), &verify).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = app.post(&format!("/staff/cases/{reference}/start"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
 /// A valid public request form.
 pub fn request_form<'a>() -> Vec<(&'a str, &'a str)> {
     vec![
