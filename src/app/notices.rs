@@ -34,6 +34,11 @@ pub fn notice_for(event: &Event) -> Option<NoticeKind> {
     })
 }
 
+/// A note in brackets as each language sets it: 「（第34条）」, " (Art. 34)".
+fn paren(text: &str, lang: Lang) -> String {
+    if lang.is_ja() { format!("（{text}）") } else { format!(" ({text})") }
+}
+
 /// A date as a letter writes it: 2026年12月2日, or 2 December 2026.
 pub fn letter_date(d: Date, lang: Lang) -> String {
     if lang.is_ja() {
@@ -84,7 +89,7 @@ struct Letter {
     method: String,
     results: Vec<String>,
     results_until: String,
-    /// Reasons with their article (Art. 36): (label, citation or "").
+    /// Reasons with their article (Art. 36): (label, the citation in brackets or "").
     reasons: Vec<(String, String)>,
     explanation: String,
     /// Further paragraphs: what to send, how to pay, why the deadline moved.
@@ -186,7 +191,10 @@ fn render(
     let kind_label = case.kind.label(lang);
     let mut facts = vec![
         (lang.t("notice-fact-reference").to_owned(), rec.reference_str().to_owned()),
-        (lang.t("notice-fact-kind").to_owned(), format!("{kind_label}（{}）", cite(case.kind.article(), lang))),
+        (
+            lang.t("notice-fact-kind").to_owned(),
+            format!("{kind_label}{}", paren(&cite(case.kind.article(), lang), lang)),
+        ),
         (lang.t("notice-fact-received").to_owned(), d(case.received_on)),
     ];
     let mut l = Letter {
@@ -286,8 +294,14 @@ fn render(
                     l.results_until = msg(lang, "notice-results-until", &[("until", &letter_date(until, lang))]);
                 }
             }
-            l.reasons =
-                reasons.iter().map(|r| (r.label(lang).to_owned(), r.citation(lang).unwrap_or_default())).collect();
+            let act = lang.t("notice-act");
+            l.reasons = reasons
+                .iter()
+                .map(|r| {
+                    let cited = r.citation(lang).map(|c| paren(&format!("{act}{c}"), lang)).unwrap_or_default();
+                    (r.label(lang).to_owned(), cited)
+                })
+                .collect();
             l.explanation = quoted.text.to_owned();
             l.ask_again = lang.t("notice-ask-again").to_owned();
             l.complaints = complaints(settings, lang, rec.profile);
