@@ -172,19 +172,25 @@ pub async fn view(app: &App, reference: &Reference, id: i64, actor: &Actor) -> R
     Ok((doc, plain))
 }
 
+/// (reference, document id) rows, ordered by case, as one entry per case.
+pub(crate) fn by_case(rows: Vec<(Reference, i64)>) -> Vec<(Reference, Vec<i64>)> {
+    let mut grouped: Vec<(Reference, Vec<i64>)> = Vec::new();
+    for (reference, id) in rows {
+        match grouped.last_mut() {
+            Some((r, ids)) if *r == reference => ids.push(id),
+            _ => grouped.push((reference, vec![id])),
+        }
+    }
+    grouped
+}
+
 /// Retention: destroys identity document contents N days (setting) after
 /// verification or closing, keeping the record; each purge is an event.
 /// With `dry_run`, only lists what would go: (reference, document ids).
 pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(Reference, Vec<i64>)>> {
     let settings = app.settings().await?;
     let cutoff = app.today().saturating_sub(settings.document_retention_days().days());
-    let mut grouped: Vec<(Reference, Vec<i64>)> = Vec::new();
-    for (reference, id) in sd::due_for_purge(&app.store, cutoff).await? {
-        match grouped.last_mut() {
-            Some((r, ids)) if *r == reference => ids.push(id),
-            _ => grouped.push((reference, vec![id])),
-        }
-    }
+    let grouped = by_case(sd::due_for_purge(&app.store, cutoff).await?);
     if !dry_run {
         for (reference, ids) in &grouped {
             execute(app, reference, Command::PurgeDocuments { documents: ids.clone() }, Actor::System).await?;

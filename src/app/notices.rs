@@ -7,7 +7,6 @@
 //! "letters to post" view until staff record the posting.
 
 use askama::Template;
-use jiff::ToSpan;
 use jiff::civil::Date;
 
 use super::records::{CaseRecord, Document, Notice};
@@ -275,7 +274,7 @@ fn render(
             l.lead = msg(lang, "notice-lead-decision", &[("received", &received)]);
             facts.push((lang.t("notice-fact-details").to_owned(), rec.person.details.clone()));
             l.decision = decision_sentence(case.kind, *outcome, lang);
-            let granting = matches!(outcome, Outcome::Granted | Outcome::PartiallyGranted);
+            let granting = outcome.is_granting();
             if !quoted.answer.trim().is_empty() {
                 l.answer_heading = lang.t(answer_heading(case.kind)).to_owned();
                 l.answer = quoted.answer.to_owned();
@@ -290,7 +289,7 @@ fn render(
                 };
                 if used == Delivery::Electronic {
                     l.results = results.iter().map(|r| r.label.clone().unwrap_or_default()).collect();
-                    let until = closed_on.saturating_add(settings.result_days().days());
+                    let until = settings.results_until(*closed_on);
                     l.results_until = msg(lang, "notice-results-until", &[("until", &letter_date(until, lang))]);
                 }
             }

@@ -7,7 +7,7 @@ use super::records::{Account, CaseRecord};
 use super::store::Tx;
 use super::store::{outbox, users};
 use super::{App, AppError, Result, Settings};
-use crate::domain::{Actor, Case, Delivery, Event, IdentityTarget, Lang, Outcome, Role};
+use crate::domain::{Actor, Case, Delivery, Event, IdentityTarget, Lang, Role};
 use crate::mail::{self, Kind, MailView, Outgoing};
 
 const ALL_STAFF: &[Role] = &[Role::Staff, Role::Manager, Role::Admin];
@@ -52,8 +52,8 @@ pub fn notices(event: &Event, case: &Case, actor: &Actor) -> Vec<(Kind, Recipien
         Event::OverdueNotified { .. } => vec![(Kind::StaffOverdue, Roles(MANAGERS))],
         Event::Extended { .. } => vec![(Kind::Extended, Requester)],
         // Results to download are announced beside the decision (electronic delivery).
-        Event::Closed { outcome: Outcome::Granted | Outcome::PartiallyGranted, .. }
-            if case.results > 0 && case.delivery != Some(Delivery::Postal) =>
+        Event::Closed { outcome, .. }
+            if outcome.is_granting() && case.results > 0 && case.delivery != Some(Delivery::Postal) =>
         {
             vec![(Kind::Decision, Requester), (Kind::ResultsReady, Requester)]
         }
@@ -164,8 +164,7 @@ fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut
             m.provision_records = case.kind == crate::domain::RequestKind::ProvisionRecord;
             m.set_reasons(reasons);
             m.delivery = rec.case.delivery.map(|d| d.label(lang).to_owned()).unwrap_or_default();
-            let until = closed_on.saturating_add(jiff::ToSpan::days(settings.result_days()));
-            m.new_due_on = until.to_string();
+            m.new_due_on = settings.results_until(*closed_on).to_string();
         }
         Event::Withdrawn { .. } => m.text.clear(),
         _ => {}

@@ -6,14 +6,14 @@
 use jiff::ToSpan;
 
 use super::cases::{ctx, execute};
-use super::documents::{decrypt, encrypt};
+use super::documents::{by_case, decrypt, encrypt};
 use super::persist::{Change, persist};
 use super::records::Document;
 use super::requests::status_case;
 use super::store::cases as sc;
 use super::store::documents::{self as sd, NewDocument};
 use super::{App, AppError, Result};
-use crate::domain::{Action, Actor, ActorKind, Command, DocPurpose, Msg, Reference, decide, permitted};
+use crate::domain::{Action, Actor, ActorKind, Command, DocPurpose, Msg, Outcome, Reference, decide, permitted};
 
 /// A file to attach, as sent by the browser.
 pub struct Upload {
@@ -91,19 +91,13 @@ pub async fn attach(app: &App, reference: &Reference, upload: Upload, actor: Act
     Ok(id)
 }
 
-/// Whether the requester may still download: the last day results are kept.
-pub fn available_until(closed_on: jiff::civil::Date, result_days: i64) -> jiff::civil::Date {
-    closed_on.saturating_add(result_days.days())
-}
-
 /// The result files the requester sees on the status page, with the last
 /// day they can be downloaded (none before a granting decision).
 pub async fn for_requester(
     app: &App,
     rec: &super::records::CaseRecord,
 ) -> Result<(Vec<Document>, Option<jiff::civil::Date>)> {
-    let granted =
-        matches!(rec.case.outcome, Some(crate::domain::Outcome::Granted | crate::domain::Outcome::PartiallyGranted));
+    let granted = rec.case.outcome.is_some_and(Outcome::is_granting);
     let Some(closed_on) = rec.case.closed_on.filter(|_| granted) else {
         return Ok((Vec::new(), None));
     };
@@ -113,7 +107,7 @@ pub async fn for_requester(
         .filter(|d| d.purpose == DocPurpose::Result && d.removed_at.is_none())
         .collect();
     let settings = app.settings().await?;
-    Ok((docs, Some(available_until(closed_on, settings.result_days()))))
+    Ok((docs, Some(settings.results_until(closed_on))))
 }
 
 /// The requester downloads a result file: each download is an event. Past
@@ -124,13 +118,12 @@ pub async fn download(app: &App, reference: &Reference, token: &str, id: i64) ->
         .await?
         .filter(|d| d.purpose == DocPurpose::Result && d.removed_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let granted =
-        matches!(rec.case.outcome, Some(crate::domain::Outcome::Granted | crate::domain::Outcome::PartiallyGranted));
+    let granted = rec.case.outcome.is_some_and(Outcome::is_granting);
     let Some(closed_on) = rec.case.closed_on.filter(|_| granted) else {
         return Err(AppError::NotFound);
     };
     let settings = app.settings().await?;
-    if app.today() > available_until(closed_on, settings.result_days()) || !doc.stored {
+    if app.today() > settings.results_until(closed_on) || !doc.stored {
         return Err(AppError::Gone);
     }
     let stored = sd::content(&app.store, rec.id(), id).await?.ok_or(AppError::Gone)?;
@@ -144,13 +137,7 @@ pub async fn download(app: &App, reference: &Reference, token: &str, id: i64) ->
 pub async fn purge(app: &App) -> Result<usize> {
     let settings = app.settings().await?;
     let cutoff = app.today().saturating_sub(settings.result_days().days()).saturating_sub(1.day());
-    let mut grouped: Vec<(Reference, Vec<i64>)> = Vec::new();
-    for (reference, id) in sd::results_due_for_purge(&app.store, cutoff).await? {
-        match grouped.last_mut() {
-            Some((r, ids)) if *r == reference => ids.push(id),
-            _ => grouped.push((reference, vec![id])),
-        }
-    }
+    let grouped = by_case(sd::results_due_for_purge(&app.store, cutoff).await?);
     for (reference, ids) in &grouped {
         execute(app, reference, Command::PurgeResults { documents: ids.clone() }, Actor::System).await?;
     }
@@ -169,11 +156,5 @@ mod tests {
         assert_eq!(clean_name(""), "result");
         assert_eq!(mime_of("開示結果.PDF"), "application/pdf");
         assert_eq!(mime_of("data.bin"), "application/octet-stream");
-    }
-
-    #[test]
-    fn results_can_be_downloaded_through_the_last_day() {
-        let closed = jiff::civil::date(2026, 4, 10);
-        assert_eq!(available_until(closed, 30), jiff::civil::date(2026, 5, 10));
     }
 }

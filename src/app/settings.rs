@@ -313,6 +313,12 @@ impl Settings {
         self.int("result_days")
     }
 
+    /// The last day the results of a case closed on `closed_on` can be
+    /// downloaded; the day after, the retention job destroys them.
+    pub fn results_until(&self, closed_on: jiff::civil::Date) -> jiff::civil::Date {
+        closed_on.saturating_add(jiff::ToSpan::days(self.result_days()))
+    }
+
     /// Days back in which an earlier request of the same person and kind flags a repeat (0: off).
     pub fn repeat_window_days(&self) -> i64 {
         self.int("repeat_window_days")
@@ -355,6 +361,12 @@ mod tests {
         assert!(s.policy(Profile::Appi).starts_on_identity());
         assert!(s.policy(Profile::Gdpr).starts_on_identity());
         assert!(!s.policy(Profile::Ccpa).starts_on_identity());
+    }
+
+    #[test]
+    fn results_can_be_downloaded_through_their_last_day() {
+        let s = Settings { values: vec![("result_days".into(), "30".into())] };
+        assert_eq!(s.results_until(jiff::civil::date(2026, 4, 10)), jiff::civil::date(2026, 5, 10));
     }
 
     #[test]

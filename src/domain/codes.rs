@@ -146,6 +146,12 @@ impl Outcome {
     pub fn needs_reasons(self) -> bool {
         matches!(self, Outcome::Refused | Outcome::PartiallyGranted)
     }
+
+    /// Whether the answer gives (some of) what was asked: results are
+    /// delivered, and the answer must say what was done.
+    pub fn is_granting(self) -> bool {
+        matches!(self, Outcome::Granted | Outcome::PartiallyGranted)
+    }
 }
 
 codes! {

@@ -231,7 +231,7 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
             }
         }
         Action::DownloadResult => {
-            let granted = matches!(case.outcome, Some(Outcome::Granted | Outcome::PartiallyGranted));
+            let granted = case.outcome.is_some_and(Outcome::is_granting);
             if state == State::Closed && granted && case.results > 0 {
                 Ok(())
             } else {

@@ -337,7 +337,7 @@ fn answer_is_whole(
     if reasons.contains(&Reason::MethodImpracticable) && case.delivery != Some(Delivery::Postal) {
         return Err(invalid("reasons", "record-the-method-used-before-citing"));
     }
-    if !matches!(outcome, Outcome::Granted | Outcome::PartiallyGranted) {
+    if !outcome.is_granting() {
         return Ok(());
     }
     match case.kind {
