@@ -36,6 +36,11 @@ async fn main() {
                 data_key: std::env::var("MADOGUCHI_DATA_KEY").ok(),
                 timezone: "Asia/Tokyo".into(),
                 org_name: None,
+                trusted_proxies: Vec::new(),
+                // The ceiling measures writing requests, each with its confirmation.
+                mail_limit_per_recipient: u32::MAX,
+                intake_limit_per_address: 0,
+                header_timeout_secs: 10,
             };
             let app = madoguchi::open(&config, "http://127.0.0.1".into()).await.unwrap();
             let form = RequestForm {

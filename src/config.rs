@@ -33,6 +33,29 @@ pub struct Config {
     /// Seeds the organisation's name on first start (then edited on /admin/settings).
     #[arg(long, env = "MADOGUCHI_ORG_NAME")]
     pub org_name: Option<String>,
+    /// Proxies (CIDR list, comma-separated) whose `X-Forwarded-For` is believed
+    /// for throttling and logs; from anyone else it is ignored.
+    #[arg(long, env = "MADOGUCHI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Mails anyone can trigger without a login (confirmations, resent status
+    /// links) per recipient and hour.
+    #[arg(long, env = "MADOGUCHI_MAIL_LIMIT_PER_RECIPIENT", default_value_t = 5)]
+    pub mail_limit_per_recipient: u32,
+    /// Request-form submissions per client address and hour (0 = no limit).
+    #[arg(long, env = "MADOGUCHI_INTAKE_LIMIT_PER_ADDRESS", default_value_t = 30)]
+    pub intake_limit_per_address: u32,
+    /// Seconds a client has to send a request's headers, and to start the
+    /// next request on a kept-alive connection, before it is closed.
+    #[arg(long, env = "MADOGUCHI_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_secs: u64,
+}
+
+/// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`).
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is not an address or a CIDR range such as 10.0.0.0/8"))
 }
 
 impl Config {

@@ -66,14 +66,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let transport =
         Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
 
-    let state = web::AppState::new(app.clone(), base_url.starts_with("https://"));
+    let state = web::AppState::new(app.clone(), &config, base_url.starts_with("https://"));
     let router = web::router(state, sessions.clone());
-    let server = tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, service).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let header_timeout = std::time::Duration::from_secs(config.header_timeout_secs);
+    let server = tokio::spawn(web::serve::serve(listener, router, header_timeout));
     let sender = tokio::spawn(jobs::run_sender(app.clone(), transport));
     let housekeeping = tokio::spawn(jobs::run_housekeeping(app.clone(), sessions));
 

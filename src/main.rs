@@ -129,8 +129,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     match madoguchi::app::users::reset_password(&app, &email, password).await {
                         Ok(()) => println!("password changed for {email}"),
                         Err(madoguchi::app::AppError::NotFound) => anyhow::bail!("no such user"),
-                        Err(madoguchi::app::AppError::Invalid(_)) => {
-                            anyhow::bail!("the password needs at least 12 characters")
+                        Err(madoguchi::app::AppError::Invalid(errors)) => {
+                            let why: Vec<String> =
+                                errors.iter().map(|e| e.msg.get(madoguchi::domain::Lang::EN)).collect();
+                            anyhow::bail!("password not changed: {}", why.join("; "))
                         }
                         Err(e) => return Err(e.into()),
                     }

@@ -249,3 +249,13 @@ mail-fee-requested-5 =
 
     Please write the reference { $reference } on your payment or letter.
     Until the payment reaches us, the clock towards the answer date is paused.
+mail-subject-staff_login_failures = Repeated failed sign-ins
+mail-staff-login-failures =
+    Dear { $name },
+
+    Signing in to your account ({ $account_email }) failed { $count } times in the last 15 minutes.
+
+    If that was you mistyping, there is nothing to do.
+    If not, someone is trying passwords. None of the failed attempts had your password. Further attempts are slowed down, and you can still sign in with your password. To be safe, make sure you do not use the same password elsewhere, and tell an administrator.
+
+    { $case_url }

@@ -447,3 +447,4 @@ period-gdpr = one month
 period-ccpa = 45 days
 period-custom-days = { $days } days
 period-custom-business-days = { $days } business days
+pdf-not-inspected = The PDF's content was not inspected. It is downloaded: open it in an up-to-date PDF viewer.

@@ -63,3 +63,5 @@ setting-safety_measures = Safety measures taken
 setting-safety_measures-effect = Published on the public page, as APPI Art. 32(1) and Cabinet Order Art. 10(i) ask.
 setting-complaint_bodies = Other places to ask for advice (one per line)
 setting-complaint_bodies-effect = Listed on the public page after our desk, the accredited organisation and the Commission (e.g. the consumer hotline 188).
+setting-status_link_days = Days a status link works after closing
+setting-status_link_days-effect = This many days after closing, the requester's status link stops working (keep it longer than the days results can be downloaded). A resent link works for as many days again from the day it is sent.

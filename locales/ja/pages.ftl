@@ -447,3 +447,4 @@ period-gdpr = 1か月
 period-ccpa = 45日
 period-custom-days = { $days }日
 period-custom-business-days = { $days }営業日
+pdf-not-inspected = PDFは中身を検査していません。ダウンロードして、最新のPDFビューアで開いてください。

@@ -63,3 +63,5 @@ setting-safety_measures = 安全管理のために講じた措置
 setting-safety_measures-effect = 公開ページに、法第32条第1項・施行令第10条第1号の公表事項として載ります。
 setting-complaint_bodies = その他の相談先（1行に1か所）
 setting-complaint_bodies-effect = 公開ページの苦情・相談の申出先に、当社窓口・認定団体・個人情報保護委員会に続けて載ります（例：消費者ホットライン 188）。
+setting-status_link_days = 状況確認リンクの有効期間（完了後の日数）
+setting-status_link_days-effect = 完了からこの日数を過ぎると、ご本人の状況確認リンクは使えなくなります（開示結果のダウンロード期間より長くしてください）。ご本人が再送を頼むと、その日から同じ日数だけ使える新しいリンクが届きます。

@@ -83,6 +83,50 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec
     }
 }
 
+/// The largest picture accepted, per side and in pixels: a 48-megapixel
+/// phone photo is refused (the page asks for a smaller one), and a small
+/// file that claims 20000×20000 pixels (a decompression bomb) never gets
+/// its memory.
+pub const MAX_SIDE: u32 = 10_000;
+pub const MAX_PIXELS: u64 = 30_000_000;
+/// What decoding may allocate at most.
+const MAX_DECODE_BYTES: u64 = 160 * 1024 * 1024;
+
+/// Why an image was not accepted after decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undecodable {
+    /// Wider, taller or with more pixels than we take.
+    TooManyPixels,
+    /// Not a whole picture of its kind.
+    Damaged,
+}
+
+/// Decodes a JPEG or PNG whole, within the caps: a file that only starts
+/// like an image is refused. PDFs are not inspected (staff download them).
+pub fn decode_check(kind: FileKind, bytes: &[u8]) -> std::result::Result<(), Undecodable> {
+    let format = match kind {
+        FileKind::Jpeg => image::ImageFormat::Jpeg,
+        FileKind::Png => image::ImageFormat::Png,
+        FileKind::Pdf => return Ok(()),
+    };
+    let header = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let (w, h) = header.into_dimensions().map_err(|_| Undecodable::Damaged)?;
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Undecodable::TooManyPixels);
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    reader.limits(limits);
+    match reader.decode() {
+        Ok(_) => Ok(()),
+        Err(image::ImageError::Limits(_)) => Err(Undecodable::TooManyPixels),
+        Err(_) => Err(Undecodable::Damaged),
+    }
+}
+
 fn bad(field: &'static str, id: &'static str) -> AppError {
     AppError::Invalid(vec![FieldError { field, msg: Msg::new(id) }])
 }
@@ -120,6 +164,25 @@ pub async fn upload(
             return Err(bad("file", "only-jpeg-or-png-images-and"));
         }
     };
+    // Decoded on the bounded worker threads (with the password hashes), so
+    // that parallel uploads cannot take the memory of many decodes at once.
+    let (bytes, checked) = app
+        .hasher
+        .run(move || {
+            let checked = decode_check(kind, &bytes);
+            (bytes, checked)
+        })
+        .await
+        .ok_or(AppError::Busy)?;
+    match checked {
+        Ok(()) => {}
+        Err(Undecodable::TooManyPixels) => {
+            let msg = Msg::new("the-picture-has-too-many-pixels")
+                .num("max", i64::try_from(MAX_PIXELS / 1_000_000).unwrap_or(0));
+            return Err(AppError::Invalid(vec![FieldError { field: "file", msg }]));
+        }
+        Err(Undecodable::Damaged) => return Err(bad("file", "the-file-is-damaged-and-cannot")),
+    }
     let cleaned = strip_metadata(kind, bytes).map_err(|Damaged| bad("file", "the-file-is-damaged-and-cannot"))?;
 
     let mut tx = app.store.begin().await?;

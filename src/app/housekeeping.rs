@@ -64,7 +64,8 @@ pub async fn purge_unconfirmed(app: &App) -> Result<u64> {
 
 /// Forgets failed logins after a day, and expired sessions.
 pub async fn prune_logins(app: &App, sessions: &SessionStore) -> Result<()> {
-    users::prune_login_failures(&app.store, app.now_us() - 24 * 3_600_000_000).await?;
+    users::prune_attempts(&app.store, app.now_us() - 24 * 3_600_000_000).await?;
+    super::abuse::prune(app).await?;
     sessions.delete_expired().await.map_err(|e| AppError::internal("expired sessions could not be deleted", e))?;
     Ok(())
 }

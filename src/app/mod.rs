@@ -2,9 +2,11 @@
 //! domain's `decide`, then writes the case row, the events and the outbox rows
 //! together (DESIGN.md §2).
 
+pub mod abuse;
 pub mod audit;
 pub mod cases;
 pub mod documents;
+pub mod hashing;
 pub mod housekeeping;
 pub mod keys;
 pub mod notices;
@@ -53,6 +55,12 @@ pub enum AppError {
     Conflict,
     #[error("too many attempts")]
     Throttled,
+    /// A status link past `status_link_days` after its case closed.
+    #[error("the link has ended")]
+    LinkEnded { days: i64 },
+    /// Too much work queued (password hashes): come back in a moment.
+    #[error("busy")]
+    Busy,
     #[error("too large")]
     TooLarge(crate::domain::Msg),
     #[error("wrong credentials")]
@@ -120,6 +128,10 @@ pub struct App {
     pub mail_wake: Arc<Notify>,
     /// The hash of the one-time first-admin link, while no user exists.
     pub setup_token_hash: Arc<std::sync::Mutex<Option<String>>>,
+    /// Where passwords are hashed, a bounded number at a time.
+    pub hasher: Arc<hashing::Hasher>,
+    /// Mails the public can trigger, per recipient and hour.
+    pub mail_limit_per_recipient: u32,
 }
 
 impl App {
@@ -151,6 +163,8 @@ impl App {
             clock: Arc::default(),
             mail_wake: Arc::default(),
             setup_token_hash: Arc::default(),
+            hasher: Arc::default(),
+            mail_limit_per_recipient: config.mail_limit_per_recipient,
         })
     }
 

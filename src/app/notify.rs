@@ -80,8 +80,8 @@ fn staff_addresses<'a>(to: Recipient, case: &Case, active: &'a [Account]) -> Vec
 }
 
 /// The common facts of every message about a case.
-pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: Lang) -> MailView {
-    let reference = rec.reference_str();
+/// The organisation's facts that every message's footer shows.
+pub(crate) fn org_view(settings: &Settings, lang: Lang) -> MailView {
     MailView {
         lang,
         org_name: settings.org_name().to_owned(),
@@ -90,6 +90,13 @@ pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: 
         window_phone: settings.get("window_phone").to_owned(),
         window_email: settings.get("window_email").to_owned(),
         accredited_body: settings.get("accredited_body").to_owned(),
+        ..MailView::default()
+    }
+}
+
+pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: Lang) -> MailView {
+    let reference = rec.reference_str();
+    MailView {
         name: rec.addressee().to_owned(),
         reference: reference.to_owned(),
         kind: rec.case.kind.label(lang).to_owned(),
@@ -104,7 +111,7 @@ pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: 
         payment_instructions: settings.get("payment_instructions").to_owned(),
         payment_methods: settings.schedule().methods.iter().map(|pm| pm.label(lang).to_owned()).collect(),
         is_agent: rec.case.filer.is_agent(),
-        ..MailView::default()
+        ..org_view(settings, lang)
     }
 }
 
@@ -201,6 +208,10 @@ pub(crate) async fn enqueue_for(
     for (event, kind, to) in planned {
         if to == Recipient::Requester {
             let Some(address) = rec.person.contact_email.as_deref() else { continue };
+            // Held back when its recipient had enough confirmations this hour.
+            if kind == Kind::Confirm && confirm_url.is_none() {
+                continue;
+            }
             let mut m = mail_view(app, settings, rec, rec.lang);
             m.text = quoted.text.to_owned();
             m.answer = quoted.answer.to_owned();

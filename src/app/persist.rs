@@ -141,6 +141,13 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
                     sd::purge(tx, case_id, *d, now).await?;
                 }
             }
+            Event::StatusLinkRevoked => {
+                let nonce = super::keys::random_token();
+                let hash = super::cases::status_hash(app, &nonce);
+                sc::set_status_link(tx, case_id, &nonce, &hash, None).await?;
+                rec.status_nonce = nonce;
+                rec.status_token_hash = Some(hash);
+            }
             Event::NoticePosted { notice, posted_on } => {
                 let number = tracking_number.as_deref().filter(|n| !n.is_empty());
                 sn::mark_posted(tx, case_id, *notice, *posted_on, number).await?;

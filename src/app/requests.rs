@@ -73,8 +73,11 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
     rec.confirm_token_hash = Some(keys::hash_token(&token));
     let before = rec.case.clone();
     let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &settings.policy(profile)));
+    // Past the recipient's limit the request is kept, unconfirmed, and no
+    // mail goes out; the page says the same either way.
+    let mail_allowed = super::abuse::may_mail_publicly(app, &email).await?;
     let change = Change {
-        confirm_url: Some(app.url(&format!("/requests/confirm?token={token}"))),
+        confirm_url: mail_allowed.then(|| app.url(&format!("/requests/confirm?token={token}"))),
         ..Change::new(rec, before, events, Actor::Requester)
     };
     let mut tx = app.store.begin().await?;
@@ -133,14 +136,31 @@ pub async fn confirm(app: &App, token: &str) -> Result<(Reference, String)> {
     Ok((reference, app.keys.status_token(&rec.status_nonce)))
 }
 
-/// The case behind a status link, if the token is its own.
+/// The case behind a status link, if the token is its own and the link has
+/// not ended (`status_link_days` after closing, or after a new link was sent).
 pub async fn status_case(app: &App, reference: &Reference, token: &str) -> Result<CaseRecord> {
     let rec = sc::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
     let given = keys::hash_token(token);
     match &rec.status_token_hash {
-        Some(stored) if keys::eq(stored, &given) => Ok(rec),
-        _ => Err(AppError::NotFound),
+        Some(stored) if keys::eq(stored, &given) => {}
+        _ => return Err(AppError::NotFound),
     }
+    if let Some(until) = link_until(app, &rec).await?
+        && app.today() > until
+    {
+        let days = app.settings().await?.status_link_days();
+        return Err(AppError::LinkEnded { days });
+    }
+    Ok(rec)
+}
+
+/// The last day the case's status link works; none while the case is open.
+async fn link_until(app: &App, rec: &CaseRecord) -> Result<Option<Date>> {
+    let Some(closed_on) = rec.case.closed_on.filter(|_| !rec.case.state.is_open()) else {
+        return Ok(None);
+    };
+    let sent_on = sc::status_link_on(&app.store, rec.id()).await?;
+    Ok(Some(app.settings().await?.status_link_until(closed_on, sent_on)))
 }
 
 /// What the requester's status page shows besides the case.
@@ -178,6 +198,9 @@ pub async fn reply(app: &App, reference: &Reference, token: &str, body: &str) ->
     if body.chars().count() > DETAILS_MAX {
         return Err(AppError::Invalid(vec![FieldError { field: "body", msg: too_long(5000) }]));
     }
+    if let Some(msg) = crate::domain::input::text_problem(body) {
+        return Err(AppError::Invalid(vec![FieldError { field: "body", msg }]));
+    }
     execute(app, reference, Command::RequesterReply { body: body.to_owned() }, Actor::Requester).await?;
     Ok(())
 }
@@ -193,16 +216,31 @@ pub async fn resend(app: &App, reference: &Reference, email: &str) -> Result<()>
         (Some(stored), Some(given)) => keys::eq(&stored.to_lowercase(), &given.as_str().to_lowercase()),
         _ => false,
     };
-    if !matches {
+    if !matches || !super::abuse::may_mail_publicly(app, &to_lower(&rec)).await? {
         return Ok(());
     }
+    let mut rec = rec;
     let settings = app.settings().await?;
+    // Past its end, the link is replaced by a new one that works another
+    // `status_link_days` from today; the ended one stays dead.
+    let renew = link_until(app, &rec).await?.is_some_and(|until| app.today() > until);
+    let mut tx = app.store.begin().await?;
+    if renew {
+        let nonce = keys::random_token();
+        let hash = status_hash(app, &nonce);
+        sc::set_status_link(&mut tx, rec.id(), &nonce, &hash, Some(app.today())).await?;
+        rec.status_nonce = nonce;
+        rec.status_token_hash = Some(hash);
+    }
     let m = mail_view(app, &settings, &rec, rec.lang);
     let to = rec.person.contact_email.clone().unwrap_or_default();
     let out = mail::render(Kind::StatusLink, &to, &m).map_err(|e| AppError::internal("a mail template failed", e))?;
-    let mut tx = app.store.begin().await?;
     enqueue(app, &mut tx, Some(rec.id()), &out).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
     Ok(())
+}
+
+fn to_lower(rec: &CaseRecord) -> String {
+    rec.person.contact_email.as_deref().unwrap_or_default().to_lowercase()
 }

@@ -382,7 +382,7 @@ pub async fn seed(app: &App, n: u64, month: Option<(Date, Date)>, progress: impl
     let staff = match crate::app::store::users::by_email(store, "seed@example.invalid").await? {
         Some(u) => u.id,
         None => {
-            let hash = super::users::hash_password(keys::random_token()).await?;
+            let hash = super::users::hash_password(app, keys::random_token()).await?;
             let mut tx = store.begin().await?;
             let id = crate::app::store::users::insert(
                 &mut tx,

@@ -136,6 +136,7 @@ defs! {
     Admin "purposes_of_use" = "1. 商品・サービスの提供、ご注文の確認およびお届けのため\n2. お問い合わせへの回答のため\n3. 新商品・サービスのご案内のため（ご同意いただいた方に限ります）\n4. サービスの改善および統計資料の作成のため（個人を特定しない形に加工します）", Kind::Text { required: false, multiline: true };
     Admin "result_max_bytes" = "20971520", Kind::Int { min: 1024, max: HARD_MAX_BYTES, unit: Unit::Bytes };
     Admin "result_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
+    Admin "status_link_days" = "90", Kind::Int { min: 1, max: 3650, unit: Unit::Days };
     Admin "repeat_window_days" = "90", Kind::Int { min: 0, max: 3650, unit: Unit::Days };
     Admin "payment_instructions" = "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", Kind::Text { required: false, multiline: true };
     Admin "fee_pay_days" = "14", Kind::Int { min: 1, max: 90, unit: Unit::Days };
@@ -309,6 +310,21 @@ impl Settings {
     }
 
     /// Days after closing during which results can be downloaded.
+    /// The last day a status link works for a case closed on `closed_on`
+    /// (or whose link was sent again on `sent_on`, if later).
+    pub fn status_link_until(
+        &self,
+        closed_on: jiff::civil::Date,
+        sent_on: Option<jiff::civil::Date>,
+    ) -> jiff::civil::Date {
+        let from = sent_on.map_or(closed_on, |s| s.max(closed_on));
+        from.saturating_add(jiff::ToSpan::days(self.int("status_link_days")))
+    }
+
+    pub fn status_link_days(&self) -> i64 {
+        self.int("status_link_days")
+    }
+
     pub fn result_days(&self) -> i64 {
         self.int("result_days")
     }

@@ -10,10 +10,50 @@ use crate::domain::input::ContactEmail;
 use crate::domain::{Msg, Role, input::FieldError};
 
 pub const PASSWORD_MIN: usize = 12;
+/// Longer than any passphrase a person types; argon2 would take it, but a
+/// megabyte "password" is an attack, not a secret.
+pub const PASSWORD_MAX: usize = 1024;
 
-/// Failed logins allowed in 15 minutes, per account and per address.
-const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
-const MAX_FAILURES_PER_ADDR: i64 = 50;
+/// Attempts allowed in a window, per account from one address, and per
+/// address over all accounts. Past them: 429 without checking the password.
+const MAX_PER_ACCOUNT_AND_ADDR: i64 = 10;
+const MAX_PER_ADDR: i64 = 50;
+/// Past this many attempts on one account from anywhere, each further
+/// attempt waits a second more (at most `MAX_DELAY_SECS`), and the account's
+/// owner is told by e-mail. The right password still works: nobody can lock
+/// a colleague out by typing wrong passwords for them.
+const SLOW_AFTER: i64 = 10;
+const MAX_DELAY_SECS: i64 = 5;
+const WINDOW_US: i64 = 15 * 60 * 1_000_000;
+
+/// The 10,000 most common passwords, lower case (zxcvbn's frequency list,
+/// MIT licence; see `common-passwords.txt`).
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| include_str!("common-passwords.txt").lines().filter(|l| !l.is_empty()).collect());
+
+/// Why a new password is refused, if it is.
+pub fn password_problem(password: &str, email: &str) -> Option<Msg> {
+    let n = password.chars().count();
+    if password.trim().is_empty() && n > 0 {
+        return Some(Msg::new("password-only-spaces"));
+    }
+    if n < PASSWORD_MIN {
+        return Some(Msg::new("use-a-password-of-at-least"));
+    }
+    if n > PASSWORD_MAX {
+        return Some(Msg::new("password-too-long").text("max", PASSWORD_MAX.to_string()));
+    }
+    let lower = password.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
+    let local = email.split('@').next().unwrap_or("");
+    if !email.is_empty() && (lower == email || lower == local) {
+        return Some(Msg::new("password-is-the-e-mail"));
+    }
+    if COMMON.contains(lower.as_str()) {
+        return Some(Msg::new("password-is-too-common"));
+    }
+    None
+}
 
 fn argon2() -> Argon2<'static> {
     // OWASP's argon2id minimum: 19 MiB, 2 iterations, 1 lane.
@@ -21,42 +61,44 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| AppError::internal("password hashing stopped", e))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing: {e}")))
+pub async fn hash_password(app: &App, password: String) -> Result<String> {
+    app.hasher
+        .run(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        })
+        .await
+        .ok_or(AppError::Busy)?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing: {e}")))
 }
 
 /// Checks a password; also says whether the stored hash should be renewed
 /// because the parameters changed.
-async fn verify_password(password: String, hash: String) -> Result<(bool, bool)> {
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return (false, false);
-        };
-        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
-        let current = Params::try_from(&parsed).ok().map(|p| (p.m_cost(), p.t_cost(), p.p_cost()))
-            == Some((19 * 1024, 2, 1))
-            && parsed.algorithm.as_str() == "argon2id";
-        (ok, ok && !current)
-    })
-    .await
-    .map_err(|e| AppError::internal("password check stopped", e))
+async fn verify_password(app: &App, password: String, hash: String) -> Result<(bool, bool)> {
+    app.hasher
+        .run(move || {
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return (false, false);
+            };
+            let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+            let current = Params::try_from(&parsed).ok().map(|p| (p.m_cost(), p.t_cost(), p.p_cost()))
+                == Some((19 * 1024, 2, 1))
+                && parsed.algorithm.as_str() == "argon2id";
+            (ok, ok && !current)
+        })
+        .await
+        .ok_or(AppError::Busy)
 }
 
 /// A hash to verify against when the account does not exist, so that both
 /// cases take the same time.
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-async fn dummy_hash() -> Result<String> {
+async fn dummy_hash(app: &App) -> Result<String> {
     if let Some(h) = DUMMY_HASH.get() {
         return Ok(h.clone());
     }
-    let h = hash_password("not a real password at all".into()).await?;
+    let h = hash_password(app, "not a real password at all".into()).await?;
     Ok(DUMMY_HASH.get_or_init(|| h).clone())
 }
 
@@ -73,11 +115,11 @@ pub fn check_new_user(email: &str, name: &str, password: &str, confirm: Option<&
     if ContactEmail::parse(email).is_none() {
         errors.push(FieldError { field: "email", msg: Msg::new("this-is-not-a-valid-e") });
     }
-    if name.trim().is_empty() || name.chars().count() > 100 {
+    if name.trim().is_empty() || name.chars().count() > 100 || crate::domain::input::line_problem(name).is_some() {
         errors.push(FieldError { field: "display_name", msg: Msg::new("enter-a-name-of-at-most") });
     }
-    if password.chars().count() < PASSWORD_MIN {
-        errors.push(FieldError { field: "password", msg: Msg::new("use-a-password-of-at-least") });
+    if let Some(msg) = password_problem(password, email) {
+        errors.push(FieldError { field: "password", msg });
     }
     if confirm.is_some_and(|c| c != password) {
         errors.push(FieldError { field: "password_confirm", msg: Msg::new("the-two-passwords-differ") });
@@ -94,43 +136,88 @@ pub async fn add_user(app: &App, new: NewUser) -> Result<i64> {
     if users::by_email(&app.store, &email).await?.is_some() {
         return Err(AppError::field("email", "this-e-mail-address-is-already"));
     }
-    let hash = hash_password(new.password).await?;
+    let hash = hash_password(app, new.password).await?;
     let mut tx = app.store.begin().await?;
     let id = users::insert(&mut tx, &email, new.display_name.trim(), new.role, &hash, app.now_us()).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Logs a staff member in, or refuses with 401 (wrong) or throttling.
+/// Logs a staff member in, or refuses: 401 for a wrong password or
+/// account (the same answer, after the same work, for both), 429 past the
+/// attempts allowed (`Throttled`) or while every hasher is busy (`Busy`).
+///
+/// Each attempt is counted before its password is checked, in one atomic
+/// statement per key, so a hundred parallel guesses get a hundred numbers
+/// and only the first ten are checked.
 pub async fn authenticate(app: &App, email: &str, password: &str, addr: &str) -> Result<Account> {
     let email = email.trim().to_lowercase();
-    let since = app.now_us() - 15 * 60 * 1_000_000;
-    let (by_email, by_addr) = users::login_failures(&app.store, &email, addr, since).await?;
-    if by_email >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDR {
+    let now = app.now_us();
+    let since = now - WINDOW_US;
+    let pair_key = keys::hash_token(&format!("login|{email}|{addr}"));
+    let account_key = keys::hash_token(&format!("login|{email}"));
+    let addr_key = keys::hash_token(&format!("login||{addr}"));
+    let pair = users::count_attempt(&app.store, &pair_key, now, since).await?;
+    let by_addr = users::count_attempt(&app.store, &addr_key, now, since).await?;
+    if pair > MAX_PER_ACCOUNT_AND_ADDR || by_addr > MAX_PER_ADDR {
+        super::abuse::refused(app, super::abuse::Refusal::Login).await;
         return Err(AppError::Throttled);
+    }
+    let by_account = users::count_attempt(&app.store, &account_key, now, since).await?;
+    if by_account > SLOW_AFTER {
+        let secs = (by_account - SLOW_AFTER).min(MAX_DELAY_SECS);
+        tokio::time::sleep(std::time::Duration::from_secs(secs.unsigned_abs())).await;
     }
     let user = users::credentials(&app.store, &email).await?;
     let hash = match &user {
         Some(u) => u.password_hash.clone(),
-        None => dummy_hash().await?,
+        None => dummy_hash(app).await?,
     };
-    let (ok, renew) = verify_password(password.to_owned(), hash).await?;
+    // Too long to be a password of ours: checked as an empty one, at the same cost.
+    let given = if password.chars().count() > PASSWORD_MAX { String::new() } else { password.to_owned() };
+    let (ok, renew) = match verify_password(app, given, hash).await {
+        Err(AppError::Busy) => {
+            super::abuse::refused(app, super::abuse::Refusal::LoginBusy).await;
+            return Err(AppError::Busy);
+        }
+        other => other?,
+    };
     match user.map(|u| u.account) {
         Some(u) if ok && u.active => {
-            users::clear_login_failures(&app.store, &email).await?;
+            users::forget_attempts(&app.store, &[&pair_key, &account_key]).await?;
             if renew {
-                let hash = hash_password(password.to_owned()).await?;
+                let hash = hash_password(app, password.to_owned()).await?;
                 let mut tx = app.store.begin().await?;
                 users::set_password(&mut tx, u.id, &hash).await?;
                 tx.commit().await?;
             }
             Ok(u)
         }
-        _ => {
-            users::record_login_failure(&app.store, &email, addr, app.now_us()).await?;
+        Some(u) if u.active && by_account == SLOW_AFTER => {
+            warn_of_failures(app, &u, by_account).await?;
             Err(AppError::Unauthorized)
         }
+        _ => Err(AppError::Unauthorized),
     }
+}
+
+/// Tells an account's owner that signing in to it keeps failing (once a window).
+async fn warn_of_failures(app: &App, account: &Account, count: i64) -> Result<()> {
+    let settings = app.settings().await?;
+    let m = crate::mail::MailView {
+        name: account.display_name.clone(),
+        account_email: account.email.clone(),
+        count,
+        case_url: app.url("/staff/login"),
+        ..super::notify::org_view(&settings, crate::domain::Lang::JA)
+    };
+    let out = crate::mail::render(crate::mail::Kind::StaffLoginFailures, &account.email, &m)
+        .map_err(|e| AppError::internal("a mail template failed", e))?;
+    let mut tx = app.store.begin().await?;
+    super::notify::enqueue(app, &mut tx, None, &out).await?;
+    tx.commit().await?;
+    app.mail_wake.notify_one();
+    Ok(())
 }
 
 /// While no user exists, makes the one-time link that creates the first admin.
@@ -166,7 +253,7 @@ pub async fn setup_first_admin(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let hash = hash_password(password.to_owned()).await?;
+    let hash = hash_password(app, password.to_owned()).await?;
     let email = email.trim().to_lowercase();
     let mut tx = app.store.begin().await?;
     // Checked again inside the transaction: only one first admin.
@@ -213,11 +300,11 @@ pub async fn update(app: &App, by: i64, id: i64, role: Role, active: bool) -> Re
 
 /// Sets a new password (the command line's `user reset-password`).
 pub async fn reset_password(app: &App, email: &str, password: String) -> Result<()> {
-    if password.chars().count() < PASSWORD_MIN {
-        return Err(AppError::field("password", "use-a-password-of-at-least"));
+    if let Some(msg) = password_problem(&password, email) {
+        return Err(AppError::Invalid(vec![FieldError { field: "password", msg }]));
     }
     let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
-    let hash = hash_password(password).await?;
+    let hash = hash_password(app, password).await?;
     let mut tx = app.store.begin().await?;
     users::set_password(&mut tx, user.id, &hash).await?;
     tx.commit().await?;
@@ -231,4 +318,29 @@ pub async fn disable(app: &App, email: &str) -> Result<()> {
     users::set_active(&mut tx, user.id, false).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_of_spaces_the_e_mail_itself_common_ones_and_huge_ones_are_refused() {
+        let id = |p: &str| password_problem(p, "Kanri@Example.jp").map(|m| m.id);
+        assert_eq!(id("                "), Some("password-only-spaces"));
+        assert_eq!(id("kanri@example.jp"), Some("password-is-the-e-mail"));
+        assert_eq!(id("KANRI@EXAMPLE.JP "), Some("password-is-the-e-mail"));
+        assert_eq!(id("1qaz2wsx3edc"), Some("password-is-too-common"));
+        assert_eq!(id("QwErTy123456"), Some("password-is-too-common"));
+        assert_eq!(id(&"a".repeat(PASSWORD_MAX + 1)), Some("password-too-long"));
+        assert_eq!(id("short"), Some("use-a-password-of-at-least"));
+        assert_eq!(id("窓口の合言葉はさくら並木"), None);
+        assert_eq!(id(&"x".repeat(PASSWORD_MAX)), None);
+    }
+
+    #[test]
+    fn the_shipped_list_holds_ten_thousand_common_passwords() {
+        assert_eq!(COMMON.len(), 10_000);
+        assert!(COMMON.contains("password") && COMMON.contains("123456"));
+    }
 }

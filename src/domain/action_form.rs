@@ -175,6 +175,7 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             notice: f.notice_id().ok_or_else(|| bad("notice", "choose-a-notice"))?,
             posted_on: date_field("posted_on", &f.posted_on)?,
         },
+        Action::RevokeStatusLink => Command::RevokeStatusLink,
         Action::AttachResult
         | Action::DownloadResult
         | Action::PurgeResults

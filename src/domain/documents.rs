@@ -28,6 +28,11 @@ impl FileKind {
         }
     }
 
+    /// A picture we decoded and can show; a PDF is only downloaded.
+    pub fn is_image(self) -> bool {
+        matches!(self, FileKind::Jpeg | FileKind::Png)
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             FileKind::Jpeg => "jpg",

@@ -168,6 +168,13 @@ impl Check {
         }
     }
 
+    /// A one-line field: no line breaks, controls or bidi marks.
+    fn line(&mut self, field: &'static str, value: &str) {
+        if let Some(m) = line_problem(value) {
+            self.msg(field, m);
+        }
+    }
+
     fn choice<T: std::str::FromStr>(&mut self, field: &'static str, value: &str) -> Option<T> {
         if value.is_empty() {
             self.err(field, "please-choose-one");
@@ -182,6 +189,32 @@ impl Check {
 }
 
 pub const DETAILS_MAX: usize = 5000;
+
+/// Characters that reorder or hide text: bidi embeddings, overrides and
+/// isolates, and the invisible marks. "U+202E" makes `gpj.exe` read `exe.jpg`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Why a one-line field (a name, an address, a phone number) is refused:
+/// a line break, a control character or a bidi control. Each would let the
+/// text break out of its line in our e-mails and letters, or disguise it.
+pub fn line_problem(s: &str) -> Option<Msg> {
+    if s.chars().any(|c| c == '\n' || c == '\r') {
+        return Some(Msg::new("no-line-breaks-here"));
+    }
+    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Some(Msg::new("no-control-characters"));
+    }
+    None
+}
+
+/// Why free text (details, a message) is refused: control characters or
+/// bidi controls. Line breaks and tabs are text.
+pub fn text_problem(s: &str) -> Option<Msg> {
+    let bad = |c: char| (c.is_control() && c != '\n' && c != '\t' && c != '\r') || is_bidi_control(c);
+    s.chars().any(bad).then(|| Msg::new("no-control-characters"))
+}
 
 fn optional(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
@@ -201,6 +234,20 @@ pub fn parse_request(form: &RequestForm, intake: Intake, today: Date) -> Result<
     let mut c = Check { errors: Vec::new() };
 
     let kind: Option<RequestKind> = c.choice("kind", &f.kind);
+    for (field, value) in [
+        ("subject_name", &f.subject_name),
+        ("subject_name_kana", &f.subject_name_kana),
+        ("subject_address", &f.subject_address),
+        ("subject_phone", &f.subject_phone),
+        ("agent_name", &f.agent_name),
+        ("agent_relationship", &f.agent_relationship),
+        ("contact_email", &f.contact_email),
+    ] {
+        c.line(field, value);
+    }
+    if let Some(m) = text_problem(&f.details) {
+        c.msg("details", m);
+    }
 
     if c.required("subject_name", &f.subject_name) {
         c.max_len("subject_name", &f.subject_name, 100);
@@ -367,6 +414,44 @@ mod tests {
         match parse_request(form, Intake::Web, TODAY) {
             Ok(_) => vec![],
             Err(errors) => errors.iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_nul_or_bidi_override_is_refused_with_its_own_message() {
+        for bad in
+            ["山田\r\nBcc: x@example.com", "山田\n太郎", "山田\0太郎", "山田\u{202E}郎太", "a\u{2066}b", "x\u{7}"]
+        {
+            let form = RequestForm { subject_name: bad.into(), ..valid() };
+            let errors = parse_request(&form, Intake::Web, TODAY).expect_err("refused");
+            let e = errors.iter().find(|e| e.field == "subject_name").expect("the name is refused");
+            assert!(["no-line-breaks-here", "no-control-characters"].contains(&e.msg.id), "{bad:?}: {:?}", e.msg);
+        }
+        for field in ["agent_name", "subject_address", "subject_phone", "subject_name_kana"] {
+            let mut form = RequestForm {
+                filer: "agent_legal".into(),
+                agent_name: "代理 人".into(),
+                agent_relationship: "親".into(),
+                ..valid()
+            };
+            match field {
+                "agent_name" => form.agent_name = "代理\n人".into(),
+                "subject_address" => form.subject_address = "東京都\u{202E}港区".into(),
+                "subject_phone" => form.subject_phone = "03-1234\r5678".into(),
+                _ => form.subject_name_kana = "ヤマダ\u{0}".into(),
+            }
+            assert!(fields(&form).contains(&field), "{field} is refused");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_its_line_breaks_but_not_control_characters() {
+        let form = RequestForm { details: "一行目\r\n二行目\n\t三行目".into(), ..valid() };
+        let req = parse_request(&form, Intake::Web, TODAY).expect("line breaks and tabs are text");
+        assert_eq!(req.details, "一行目\n二行目\n\t三行目");
+        for bad in ["本文\0", "本文\u{202E}", "本文\u{1b}[31m"] {
+            let form = RequestForm { details: bad.into(), ..valid() };
+            assert_eq!(fields(&form), vec!["details"], "{bad:?}");
         }
     }
 

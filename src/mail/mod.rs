@@ -61,6 +61,10 @@ pub struct MailView {
     /// Business days left before the due date (staff notices).
     pub days_left: i64,
     pub is_agent: bool,
+    /// A staff account's own address (security notices).
+    pub account_email: String,
+    /// How many times something happened (failed sign-ins).
+    pub count: i64,
 }
 
 impl MailView {
@@ -112,6 +116,8 @@ impl MailView {
             ("new_due_on", Arg::Text(&self.new_due_on)),
             ("answer", Arg::Text(&self.answer)),
             ("days_left", Arg::Num(self.days_left)),
+            ("account_email", Arg::Text(&self.account_email)),
+            ("count", Arg::Num(self.count)),
         ];
         args.extend(extra.iter().map(|(k, v)| (*k, Arg::Text(v))));
         self.lang.f(id, &args)
@@ -197,6 +203,7 @@ mails! {
     StaffDocuments => "mail/staff_documents.txt", "staff_documents";
     StaffIdentityOverdue => "mail/staff_identity_overdue.txt", "staff_identity_overdue";
     StaffReplied => "mail/staff_replied.txt", "staff_replied";
+    StaffLoginFailures => "mail/staff_login_failures.txt", "staff_login_failures";
 }
 
 #[derive(askama::Template)]
@@ -208,8 +215,32 @@ struct HtmlBody<'a> {
 }
 
 struct Line<'a> {
-    text: &'a str,
-    link: bool,
+    /// A link of ours, alone on its line.
+    link: Option<&'a str>,
+    /// Any other line, escaped and defused (`defuse`).
+    html: String,
+}
+
+/// Escapes a line for HTML and breaks what a mail client would turn into a
+/// link by itself (`evil.example`, `https://…`, `a@b`) with an invisible
+/// zero-width space, so that nothing a requester typed becomes a link.
+fn defuse(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '.' | ':' | '@' | '/' => {
+                out.push(c);
+                out.push_str("&#8203;");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders a message: subject `【org】…` (with the reference when there is one),
@@ -221,10 +252,21 @@ pub fn render(kind: Kind, to: &str, m: &MailView) -> askama::Result<Outgoing> {
     }
     let text = kind.body(m)?;
     let text = tidy(&text);
+    // Only our own links are links: the URLs this view was given.
+    let ours = [&m.status_url, &m.confirm_url, &m.case_url];
+    let is_ours = |l: &str| ours.iter().any(|u| !u.is_empty() && u.as_str() == l);
     let paragraphs = text
         .split("\n\n")
         .map(|p| {
-            p.lines().map(|l| Line { text: l, link: l.starts_with("http://") || l.starts_with("https://") }).collect()
+            p.lines()
+                .map(|l| {
+                    if is_ours(l) {
+                        Line { link: Some(l), html: String::new() }
+                    } else {
+                        Line { link: None, html: defuse(l) }
+                    }
+                })
+                .collect()
         })
         .collect();
     let html = HtmlBody { lang: m.lang, subject: &subject, paragraphs }.render()?;
@@ -283,6 +325,24 @@ mod tests {
             assert!(out.text.lines().any(|l| l == "http://127.0.0.1:8080/status/2026-000001?token=abc"));
             assert!(out.html.contains(r#"<a href="http://127.0.0.1:8080/status/2026-000001?token=abc">"#));
         }
+    }
+
+    #[test]
+    fn a_requester_typed_address_never_becomes_a_link_in_the_html_part() {
+        let m = MailView {
+            name: "https://evil.example/login?x=1 <a href=x>".into(),
+            text: "www.evil.example or evil@example.com".into(),
+            ..view(Lang::JA)
+        };
+        let out = render(Kind::Message, "taro@example.jp", &m).expect("renders");
+        let links: Vec<&str> = out.html.match_indices("<a ").map(|(i, _)| &out.html[i..]).collect();
+        assert!(links.iter().all(|l| l.starts_with(r#"<a href="http://127.0.0.1:8080/status/"#)), "{}", out.html);
+        assert!(!out.html.contains("evil.example"), "the domain is broken up: {}", out.html);
+        assert!(!out.html.contains("https://evil"), "{}", out.html);
+        assert!(out.html.contains("evil.&#8203;example"));
+        assert!(!out.html.contains("<a href=x>"));
+        // The text part keeps what was typed, as typed.
+        assert!(out.text.contains("https://evil.example/login?x=1"));
     }
 
     #[test]

@@ -91,6 +91,7 @@ impl FromRequestParts<AppState> for StaffUser {
 /// Starts a staff session: the session id is rotated so a planted id is useless.
 pub async fn log_in(session: &Session, user_id: i64, now: i64) -> Result<(), WebError> {
     session.cycle_id().await.map_err(internal)?;
+    super::csrf::rotate(session).await?;
     session.insert(USER_ID, user_id).await.map_err(internal)?;
     session.insert(LOGIN_AT, now).await.map_err(internal)?;
     session.insert(LAST_SEEN, now).await.map_err(internal)?;

@@ -23,6 +23,16 @@ pub async fn token(session: &Session) -> Result<String, WebError> {
     Ok(t)
 }
 
+/// The session's token if it has one; never creates one.
+pub async fn existing(session: &Session) -> Result<Option<String>, WebError> {
+    session.get(KEY).await.map_err(|e| WebError::internal("session", e))
+}
+
+/// A new token, at login: a token seen before the login is useless after it.
+pub async fn rotate(session: &Session) -> Result<(), WebError> {
+    session.insert(KEY, keys::random_token()).await.map_err(|e| WebError::internal("session", e))
+}
+
 /// Refuses (403) a form whose token is missing or not the session's; an
 /// error of the session store is an error, never a pass.
 pub async fn check(session: &Session, given: &str) -> Result<(), WebError> {

@@ -20,6 +20,12 @@ pub enum WebError {
     Illegal(Msg),
     Conflict,
     Throttled,
+    /// A status link past its days (410), with how to get a new one.
+    LinkEnded {
+        days: i64,
+    },
+    /// Too much work queued: try again in a few seconds (429).
+    Busy,
     TooLarge,
     /// A field is wrong (422) where no form is shown again.
     Unprocessable(Msg),
@@ -32,6 +38,9 @@ impl WebError {
         WebError::Internal(anyhow::anyhow!("{what}: {cause}"))
     }
 }
+
+/// What a 429 asks the client to wait.
+pub const RETRY_AFTER_SECS: &str = "30";
 
 tokio::task_local! {
     /// The id of the request being served (`x-request-id`), for the error page.
@@ -51,6 +60,8 @@ impl From<AppError> for WebError {
             ),
             AppError::Conflict => WebError::Conflict,
             AppError::Throttled => WebError::Throttled,
+            AppError::Busy => WebError::Busy,
+            AppError::LinkEnded { days } => WebError::LinkEnded { days },
             AppError::TooLarge(_) => WebError::TooLarge,
             AppError::Unauthorized => WebError::LoginRequired,
             e @ AppError::Store(_) => WebError::Internal(anyhow::Error::new(e)),
@@ -144,6 +155,18 @@ impl IntoResponse for WebError {
                 Msg::new("there-were-too-many-attempts-please"),
                 None,
             ),
+            WebError::LinkEnded { days } => (
+                StatusCode::GONE,
+                Msg::new("this-status-link-has-ended"),
+                Msg::new("status-links-work-for-days-after-closing").num("days", days),
+                Some(Msg::new("ask-for-a-new-status-link")),
+            ),
+            WebError::Busy => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Msg::new("please-wait-a-moment"),
+                Msg::new("we-are-busy-please-try-again"),
+                None,
+            ),
             WebError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Msg::new("what-you-sent-is-too-large"),
@@ -176,9 +199,13 @@ impl IntoResponse for WebError {
             }
         };
         let page = ErrorPage::new(title, body, detail, "");
-        match page.render() {
+        let mut res = match page.render() {
             Ok(b) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], b).into_response(),
             Err(_) => status.into_response(),
+        };
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECS));
         }
+        res
     }
 }

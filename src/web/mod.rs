@@ -2,12 +2,14 @@
 //! merged here, with the layers every response passes through.
 
 pub mod auth;
+pub mod client;
 pub mod csrf;
 pub mod errors;
 pub mod page;
 pub mod path;
 pub mod public;
 pub mod receipt;
+pub mod serve;
 pub mod staff;
 
 use std::time::Duration;
@@ -30,20 +32,35 @@ use crate::app::SessionStore;
 
 pub use errors::WebError;
 
+type Limiter = std::sync::Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
-    /// Cookies carry `Secure` when the base URL is https.
+    /// Cookies carry `Secure` (and responses HSTS) when the base URL is https.
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`client::ClientAddr`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// Uploads per client address: 30 an hour, in bursts of 10.
-    pub upload_limiter: std::sync::Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    pub upload_limiter: Limiter,
+    /// Request-form submissions per client address and hour; none when 0.
+    pub intake_limiter: Option<Limiter>,
 }
 
 impl AppState {
-    pub fn new(app: App, secure_cookies: bool) -> AppState {
-        let quota = governor::Quota::per_hour(std::num::NonZeroU32::MIN.saturating_add(29))
-            .allow_burst(std::num::NonZeroU32::MIN.saturating_add(9));
-        AppState { app, secure_cookies, upload_limiter: std::sync::Arc::new(governor::RateLimiter::keyed(quota)) }
+    pub fn new(app: App, config: &crate::config::Config, secure_cookies: bool) -> AppState {
+        use std::num::NonZeroU32;
+        let quota = governor::Quota::per_hour(NonZeroU32::MIN.saturating_add(29))
+            .allow_burst(NonZeroU32::MIN.saturating_add(9));
+        let intake_limiter = NonZeroU32::new(config.intake_limit_per_address)
+            .map(|n| std::sync::Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(n))));
+        AppState {
+            app,
+            secure_cookies,
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            upload_limiter: std::sync::Arc::new(governor::RateLimiter::keyed(quota)),
+            intake_limiter,
+        }
     }
 }
 
@@ -52,6 +69,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// No page of ours needs a camera, a microphone, the location or payment.
+const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
 pub fn router(state: AppState, sessions: SessionStore) -> Router {
     let session_layer = SessionManagerLayer::new(sessions)
@@ -64,6 +84,8 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    // Over https, browsers are told to never come back over plain http.
+    let hsts = state.secure_cookies.then(|| header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
 
     Router::new()
         .merge(public::router())
@@ -73,13 +95,16 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
         .route("/static/{file}", get(static_file))
         .fallback(not_found)
         .layer(session_layer)
-        .layer(middleware::from_fn(public::remember_lang))
+        .layer(middleware::from_fn_with_state(state.clone(), public::remember_lang))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(friendly_limits))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(HeaderName::from_static("permissions-policy"), PERMISSIONS))
+        .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
+        .layer(tower::util::option_layer(hsts))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn(scope_request_id))
         .layer(

@@ -51,8 +51,21 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
+    /// A page with a form: its CSRF token is created if the session has none
+    /// (which stores the session).
     pub async fn page(&self, user: Option<&StaffUser>) -> Result<Page, WebError> {
         let csrf = csrf::token(&self.session).await?;
+        self.page_with(user, csrf).await
+    }
+
+    /// A page without a form, for anyone: no session is created for it, so
+    /// a crawler's or a glance's visit writes nothing.
+    pub async fn glance(&self) -> Result<Page, WebError> {
+        let csrf = csrf::existing(&self.session).await?.unwrap_or_default();
+        self.page_with(None, csrf).await
+    }
+
+    async fn page_with(&self, user: Option<&StaffUser>, csrf: String) -> Result<Page, WebError> {
         let settings = self.state.app.settings().await.map_err(WebError::from)?;
         let switch = Lang::all()
             .filter(|l| *l != self.lang)

@@ -73,6 +73,10 @@ pub fn config(dir: PathBuf, database_url: Option<String>, smtp_url: Option<Strin
         data_key: Some(base64::engine::general_purpose::STANDARD.encode(rand_key())),
         timezone: "Asia/Tokyo".into(),
         org_name: Some("テスト株式会社".into()),
+        trusted_proxies: Vec::new(),
+        mail_limit_per_recipient: 5,
+        intake_limit_per_address: 30,
+        header_timeout_secs: 10,
     }
 }
 

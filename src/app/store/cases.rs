@@ -441,3 +441,18 @@ pub async fn earlier_case(
     found.sort();
     found.pop().map(|(_, r)| code(&r)).transpose()
 }
+
+/// The day a new status link was sent after closing, if one was.
+pub async fn status_link_on(store: &Store, case_id: i64) -> Result<Option<Date>> {
+    let row: Option<(Option<String>,)> = on!(read store, c => sqlx::query_as(
+        "SELECT status_link_on FROM cases WHERE id = $1").bind(case_id).fetch_optional(c).await)?;
+    opt_date(&row.and_then(|(d,)| d))
+}
+
+/// A new status link: the old one stops working at once.
+pub async fn set_status_link(tx: &mut Tx, case_id: i64, nonce: &str, token_hash: &str, on: Option<Date>) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "UPDATE cases SET status_nonce = $1, status_token_hash = $2, status_link_on = $3 WHERE id = $4")
+        .bind(nonce).bind(token_hash).bind(on.map(|d| d.to_string())).bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

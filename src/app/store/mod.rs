@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod notices;
 pub mod outbox;
 pub mod queue;
+pub mod refusals;
 pub mod reports;
 pub mod sessions;
 pub mod users;

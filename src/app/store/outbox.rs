@@ -98,3 +98,15 @@ pub async fn for_case(store: &Store, case_id: i64) -> Result<Vec<SentRow>> {
         "SELECT template, to_addr, created_at, sent_at, attempts FROM outbox WHERE case_id = $1 ORDER BY id")
         .bind(case_id).fetch_all(c).await)?)
 }
+
+/// Mails of these templates to one address since `since` (the public's limit).
+pub async fn recent_to(store: &Store, to: &str, templates: &[&str], since: i64) -> Result<i64> {
+    let mut n = 0;
+    for t in templates {
+        let (k,): (i64,) = on!(read store, c => sqlx::query_as(
+            "SELECT COUNT(*) FROM outbox WHERE lower(to_addr) = lower($1) AND created_at >= $2 AND template = $3")
+            .bind(to).bind(since).bind(*t).fetch_one(c).await)?;
+        n += k;
+    }
+    Ok(n)
+}

@@ -124,29 +124,32 @@ pub async fn set_role(tx: &mut Tx, id: i64, role: Role) -> Result<()> {
     Ok(())
 }
 
-pub async fn record_login_failure(store: &Store, email: &str, addr: &str, at: i64) -> Result<()> {
-    on!(write store, c => sqlx::query("INSERT INTO login_failures (email, addr, at) VALUES ($1, $2, $3)")
-        .bind(email).bind(addr).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+/// Counts one login attempt under `key` in a window that starts with the
+/// first attempt and lasts until `since` passes it; returns the attempts in
+/// the window, this one included. One statement, so parallel attempts each
+/// get their own number.
+pub async fn count_attempt(store: &Store, key: &str, now: i64, since: i64) -> Result<i64> {
+    let (n,): (i64,) = on!(write store, c => sqlx::query_as(
+        "INSERT INTO login_attempts (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN login_attempts.window_start < $3 THEN 1 ELSE login_attempts.count + 1 END, \
+           window_start = CASE WHEN login_attempts.window_start < $3 THEN $2 ELSE login_attempts.window_start END \
+         RETURNING count")
+        .bind(key).bind(now).bind(since).fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// Forgets the attempts under these keys (after a successful login).
+pub async fn forget_attempts(store: &Store, keys: &[&str]) -> Result<()> {
+    for key in keys {
+        on!(write store, c => sqlx::query("DELETE FROM login_attempts WHERE key = $1")
+            .bind(*key).execute(c).await.map(|r| r.rows_affected()))?;
+    }
     Ok(())
 }
 
-/// Failed logins since `since` for this account and for this address.
-pub async fn login_failures(store: &Store, email: &str, addr: &str, since: i64) -> Result<(i64, i64)> {
-    let (by_email,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at >= $2")
-        .bind(email).bind(since).fetch_one(c).await)?;
-    let (by_addr,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM login_failures WHERE addr = $1 AND at >= $2")
-        .bind(addr).bind(since).fetch_one(c).await)?;
-    Ok((by_email, by_addr))
-}
-
-pub async fn clear_login_failures(store: &Store, email: &str) -> Result<()> {
-    on!(write store, c => sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn prune_login_failures(store: &Store, before: i64) -> Result<()> {
-    on!(write store, c => sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(c).await.map(|r| r.rows_affected()))?;
+pub async fn prune_attempts(store: &Store, before: i64) -> Result<()> {
+    on!(write store, c => sqlx::query("DELETE FROM login_attempts WHERE window_start < $1")
+        .bind(before).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -145,6 +145,9 @@ pub enum Command {
     PurgeResults {
         documents: Vec<i64>,
     },
+    /// The status link stops working (it leaked, or was forwarded); the
+    /// requester can have a new one sent to their address.
+    RevokeStatusLink,
 }
 
 codes! {
@@ -182,6 +185,7 @@ codes! {
         MarkPosted = "mark-posted";
         DownloadResult = "download-result";
         PurgeResults = "purge-results";
+        RevokeStatusLink = "revoke-status-link";
     }
 }
 
@@ -220,6 +224,7 @@ impl Command {
             Command::MarkPosted { .. } => Action::MarkPosted,
             Command::DownloadResult { .. } => Action::DownloadResult,
             Command::PurgeResults { .. } => Action::PurgeResults,
+            Command::RevokeStatusLink => Action::RevokeStatusLink,
         }
     }
 

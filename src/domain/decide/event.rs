@@ -133,6 +133,8 @@ pub enum Event {
     ResultsPurged {
         documents: Vec<i64>,
     },
+    /// The status link was revoked; a new one goes only to the contact address.
+    StatusLinkRevoked,
 }
 
 impl Event {
@@ -178,6 +180,7 @@ impl Event {
             Event::NoticePosted { .. } => "notice_posted",
             Event::ResultDownloaded { .. } => "result_downloaded",
             Event::ResultsPurged { .. } => "results_purged",
+            Event::StatusLinkRevoked => "status_link_revoked",
         }
     }
 }
@@ -199,7 +202,8 @@ pub fn apply(case: &mut Case, event: &Event) {
         | Event::MessageSent
         | Event::RequesterReplied
         | Event::NoticePosted { .. }
-        | Event::ResultDownloaded { .. } => {}
+        | Event::ResultDownloaded { .. }
+        | Event::StatusLinkRevoked => {}
         Event::ResultAttached { .. } => case.results += 1,
         Event::ResultRemoved { .. } => case.results = case.results.saturating_sub(1),
         Event::ResultsPurged { documents } => {

@@ -245,5 +245,13 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("no-result-is-stored"))
             }
         }
+        // An unconfirmed request has no status link yet.
+        Action::RevokeStatusLink => {
+            if state == State::Unconfirmed {
+                Err(illegal("the-e-mail-address-is-not"))
+            } else {
+                Ok(())
+            }
+        }
     }
 }

@@ -316,6 +316,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             }
             push(&mut next, Event::ResultsPurged { documents });
         }
+        Command::RevokeStatusLink => push(&mut next, Event::StatusLinkRevoked),
     }
     clock(case, &mut next, &mut events, resumed_on, ctx);
     Ok(events)

@@ -44,12 +44,18 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Remembers a `?lang=` choice in a cookie for the pages that follow.
-pub async fn remember_lang(req: Request, next: Next) -> Response {
+/// Remembers a `?lang=` choice in a cookie for the pages that follow
+/// (`Secure` when the site is served over https).
+pub async fn remember_lang(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let chosen = lang_from_query(req.uri().query());
     let mut res = next.run(req).await;
     if let Some(lang) = chosen {
-        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        let secure = if state.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", lang.code());
         if let Ok(v) = cookie.parse() {
             res.headers_mut().append(axum::http::header::SET_COOKIE, v);
         }
@@ -150,7 +156,7 @@ fn complaint_places(s: &Settings, lang: Lang) -> Vec<String> {
 }
 
 async fn home(ctx: Ctx) -> Result<Response, WebError> {
-    let p = ctx.page(None).await?;
+    let p = ctx.glance().await?;
     let s = ctx.state.app.settings().await?;
     let lang = p.lang;
     let fees = s.schedule();

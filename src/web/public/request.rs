@@ -14,6 +14,7 @@ use crate::app::{AppError, Settings, requests};
 use crate::domain::input::RequestForm;
 use crate::domain::{Delivery, Filer};
 use crate::web::WebError;
+use crate::web::client::ClientAddr;
 use crate::web::csrf::{CsrfForm, FormRejection, HasCsrf};
 use crate::web::errors::html;
 use crate::web::page::{Ctx, FormErrors, Page};
@@ -90,6 +91,7 @@ async fn expired_request_form(ctx: &Ctx, post: RequestPost) -> Result<Response, 
 pub(super) async fn request_form_post(
     ctx: Ctx,
     jar: CookieJar,
+    ClientAddr(addr): ClientAddr,
     post: Result<CsrfForm<RequestPost>, FormRejection<RequestPost>>,
 ) -> Result<Response, WebError> {
     // A form left open past the session's life keeps what was typed: it is
@@ -100,6 +102,19 @@ pub(super) async fn request_form_post(
         Err(FormRejection::Expired(post)) => return expired_request_form(&ctx, post).await,
         Err(FormRejection::Other(e)) => return Err(e),
     };
+    // Past its address's submissions for the hour: shown again as typed, 429.
+    if ctx.state.intake_limiter.as_ref().is_some_and(|l| l.check_key(&addr).is_err()) {
+        crate::app::abuse::refused(&ctx.state.app, crate::app::abuse::Refusal::Intake).await;
+        let p = ctx.page(None).await?;
+        let s = ctx.state.app.settings().await?;
+        let errors = FormErrors::one("form", p.t("too-many-requests-from-your-network"), p.lang);
+        let mut res = html(StatusCode::TOO_MANY_REQUESTS, &request_form_page(p, post.form, errors, &s, false));
+        res.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(crate::web::errors::RETRY_AFTER_SECS),
+        );
+        return Ok(res);
+    }
     match requests::submit(&ctx.state.app, &post.form, ctx.lang).await {
         Ok(sent) => {
             // The address is shown back on the next page from a short-lived
@@ -141,7 +156,7 @@ pub(super) async fn request_sent(ctx: Ctx, jar: CookieJar) -> Result<Response, W
     let Some(email) = email else {
         return Ok(Redirect::to("/requests/new").into_response());
     };
-    let p = ctx.page(None).await?;
+    let p = ctx.glance().await?;
     Ok(html(StatusCode::OK, &SentPage { p, email }))
 }
 

@@ -338,13 +338,18 @@ pub(super) async fn status_receipt_get(
 pub(super) async fn status_documents_post(
     ctx: Ctx,
     jar: CookieJar,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::web::client::ClientAddr(addr): crate::web::client::ClientAddr,
     Path(reference): Path<Reference>,
     upload: CsrfMultipart,
 ) -> Result<Response, WebError> {
     let mut multipart = upload.multipart;
     let app = &ctx.state.app;
-    if ctx.state.upload_limiter.check_key(&peer.ip()).is_err() {
+    // The link first: a stranger's junk posts end here, before they count
+    // against the quota of the address they share with the requester.
+    let status_token = status_token(&jar);
+    requests::status_case(app, &reference, &status_token).await?;
+    if ctx.state.upload_limiter.check_key(&addr).is_err() {
+        crate::app::abuse::refused(app, crate::app::abuse::Refusal::Upload).await;
         return Err(WebError::Throttled);
     }
     let max = usize::try_from(app.settings().await?.document_max_bytes()).unwrap_or(usize::MAX);
@@ -375,8 +380,6 @@ pub(super) async fn status_documents_post(
         }
     }
     crate::web::csrf::check(&upload.session, &token).await?;
-    let status_token = status_token(&jar);
-    requests::status_case(app, &reference, &status_token).await?;
     let result = if too_large {
         Err(AppError::TooLarge(crate::domain::Msg::new("the-file-is-too-large-for")))
     } else {

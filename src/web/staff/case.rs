@@ -277,6 +277,7 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
             t("results-purged"),
             documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
         ),
+        Event::StatusLinkRevoked => t("status-link-revoked").to_owned(),
     }
 }
 
@@ -367,6 +368,7 @@ pub async fn case_page(
             target: d.target.map(|t| t.label(lang)).unwrap_or(""),
             size: format!("{} KB", (d.size + 1023) / 1024),
             stored: d.stored,
+            is_pdf: d.mime == "application/pdf",
             state: if d.discarded_at.is_some() {
                 lang.t("discarded-2")
             } else if d.purged_at.is_some() {
@@ -515,8 +517,9 @@ pub async fn receipt_get(
     Ok(crate::web::receipt::render(&r, ctx.lang, app.today().to_string(), format!("/staff/cases/{reference}")))
 }
 
-/// A document, shown inline in the browser; never cached, never framed, and
-/// every view written to the access log.
+/// A document: a checked image is shown in the browser, anything else (a
+/// PDF, which was not inspected) is downloaded, never opened in our origin;
+/// never cached, never framed, and every view written to the access log.
 pub async fn document_get(
     user: StaffUser,
     ctx: Ctx,
@@ -525,11 +528,13 @@ pub async fn document_get(
     use axum::http::header;
     use axum::response::IntoResponse;
     let (doc, bytes) = crate::app::documents::view(&ctx.state.app, &reference, id, &user.actor()).await?;
-    let ext = crate::domain::documents::FileKind::from_mime(&doc.mime).map(|k| k.extension()).unwrap_or("bin");
+    let kind = crate::domain::documents::FileKind::from_mime(&doc.mime);
+    let ext = kind.map(|k| k.extension()).unwrap_or("bin");
+    let disposition = if kind.is_some_and(|k| k.is_image()) { "inline" } else { "attachment" };
     Ok((
         [
             (header::CONTENT_TYPE, doc.mime.clone()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{reference}-{id}.{ext}\"")),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{reference}-{id}.{ext}\"")),
             (header::CACHE_CONTROL, "no-store".to_owned()),
             (
                 header::CONTENT_SECURITY_POLICY,
@@ -550,5 +555,7 @@ pub struct DocLine {
     pub target: &'static str,
     pub size: String,
     pub stored: bool,
+    /// Downloaded, not shown: its content was not inspected.
+    pub is_pdf: bool,
     pub state: &'static str,
 }

@@ -9,13 +9,14 @@ mod reports;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::auth::{self, StaffUser};
+use super::client::ClientAddr;
 use super::csrf::{CsrfForm, CsrfOnly, HasCsrf};
 use super::errors::html;
 use super::page::{Ctx, FormErrors, Page};
@@ -84,26 +85,30 @@ impl HasCsrf for LoginPost {
 
 async fn login_post(
     ctx: Ctx,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     CsrfForm(post): CsrfForm<LoginPost>,
 ) -> Result<Response, WebError> {
-    let addr = peer.ip().to_string();
-    match users::authenticate(&ctx.state.app, &post.email, &post.password, &addr).await {
+    match users::authenticate(&ctx.state.app, &post.email, &post.password, &addr.to_string()).await {
         Ok(user) => {
             auth::log_in(&ctx.session, user.id, ctx.state.app.now_us()).await?;
             Ok(Redirect::to("/staff").into_response())
         }
-        Err(e @ (AppError::Unauthorized | AppError::Throttled)) => {
-            let status =
-                if matches!(e, AppError::Throttled) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
-            let p = ctx.page(None).await?;
-            let error = if status == StatusCode::UNAUTHORIZED {
-                p.t("the-e-mail-address-or-password")
-            } else {
-                p.t("too-many-attempts-please-try-again")
+        Err(e @ (AppError::Unauthorized | AppError::Throttled | AppError::Busy)) => {
+            let (status, error) = match e {
+                AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "the-e-mail-address-or-password"),
+                AppError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts-please-try-again"),
+                _ => (StatusCode::TOO_MANY_REQUESTS, "we-are-busy-please-try-again"),
             };
-            let page = LoginPage { error: error.to_owned(), email: post.email, p };
-            Ok(html(status, &page))
+            let p = ctx.page(None).await?;
+            let page = LoginPage { error: p.t(error).to_owned(), email: post.email, p };
+            let mut res = html(status, &page);
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                res.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static(crate::web::errors::RETRY_AFTER_SECS),
+                );
+            }
+            Ok(res)
         }
         Err(e) => Err(e.into()),
     }
