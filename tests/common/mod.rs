@@ -93,10 +93,20 @@ pub async fn spawn() -> TestApp {
 }
 
 pub async fn spawn_with_smtp(smtp_url: Option<String>) -> TestApp {
+    spawn_configured(smtp_url, |_| {}).await
+}
+
+/// The app with some deployment settings changed (limits, proxies, base URL).
+pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_configured(None, change).await
+}
+
+async fn spawn_configured(smtp_url: Option<String>, change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = postgres_database().await;
     let backend = if db.is_some() { "postgres" } else { "sqlite" };
-    let cfg = config(dir.path().to_path_buf(), db, smtp_url);
+    let mut cfg = config(dir.path().to_path_buf(), db, smtp_url);
+    change(&mut cfg);
     let url = cfg.database_url();
     let running = madoguchi::start(cfg).await.expect("start");
     let db = if backend == "postgres" {

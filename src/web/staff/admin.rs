@@ -37,6 +37,8 @@ struct UsersPage {
     email: String,
     display_name: String,
     role: String,
+    /// What the abuse limits refused: (code, label, last 7 days, today).
+    refusals: Vec<(&'static str, &'static str, i64, i64)>,
 }
 
 async fn users_page(
@@ -61,7 +63,13 @@ async fn users_page(
             active: u.active,
         })
         .collect();
+    let refusals = crate::app::abuse::overview(&ctx.state.app)
+        .await?
+        .into_iter()
+        .map(|(r, week, today)| (r.code(), lang.t(&format!("refusal-{}", r.code())), week, today))
+        .collect();
     Ok(UsersPage {
+        refusals,
         roles: Role::ALL.iter().map(|r| (r.code(), r.label(lang))).collect(),
         p,
         users,
