@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks madoguchi against its own ceilings, on loopback, bounded in time.
 #
-#   bench/run.sh [sqlite|postgres|both]
+#   bench/run.sh [sqlite|postgres|both|logins]
 #
 # Builds in release mode, seeds BENCH_CASES cases (BENCH_MONTH_CASES of them in
 # last month), starts the server, drives it with wrk, and prints one table,
@@ -30,6 +30,12 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 cargo build --release --bin madoguchi --example bench_ceilings
 BIN=target/release/madoguchi
 CEIL=target/release/examples/bench_ceilings
+
+# The load comes from one address to one mailbox: lift the abuse limits,
+# which are there for strangers, not for the benchmark (issue 12).
+export MADOGUCHI_INTAKE_LIMIT_PER_ADDRESS=0 MADOGUCHI_MAIL_LIMIT_PER_RECIPIENT=1000000000
+# The login burst comes from many forwarded addresses through "our proxy".
+export MADOGUCHI_TRUSTED_PROXIES=127.0.0.1
 
 SERVER_PID=""
 SAMPLER_PID=""
@@ -76,15 +82,17 @@ wait_ready() {
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 |"); printf '%-8s %-46s %-28s %s\n' "$1" "$2" "$3" "$4"; }
 
-echo "== ceiling (a): a bare axum handler"
-$CEIL http "127.0.0.1:$CEILING_PORT" &
-CEIL_PID=$!
-sleep 1
-CEIL_OUT=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$CEILING_PORT/")
-kill "$CEIL_PID"; wait "$CEIL_PID" 2>/dev/null || true
-CEIL_RPS=$(echo "$CEIL_OUT" | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
-CEIL_P99=$(ms "$(echo "$CEIL_OUT" | awk '$1 == "99%" { print $2 }')")
-row all "ceiling (a): bare axum GET" "$CEIL_RPS req/s, p99 $CEIL_P99 ms" "$CONNS connections"
+if [ "$BACKENDS" != logins ]; then
+  echo "== ceiling (a): a bare axum handler"
+  $CEIL http "127.0.0.1:$CEILING_PORT" &
+  CEIL_PID=$!
+  sleep 1
+  CEIL_OUT=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$CEILING_PORT/")
+  kill "$CEIL_PID"; wait "$CEIL_PID" 2>/dev/null || true
+  CEIL_RPS=$(echo "$CEIL_OUT" | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
+  CEIL_P99=$(ms "$(echo "$CEIL_OUT" | awk '$1 == "99%" { print $2 }')")
+  row all "ceiling (a): bare axum GET" "$CEIL_RPS req/s, p99 $CEIL_P99 ms" "$CONNS connections"
+fi
 
 bench_backend() {
   local backend=$1
@@ -93,9 +101,6 @@ bench_backend() {
   local dir="$WORK/$backend"
   mkdir -p "$dir"
   export MADOGUCHI_DATA_DIR="$dir" MADOGUCHI_DATA_KEY="$KEY" MADOGUCHI_BIND="127.0.0.1:$PORT" MADOGUCHI_BASE_URL="$BASE"
-  # The load comes from one address to one mailbox: lift the abuse limits,
-  # which are there for strangers, not for the benchmark (issue 12).
-  export MADOGUCHI_INTAKE_LIMIT_PER_ADDRESS=0 MADOGUCHI_MAIL_LIMIT_PER_RECIPIENT=1000000000
   if [ "$backend" = postgres ]; then
     psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS madoguchi_bench" >/dev/null
     psql "$PG_ADMIN" -qc "CREATE DATABASE madoguchi_bench" >/dev/null
@@ -205,7 +210,32 @@ bench_backend() {
   row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
     "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
 
+  login_burst "$backend"
   row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+# 100 parallel wrong logins, each from its own forwarded address at an unknown
+# account (the server trusts 127.0.0.1 as its proxy): the peak RSS they cause.
+login_burst() {
+  local before peak after checked busy other took
+  read -r before peak after checked busy other took < <(python3 bench/login_burst.py "$BASE" "$SERVER_PID" 100)
+  row "$1" "100 parallel logins (argon2id, 19 MiB each)" "RSS $before -> peak $peak MB, $after after" \
+    "target < 100 MB; $checked checked, $busy told to wait (429), $other other, ${took} s"
+}
+
+# Only the login burst, on an empty SQLite database: a quick check of item 1 of issue 12.
+logins_only() {
+  local dir="$WORK/logins"
+  mkdir -p "$dir"
+  export MADOGUCHI_DATA_DIR="$dir" MADOGUCHI_DATA_KEY="$KEY" MADOGUCHI_BIND="127.0.0.1:$PORT" MADOGUCHI_BASE_URL="$BASE"
+  unset DATABASE_URL
+  $BIN >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_ready
+  sleep 1
+  row sqlite "idle RSS (empty database)" "$(rss_mb "$SERVER_PID") MB" ""
+  login_burst sqlite
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
 
@@ -231,6 +261,29 @@ sqlite_or_pg_last_cursor() {
     python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$MADOGUCHI_DATA_DIR/madoguchi.db" "$sql"
   fi
 }
+
+# The login burst's own section of bench/RESULTS.md, replaced by each run.
+login_section() {
+  echo
+  echo "## Login burst (issue 12)"
+  echo
+  echo "Run on $(date -u +%Y-%m-%d): \`bench/run.sh logins\` (and at the end of each backend's run)."
+  echo "100 parallel wrong logins, each from its own forwarded address at an unknown account, so that no throttle stops"
+  echo "them and each wants an argon2id hash of 19 MiB. Hashes run on one thread per core (here $(nproc)), each reusing"
+  echo "its memory; 32 more wait; the rest are told 429 with Retry-After."
+  echo
+  echo "| backend | workload | result | notes |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+}
+
+if [ "$BACKENDS" = logins ]; then
+  logins_only
+  { sed '/^## Login burst (issue 12)/,$d' bench/RESULTS.md | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; login_section; } >bench/RESULTS.md.new
+  mv bench/RESULTS.md.new bench/RESULTS.md
+  cat bench/RESULTS.md
+  exit 0
+fi
 
 case "$BACKENDS" in
   sqlite) bench_backend sqlite ;;

@@ -68,7 +68,8 @@ async fn wrong_passwords_from_a_stranger_do_not_lock_a_colleague_out_and_the_own
     app.add_user("kanri@example.jp", Role::Admin).await;
     let attacker = app.new_client();
     for i in 0..12 {
-        let page = login_from(&app, &attacker, "kanri@example.jp", &format!("guess {i} is wrong"), "198.51.100.66").await;
+        let page =
+            login_from(&app, &attacker, "kanri@example.jp", &format!("guess {i} is wrong"), "198.51.100.66").await;
         let expected = if i < 10 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
         assert_eq!(page.status, expected, "attempt {i}");
     }
@@ -86,8 +87,10 @@ async fn wrong_passwords_from_a_stranger_do_not_lock_a_colleague_out_and_the_own
 async fn an_unknown_account_gets_the_same_answer_as_a_wrong_password() {
     let app = spawn().await;
     app.add_user("kanri@example.jp", Role::Admin).await;
-    let wrong = app.post("/staff/login", &[("email", "kanri@example.jp"), ("password", "not the password at all")]).await;
-    let unknown = app.post("/staff/login", &[("email", "nobody@example.jp"), ("password", "not the password at all")]).await;
+    let wrong =
+        app.post("/staff/login", &[("email", "kanri@example.jp"), ("password", "not the password at all")]).await;
+    let unknown =
+        app.post("/staff/login", &[("email", "nobody@example.jp"), ("password", "not the password at all")]).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     let message = |p: &Page| p.body.split("role=\"alert\"").nth(1).map(|s| s[..200.min(s.len())].to_owned());
@@ -149,14 +152,16 @@ async fn common_and_silly_passwords_are_refused_when_an_admin_adds_a_user() {
         ("                ", "空白だけ"),
         ("newcomer@example.jp", "メールアドレスと同じ"),
     ] {
-        let form = [("email", "newcomer@example.jp"), ("display_name", "新人"), ("role", "staff"), ("password", password)];
+        let form =
+            [("email", "newcomer@example.jp"), ("display_name", "新人"), ("role", "staff"), ("password", password)];
         let page = app.post("/admin/users", &form).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{password:?}");
         assert!(page.body.contains(says), "{password:?}: {}", page.body);
         assert!(page.body.contains("value=\"newcomer@example.jp\""), "the input is kept");
     }
     let long = "x".repeat(1025);
-    let form = [("email", "newcomer@example.jp"), ("display_name", "新人"), ("role", "staff"), ("password", long.as_str())];
+    let form =
+        [("email", "newcomer@example.jp"), ("display_name", "新人"), ("role", "staff"), ("password", long.as_str())];
     assert_eq!(app.post("/admin/users", &form).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("SELECT COUNT(*) FROM staff_users WHERE email = 'newcomer@example.jp'").await, 0);
 }
@@ -273,14 +278,10 @@ async fn junk_uploads_to_a_case_that_does_not_exist_do_not_use_up_anyone_s_quota
     assert_ne!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-fn sessions_table(app: &TestApp) -> &'static str {
-    if app.backend == "postgres" { "tower_sessions.sessions" } else { "sessions" }
-}
-
 #[tokio::test]
 async fn three_hundred_glances_at_the_home_page_store_no_session() {
     let app = spawn().await;
-    let table = sessions_table(&app);
+    let table = "sessions";
     let before = app.count(&format!("SELECT COUNT(*) FROM {table}")).await;
     let bare = reqwest::Client::new();
     for path in ["/", "/?lang=en", "/requests/print"] {

@@ -1,6 +1,6 @@
 //! Staff accounts: argon2id passwords, login throttling, the first admin.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, Params};
 
 use super::records::Account;
@@ -55,51 +55,103 @@ pub fn password_problem(password: &str, email: &str) -> Option<Msg> {
     None
 }
 
-fn argon2() -> Argon2<'static> {
-    // OWASP's argon2id minimum: 19 MiB, 2 iterations, 1 lane.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+/// OWASP's argon2id minimum: 19 MiB, 2 iterations, 1 lane.
+const M_COST: u32 = 19 * 1024;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+fn params() -> Params {
+    Params::new(M_COST, T_COST, P_COST, None).unwrap_or_default()
+}
+
+thread_local! {
+    /// Each hashing thread's argon2 memory, allocated once and reused: a
+    /// fresh 19 MiB per hash is what the allocator kept (hundreds of MB
+    /// after a burst of logins, even with two hashing threads).
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 with this thread's reusable memory. A stored hash with larger
+/// parameters than ours gets memory of its own, given back afterwards.
+fn argon2_into(a: &Argon2<'_>, count: usize, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    if count > M_COST as usize {
+        return a.hash_password_into(password, salt, out);
+    }
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < count {
+            blocks.resize(count, argon2::Block::default());
+        }
+        a.hash_password_into_with_memory(password, salt, out, &mut blocks[..count])
+    })
+}
+
+/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a password.
+fn hash_now(password: &[u8]) -> Result<String> {
+    let fail = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("password hashing: {e}"));
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf).map_err(|e| fail(&e))?;
+    let params = params();
+    let a = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params.clone());
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&a, params.block_count(), password, salt_bytes, &mut out).map_err(|e| fail(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches a stored PHC string, and whether that string
+/// should be renewed because its parameters are not ours.
+fn check_now(password: &[u8], stored: &str) -> (bool, bool) {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return (false, false);
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) =
+        (argon2::Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed), parsed.salt, parsed.hash)
+    else {
+        return (false, false);
+    };
+    let version = parsed.version.and_then(|v| argon2::Version::try_from(v).ok()).unwrap_or_default();
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return (false, false);
+    };
+    let a = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    if argon2_into(&a, params.block_count(), password, salt_bytes, &mut out).is_err() {
+        return (false, false);
+    }
+    // `Output`'s equality is constant-time.
+    let ok = argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected);
+    let current = (params.m_cost(), params.t_cost(), params.p_cost()) == (M_COST, T_COST, P_COST)
+        && algorithm == argon2::Algorithm::Argon2id
+        && version == argon2::Version::V0x13;
+    (ok, ok && !current)
 }
 
 pub async fn hash_password(app: &App, password: String) -> Result<String> {
-    app.hasher
-        .run(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-        })
-        .await
-        .ok_or(AppError::Busy)?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing: {e}")))
+    app.hasher.run(move || hash_now(password.as_bytes())).await.ok_or(AppError::Busy)?
 }
 
 /// Checks a password; also says whether the stored hash should be renewed
 /// because the parameters changed.
 async fn verify_password(app: &App, password: String, hash: String) -> Result<(bool, bool)> {
-    app.hasher
-        .run(move || {
-            let Ok(parsed) = PasswordHash::new(&hash) else {
-                return (false, false);
-            };
-            let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
-            let current = Params::try_from(&parsed).ok().map(|p| (p.m_cost(), p.t_cost(), p.p_cost()))
-                == Some((19 * 1024, 2, 1))
-                && parsed.algorithm.as_str() == "argon2id";
-            (ok, ok && !current)
-        })
-        .await
-        .ok_or(AppError::Busy)
+    app.hasher.run(move || check_now(password.as_bytes(), &hash)).await.ok_or(AppError::Busy)
 }
 
 /// A hash to verify against when the account does not exist, so that both
 /// cases take the same time.
-static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// Made once; a burst of logins at unknown accounts waits for that one.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 async fn dummy_hash(app: &App) -> Result<String> {
-    if let Some(h) = DUMMY_HASH.get() {
-        return Ok(h.clone());
-    }
-    let h = hash_password(app, "not a real password at all".into()).await?;
-    Ok(DUMMY_HASH.get_or_init(|| h).clone())
+    DUMMY_HASH.get_or_try_init(|| hash_password(app, "not a real password at all".into())).await.cloned()
 }
 
 pub struct NewUser {
@@ -321,6 +373,7 @@ pub async fn disable(app: &App, email: &str) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -336,6 +389,22 @@ mod tests {
         assert_eq!(id("short"), Some("use-a-password-of-at-least"));
         assert_eq!(id("窓口の合言葉はさくら並木"), None);
         assert_eq!(id(&"x".repeat(PASSWORD_MAX)), None);
+    }
+
+    #[test]
+    fn a_hash_made_here_verifies_and_one_of_other_parameters_is_renewed() {
+        let phc = hash_now(b"correct horse battery staple").expect("hashes");
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert_eq!(check_now(b"correct horse battery staple", &phc), (true, false));
+        assert_eq!(check_now(b"correct horse battery stapler", &phc), (false, false));
+        // The argon2 crate's own hash, with older (smaller) parameters.
+        use argon2::password_hash::PasswordHasher;
+        let old =
+            Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, Params::new(4096, 3, 1, None).unwrap());
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let old = old.hash_password(b"correct horse battery staple", &salt).unwrap().to_string();
+        assert_eq!(check_now(b"correct horse battery staple", &old), (true, true));
+        assert_eq!(check_now(b"x", "not a hash"), (false, false));
     }
 
     #[test]
