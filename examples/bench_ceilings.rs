@@ -40,7 +40,7 @@ async fn main() {
                 // The ceiling measures writing requests, each with its confirmation.
                 mail_limit_per_recipient: u32::MAX,
                 intake_limit_per_address: 0,
-                header_timeout_secs: 10,
+                client_timeout_secs: 10,
             };
             let app = madoguchi::open(&config, "http://127.0.0.1".into()).await.unwrap();
             let form = RequestForm {

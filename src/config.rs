@@ -44,10 +44,11 @@ pub struct Config {
     /// Request-form submissions per client address and hour (0 = no limit).
     #[arg(long, env = "MADOGUCHI_INTAKE_LIMIT_PER_ADDRESS", default_value_t = 30)]
     pub intake_limit_per_address: u32,
-    /// Seconds a client has to send a request's headers, and to start the
-    /// next request on a kept-alive connection, before it is closed.
-    #[arg(long, env = "MADOGUCHI_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
-    pub header_timeout_secs: u64,
+    /// Seconds a client may stay silent: sending a request's headers, between
+    /// two parts of a body, or idle between requests on a kept-alive
+    /// connection. Past it the request fails and the connection is closed.
+    #[arg(long, env = "MADOGUCHI_CLIENT_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub client_timeout_secs: u64,
 }
 
 /// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`).

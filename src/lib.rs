@@ -67,9 +67,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         Transport::new(config.smtp_url.as_deref(), config.data_dir.join("outbox")).map_err(anyhow::Error::msg)?;
 
     let state = web::AppState::new(app.clone(), &config, base_url.starts_with("https://"));
-    let router = web::router(state, sessions.clone());
-    let header_timeout = std::time::Duration::from_secs(config.header_timeout_secs);
-    let server = tokio::spawn(web::serve::serve(listener, router, header_timeout));
+    let client_timeout = std::time::Duration::from_secs(config.client_timeout_secs);
+    let router = web::router(state, sessions.clone(), client_timeout);
+    let server = tokio::spawn(web::serve::serve(listener, router, client_timeout));
     let sender = tokio::spawn(jobs::run_sender(app.clone(), transport));
     let housekeeping = tokio::spawn(jobs::run_housekeeping(app.clone(), sessions));
 

@@ -368,7 +368,7 @@ async fn a_twenty_thousand_pixel_square_png_bomb_is_refused() {
 
 #[tokio::test]
 async fn two_hundred_slow_clients_are_cut_off_while_healthz_answers() {
-    let app = spawn_with(|c| c.header_timeout_secs = 2).await;
+    let app = spawn_with(|c| c.client_timeout_secs = 2).await;
     let addr = app.running.addr;
     let mut slow = Vec::new();
     for _ in 0..200 {
@@ -402,6 +402,30 @@ async fn two_hundred_slow_clients_are_cut_off_while_healthz_answers() {
         .unwrap_or(false);
         assert!(closed, "a slow connection was left open");
     }
+}
+
+#[tokio::test]
+async fn a_body_that_stops_coming_is_cut_off_long_before_the_request_timeout() {
+    let app = spawn_with(|c| c.client_timeout_secs = 2).await;
+    let mut s = tokio::net::TcpStream::connect(app.running.addr).await.unwrap();
+    let head = "POST /requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nkind=disc";
+    s.write_all(head.as_bytes()).await.unwrap();
+    // Nothing more is sent. The 30-second request timeout is not waited for.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(15), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the connection was closed");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 4"), "a 4xx page, not silence: {answer:.80}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, 0);
 }
 
 #[tokio::test]
@@ -460,4 +484,128 @@ async fn staff_revoke_a_leaked_status_link_and_the_requester_gets_a_new_one_by_m
     let fresh = link(&one(&mails, "taro@example.jp", "状況確認ページ").text, &format!("{}/status/", app.base));
     assert_ne!(fresh, leaked);
     assert_eq!(app.new_client().get(app.url(&fresh)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Who {
+    Anyone,
+    Requester,
+    Staff,
+    Manager,
+    Admin,
+}
+
+/// Every route of the router, GET and POST, for every actor: nobody gets a
+/// 2xx where their role does not reach, and everyone whose role does gets
+/// past the door (not 403, 404 or the login page).
+#[tokio::test]
+async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
+    use Who::*;
+    let app = spawn().await;
+    let (reference, mails) = file_request(&app, &request_form()).await;
+    let receipt = mails.iter().find(|m| m.subject.contains("ご請求を受け付けました")).unwrap();
+    let status_url = link(&receipt.text, &format!("{}/status/", app.base));
+    let requester = app.new_client();
+    requester.get(app.url(&status_url)).send().await.unwrap();
+    let mut clients = vec![(Anyone, app.new_client()), (Requester, requester)];
+    for (who, role) in [(Staff, Role::Staff), (Manager, Role::Manager), (Admin, Role::Admin)] {
+        let email = format!("{}@example.jp", role.code());
+        app.add_user(&email, role).await;
+        let client = app.new_client();
+        let page = login_from(&app, &client, &email, PASSWORD, "").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        clients.push((who, client));
+    }
+    let (other_id,): (i64,) = {
+        let store = &app.db;
+        common::on!(read store, c => sqlx::query_as("SELECT id FROM staff_users WHERE email = 'staff@example.jp'").fetch_one(c).await).unwrap()
+    };
+    let r = reference.as_str();
+    // (method, path, who at least, whether the thing exists so that the allowed get past the door)
+    let routes: Vec<(&str, String, Who, bool)> = vec![
+        ("GET", "/".into(), Anyone, true),
+        ("GET", "/requests/new".into(), Anyone, true),
+        ("GET", "/requests/print".into(), Anyone, true),
+        ("GET", "/requests/sent".into(), Anyone, false),
+        ("GET", "/requests/confirm?token=nothing".into(), Anyone, false),
+        ("GET", "/status/resend".into(), Anyone, true),
+        ("GET", "/staff/login".into(), Anyone, true),
+        ("GET", "/setup?token=nothing".into(), Anyone, false),
+        ("GET", "/healthz".into(), Anyone, true),
+        ("GET", "/readyz".into(), Anyone, true),
+        ("GET", "/static/app.css".into(), Anyone, true),
+        ("GET", format!("/status/{r}"), Requester, true),
+        ("GET", format!("/status/{r}/receipts/1"), Requester, false),
+        ("GET", format!("/status/{r}/notices/1"), Requester, false),
+        ("GET", format!("/status/{r}/results/1"), Requester, false),
+        ("GET", "/staff".into(), Staff, true),
+        ("GET", "/staff/intake".into(), Staff, true),
+        ("GET", format!("/staff/cases/{r}"), Staff, true),
+        ("GET", format!("/staff/cases/{r}/notices/1"), Staff, false),
+        ("GET", format!("/staff/cases/{r}/receipts/1"), Staff, false),
+        ("GET", format!("/staff/cases/{r}/documents/1"), Staff, false),
+        ("GET", "/staff/reports".into(), Manager, true),
+        ("GET", "/staff/reports/2026-11.csv".into(), Manager, true),
+        ("GET", "/staff/exports/cases.csv".into(), Manager, true),
+        ("GET", "/staff/deadlines".into(), Manager, true),
+        ("GET", "/admin/users".into(), Admin, true),
+        ("GET", "/admin/settings".into(), Admin, true),
+        ("POST", "/staff/login".into(), Anyone, true),
+        ("POST", "/requests".into(), Anyone, true),
+        ("POST", "/requests/confirm".into(), Anyone, false),
+        ("POST", "/status/resend".into(), Anyone, true),
+        ("POST", "/setup".into(), Anyone, false),
+        ("POST", format!("/status/{r}/messages"), Requester, true),
+        ("POST", format!("/status/{r}/documents"), Requester, true),
+        ("POST", "/staff/intake".into(), Staff, true),
+        ("POST", format!("/staff/cases/{r}/note"), Staff, true),
+        ("POST", format!("/staff/cases/{r}/assign"), Staff, true),
+        ("POST", format!("/staff/cases/{r}/attach-result"), Staff, true),
+        ("POST", format!("/staff/cases/{r}/waive-fee"), Manager, true),
+        ("POST", "/staff/deadlines".into(), Manager, true),
+        ("POST", "/admin/users".into(), Admin, true),
+        ("POST", format!("/admin/users/{other_id}"), Admin, true),
+        ("POST", "/admin/settings".into(), Admin, true),
+    ];
+    let mut unexpected = Vec::new();
+    for (method, path, needed, exists) in &routes {
+        for (who, client) in &clients {
+            let allowed = match needed {
+                Anyone => true,
+                Requester => *who == Requester,
+                role => *who >= *role && *who != Requester,
+            };
+            let res = if *method == "GET" {
+                client.get(app.url(path)).send().await.unwrap()
+            } else {
+                let form = client.get(app.url("/requests/new")).send().await.unwrap().text().await.unwrap();
+                let token = common::csrf_of(&form);
+                if path.ends_with("/documents") || path.ends_with("/attach-result") {
+                    let form = reqwest::multipart::Form::new().text("csrf_token", token);
+                    client.post(app.url(path)).multipart(form).send().await.unwrap()
+                } else {
+                    client.post(app.url(path)).form(&[("csrf_token", token.as_str())]).send().await.unwrap()
+                }
+            };
+            let status = res.status();
+            let to_login =
+                res.headers().get("location").is_some_and(|l| l.to_str().unwrap().starts_with("/staff/login"));
+            if !allowed && status.is_success() {
+                unexpected.push(format!("{method} {path} as {who:?}: {status} though it is for {needed:?}"));
+            }
+            if allowed && *exists && (status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND || to_login) {
+                unexpected.push(format!("{method} {path} as {who:?}: {status} though it is for {needed:?}"));
+            }
+        }
+    }
+    assert!(unexpected.is_empty(), "{} unexpected answers:\n{}", unexpected.len(), unexpected.join("\n"));
+    // And logging out ends each staff session.
+    for (who, client) in &clients[2..] {
+        let form = client.get(app.url("/requests/new")).send().await.unwrap().text().await.unwrap();
+        let token = common::csrf_of(&form);
+        let res = client.post(app.url("/staff/logout")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{who:?}");
+        let res = client.get(app.url("/staff")).send().await.unwrap();
+        assert_eq!(res.headers().get("location").unwrap(), "/staff/login", "{who:?} is logged out");
+    }
 }

@@ -73,7 +73,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// No page of ours needs a camera, a microphone, the location or payment.
 const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
-pub fn router(state: AppState, sessions: SessionStore) -> Router {
+/// The router with every layer. `client_timeout` bounds each silence of a
+/// client inside a request body (the server loop bounds headers and idle
+/// connections with it); every request ends within 30 s whatever happens.
+pub fn router(state: AppState, sessions: SessionStore, client_timeout: Duration) -> Router {
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("madoguchi_session")
         .with_secure(state.secure_cookies)
@@ -105,6 +108,7 @@ pub fn router(state: AppState, sessions: SessionStore) -> Router {
         .layer(header(HeaderName::from_static("permissions-policy"), PERMISSIONS))
         .layer(header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(tower::util::option_layer(hsts))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(client_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(middleware::from_fn(scope_request_id))
         .layer(

@@ -76,7 +76,7 @@ pub fn config(dir: PathBuf, database_url: Option<String>, smtp_url: Option<Strin
         trusted_proxies: Vec::new(),
         mail_limit_per_recipient: 5,
         intake_limit_per_address: 30,
-        header_timeout_secs: 10,
+        client_timeout_secs: 10,
     }
 }
 
