@@ -44,12 +44,15 @@ enum Cmd {
         #[arg(long)]
         month: Option<String>,
     },
-    /// Destroy identity document contents past their retention (the record stays).
+    /// Apply every retention rule now: unconfirmed submissions, identity documents, result files,
+    /// e-mail bodies, the access log, and closed cases past their years (anonymised).
     Purge {
         /// Only list what would be purged.
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a consistent copy of the live SQLite database to FILE (PostgreSQL: prints the pg_dump command).
+    Backup { file: std::path::PathBuf },
     /// Check every case's hash-chained audit trail.
     Audit {
         #[command(subcommand)]
@@ -140,6 +143,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 UserCmd::Disable { email } => match madoguchi::app::users::disable(&app, &email).await {
                     Ok(()) => println!("{email} can no longer log in"),
                     Err(madoguchi::app::AppError::NotFound) => anyhow::bail!("no such user"),
+                    Err(madoguchi::app::AppError::Invalid(_)) => {
+                        anyhow::bail!("{email} is the last active administrator: make another one first")
+                    }
                     Err(e) => return Err(e.into()),
                 },
             }
@@ -170,16 +176,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Purge { dry_run } => {
             let app = madoguchi::open(&config, String::new()).await?;
-            let purged = madoguchi::app::documents::purge(&app, dry_run).await?;
-            let verb = if dry_run { "would purge" } else { "purged" };
-            for (reference, ids) in &purged {
-                println!("{reference}: {verb} {}", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" "));
+            let report = madoguchi::app::retention::run(&app, dry_run).await?;
+            let verb = if dry_run { "would remove" } else { "removed" };
+            for (class, n) in &report.lines {
+                println!("{class}: {verb} {n}");
             }
-            println!(
-                "{} case(s), {} document(s) {verb}",
-                purged.len(),
-                purged.iter().map(|(_, i)| i.len()).sum::<usize>()
-            );
+        }
+        Cmd::Backup { file } => {
+            let app = madoguchi::open(&config, String::new()).await?;
+            match madoguchi::app::backup::to_file(&app, &file, &config.database_url()).await? {
+                madoguchi::app::backup::Outcome::Written { bytes } => {
+                    println!("backup written to {} ({bytes} bytes); the data key is not in it", file.display())
+                }
+                madoguchi::app::backup::Outcome::UsePgDump { command } => {
+                    println!("PostgreSQL is backed up with its own tools, for example:\n  {command}");
+                    anyhow::bail!("no backup was written");
+                }
+            }
         }
         Cmd::Audit { cmd: AuditCmd::Verify } => {
             let app = madoguchi::open(&config, String::new()).await?;

@@ -259,3 +259,12 @@ mail-staff-login-failures =
     If not, someone is trying passwords. None of the failed attempts had your password. Further attempts are slowed down, and you can still sign in with your password. To be safe, make sure you do not use the same password elsewhere, and tell an administrator.
 
     { $case_url }
+mail-subject-staff_password_reset = Set a new password
+mail-staff-password-reset =
+    Dear { $name },
+
+    An administrator has issued a link to set a new password for your account ({ $account_email }). Open it and choose a new password. The link works once, for one hour.
+
+    { $case_url }
+
+    Once you set it, every other sign-in of yours ends. If you did not expect this, ignore this e-mail and tell an administrator.

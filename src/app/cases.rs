@@ -192,7 +192,7 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
 /// Writes one staff view to the access log, in a transaction of its own.
 pub(crate) async fn log_access(app: &App, user_id: i64, case_id: Option<i64>, what: &str) -> Result<()> {
     let mut tx = app.store.begin().await?;
-    store::log_access(&mut tx, user_id, case_id, what, app.now_us()).await?;
+    store::log_access(&mut tx, user_id, case_id, what, app.now_us(), &super::access::origin()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -31,26 +31,35 @@ fn aad(case_id: i64) -> Vec<u8> {
 
 /// Encrypts a document's bytes for a case: a random 192-bit nonce, then the ciphertext.
 pub fn encrypt(app: &App, case_id: i64, plain: &[u8]) -> Result<Vec<u8>> {
+    seal(app, &aad(case_id), plain)
+}
+
+pub fn decrypt(app: &App, case_id: i64, stored: &[u8]) -> Result<Vec<u8>> {
+    unseal(app, &aad(case_id), stored)
+}
+
+/// Encrypts under the data key, bound to `aad` (what the bytes are, whose).
+pub(crate) fn seal(app: &App, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>> {
     let cipher = XChaCha20Poly1305::new(&app.keys.document_key().into());
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let sealed = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad(case_id) })
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("document encryption failed")))?;
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("encryption failed")))?;
     let mut out = nonce.to_vec();
     out.extend(sealed);
     Ok(out)
 }
 
-pub fn decrypt(app: &App, case_id: i64, stored: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn unseal(app: &App, aad: &[u8], stored: &[u8]) -> Result<Vec<u8>> {
     if stored.len() < 24 {
-        return Err(AppError::Internal(anyhow::anyhow!("stored document is truncated")));
+        return Err(AppError::Internal(anyhow::anyhow!("stored ciphertext is truncated")));
     }
     let (nonce, sealed) = stored.split_at(24);
     let cipher = XChaCha20Poly1305::new(&app.keys.document_key().into());
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad(case_id) })
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored document does not decrypt with this key")))
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad })
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored ciphertext does not decrypt with this key")))
 }
 
 /// The file could not be read as the image it claims to be.

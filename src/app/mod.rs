@@ -3,7 +3,10 @@
 //! together (DESIGN.md §2).
 
 pub mod abuse;
+pub mod access;
+pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod documents;
 pub mod hashing;
@@ -17,6 +20,7 @@ pub mod records;
 pub mod reports;
 pub mod requests;
 pub mod results;
+pub mod retention;
 pub mod seed;
 pub mod settings;
 mod store;
@@ -112,6 +116,11 @@ impl Clock {
     /// Moves the clock by `days` (tests only move it forward).
     pub fn advance_days(&self, days: i64) {
         self.offset_us.fetch_add(days * 86_400_000_000, Ordering::Relaxed);
+    }
+
+    /// Moves the clock by `secs` (session timeouts, TOTP steps).
+    pub fn advance_secs(&self, secs: i64) {
+        self.offset_us.fetch_add(secs * 1_000_000, Ordering::Relaxed);
     }
 }
 

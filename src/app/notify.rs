@@ -265,7 +265,15 @@ mod tests {
     }
 
     fn account(id: i64, role: Role) -> Account {
-        Account { id, email: format!("{id}@example.jp"), display_name: String::new(), role, active: true }
+        Account {
+            id,
+            email: format!("{id}@example.jp"),
+            display_name: String::new(),
+            role,
+            active: true,
+            sessions_after: 0,
+            totp_on: false,
+        }
     }
 
     #[test]

@@ -141,6 +141,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
                     sd::purge(tx, case_id, *d, now).await?;
                 }
             }
+            Event::Anonymised => sc::anonymise(tx, case_id, now).await?,
             Event::StatusLinkRevoked => {
                 let nonce = super::keys::random_token();
                 let hash = super::cases::status_hash(app, &nonce);

@@ -152,6 +152,10 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Sessions that started before this time (µs) are signed out.
+    pub sessions_after: i64,
+    /// A second factor (TOTP) is on.
+    pub totp_on: bool,
 }
 
 /// A row of the staff queue.

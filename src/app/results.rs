@@ -144,6 +144,20 @@ pub async fn purge(app: &App) -> Result<usize> {
     Ok(grouped.len())
 }
 
+/// The result files past their days: purged (or, dry, counted).
+pub async fn purge_due(app: &App, dry_run: bool) -> Result<i64> {
+    let settings = app.settings().await?;
+    let cutoff = app.today().saturating_sub(settings.result_days().days()).saturating_sub(1.day());
+    let grouped = by_case(sd::results_due_for_purge(&app.store, cutoff).await?);
+    let files = grouped.iter().map(|(_, ids)| ids.len() as i64).sum();
+    if !dry_run {
+        for (reference, ids) in &grouped {
+            execute(app, reference, Command::PurgeResults { documents: ids.clone() }, Actor::System).await?;
+        }
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,6 +137,11 @@ defs! {
     Admin "result_max_bytes" = "20971520", Kind::Int { min: 1024, max: HARD_MAX_BYTES, unit: Unit::Bytes };
     Admin "result_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
     Admin "status_link_days" = "90", Kind::Int { min: 1, max: 3650, unit: Unit::Days };
+    Admin "session_idle_minutes" = "30", Kind::Int { min: 5, max: 480, unit: Unit::Count };
+    Admin "session_max_hours" = "12", Kind::Int { min: 1, max: 72, unit: Unit::Count };
+    Admin "require_totp" = "no", Kind::Flag;
+    Admin "access_log_days" = "1095", Kind::Int { min: 30, max: 3650, unit: Unit::Days };
+    Admin "case_retention_years" = "3", Kind::Int { min: 1, max: 30, unit: Unit::Count };
     Admin "repeat_window_days" = "90", Kind::Int { min: 0, max: 3650, unit: Unit::Days };
     Admin "payment_instructions" = "定額小為替を上記住所宛てにご郵送いただくか、窓口で現金でお支払いください。", Kind::Text { required: false, multiline: true };
     Admin "fee_pay_days" = "14", Kind::Int { min: 1, max: 90, unit: Unit::Days };
@@ -319,6 +324,26 @@ impl Settings {
     ) -> jiff::civil::Date {
         let from = sent_on.map_or(closed_on, |s| s.max(closed_on));
         from.saturating_add(jiff::ToSpan::days(self.int("status_link_days")))
+    }
+
+    pub fn session_idle_minutes(&self) -> i64 {
+        self.int("session_idle_minutes")
+    }
+
+    pub fn session_max_hours(&self) -> i64 {
+        self.int("session_max_hours")
+    }
+
+    pub fn require_totp(&self) -> bool {
+        self.get("require_totp") == "yes"
+    }
+
+    pub fn access_log_days(&self) -> i64 {
+        self.int("access_log_days")
+    }
+
+    pub fn case_retention_years(&self) -> i64 {
+        self.int("case_retention_years")
     }
 
     pub fn status_link_days(&self) -> i64 {

@@ -253,6 +253,21 @@ pub async fn authenticate(app: &App, email: &str, password: &str, addr: &str) ->
     }
 }
 
+/// The second step of a login: a code is counted like a password before it
+/// is checked (10 per account and address, 20 per account, in 15 minutes).
+pub async fn second_factor_attempt(app: &App, user_id: i64, code: &str, addr: &str) -> Result<()> {
+    let now = app.now_us();
+    let since = now - WINDOW_US;
+    let pair =
+        users::count_attempt(&app.store, &keys::hash_token(&format!("totp|{user_id}|{addr}")), now, since).await?;
+    let all = users::count_attempt(&app.store, &keys::hash_token(&format!("totp|{user_id}")), now, since).await?;
+    if pair > MAX_PER_ACCOUNT_AND_ADDR || all > 2 * MAX_PER_ACCOUNT_AND_ADDR {
+        super::abuse::refused(app, super::abuse::Refusal::Login).await;
+        return Err(AppError::Throttled);
+    }
+    if super::account::second_factor(app, user_id, code).await? { Ok(()) } else { Err(AppError::Unauthorized) }
+}
+
 /// Tells an account's owner that signing in to it keeps failing (once a window).
 async fn warn_of_failures(app: &App, account: &Account, count: i64) -> Result<()> {
     let settings = app.settings().await?;
@@ -270,6 +285,17 @@ async fn warn_of_failures(app: &App, account: &Account, count: i64) -> Result<()
     tx.commit().await?;
     app.mail_wake.notify_one();
     Ok(())
+}
+
+/// Whether `password` is the account's current one (a password change, TOTP off).
+pub async fn verify_current_password(app: &App, user: &Account, password: &str) -> Result<bool> {
+    let Some(creds) = users::credentials(&app.store, &user.email).await? else {
+        return Ok(false);
+    };
+    if password.chars().count() > PASSWORD_MAX {
+        return Ok(false);
+    }
+    Ok(verify_password(app, password.to_owned(), creds.password_hash).await?.0)
 }
 
 /// While no user exists, makes the one-time link that creates the first admin.
@@ -367,6 +393,9 @@ pub async fn reset_password(app: &App, email: &str, password: String) -> Result<
 pub async fn disable(app: &App, email: &str) -> Result<()> {
     let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
     let mut tx = app.store.begin().await?;
+    if user.role == Role::Admin && user.active && users::active_with_role_in(&mut tx, Role::Admin).await? <= 1 {
+        return Err(AppError::field("role", "the-last-active-administrator-cannot-be"));
+    }
     users::set_active(&mut tx, user.id, false).await?;
     tx.commit().await?;
     Ok(())

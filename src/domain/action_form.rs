@@ -176,7 +176,8 @@ pub fn command(action: Action, f: &ActionForm, facts: &Facts) -> Result<Command,
             posted_on: date_field("posted_on", &f.posted_on)?,
         },
         Action::RevokeStatusLink => Command::RevokeStatusLink,
-        Action::AttachResult
+        Action::Anonymise
+        | Action::AttachResult
         | Action::DownloadResult
         | Action::PurgeResults
         | Action::ConfirmEmail

@@ -66,13 +66,17 @@ fn log_outcome<N: PartialEq + Default + std::fmt::Display>(what: &str, result: R
 }
 
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
-    let purged = crate::app::documents::purge(app, false).await.map(|p| p.len());
-    log_outcome("identity documents purged after retention", purged);
-    log_outcome("result files purged after their download days", crate::app::results::purge(app).await);
+    match crate::app::retention::run(app, false).await {
+        Ok(report) => {
+            for (class, n) in report.lines.iter().filter(|(_, n)| *n > 0) {
+                tracing::info!(class = %class, count = n, "retention purge");
+            }
+        }
+        Err(e) => tracing::error!(error = ?anyhow::Error::from(e), "retention purge failed"),
+    }
     log_outcome("identity reminders sent", crate::app::documents::identity_reminders(app).await);
     log_outcome("deadline notices sent", deadline_notices(app).await);
     log_outcome("fee reminders sent", fee_reminders(app).await);
-    log_outcome("unconfirmed submissions purged", housekeeping::purge_unconfirmed(app).await);
     if let Err(e) = housekeeping::prune_logins(app, sessions).await {
         tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
     }

@@ -204,6 +204,7 @@ mails! {
     StaffIdentityOverdue => "mail/staff_identity_overdue.txt", "staff_identity_overdue";
     StaffReplied => "mail/staff_replied.txt", "staff_replied";
     StaffLoginFailures => "mail/staff_login_failures.txt", "staff_login_failures";
+    StaffPasswordReset => "mail/staff_password_reset.txt", "staff_password_reset";
 }
 
 #[derive(askama::Template)]

@@ -1,5 +1,7 @@
 //! The staff session: who is logged in, with idle and absolute timeouts
-//! kept in the session and checked on every staff request.
+//! (`session_idle_minutes`, `session_max_hours`) checked on every staff
+//! request, sessions ended by "sign out everywhere" or a password change,
+//! the second step of a login with TOTP, and `require_totp`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -8,12 +10,18 @@ use tower_sessions::Session;
 use super::{AppState, WebError};
 use crate::domain::{Actor, Msg, Role};
 
-pub const IDLE_MINUTES: i64 = 30;
-const ABSOLUTE_HOURS: i64 = 12;
+/// How long the session store keeps a session nobody uses: the longest idle
+/// time the setting allows (the setting itself is checked on each request).
+pub const STORE_IDLE_MINUTES: i64 = 480;
 
 const USER_ID: &str = "user_id";
 const LOGIN_AT: &str = "login_at";
 const LAST_SEEN: &str = "last_seen";
+/// A password was right; the second factor is still to come.
+const PENDING_USER: &str = "pending_user";
+const PENDING_AT: &str = "pending_at";
+/// How long the second step of a login may take.
+const PENDING_US: i64 = 5 * 60 * 1_000_000;
 
 /// A logged-in staff member. Extracting it from a request without a valid
 /// session redirects (303) to the login page.
@@ -23,6 +31,7 @@ pub struct StaffUser {
     pub email: String,
     pub name: String,
     pub role: Role,
+    pub totp_on: bool,
 }
 
 impl StaffUser {
@@ -64,10 +73,11 @@ impl FromRequestParts<AppState> for StaffUser {
             return Err(WebError::LoginRequired);
         };
         let now = state.app.now_us();
+        let settings = state.app.settings().await?;
         let login_at = session.get::<i64>(LOGIN_AT).await.map_err(internal)?.unwrap_or(0);
         let last_seen = session.get::<i64>(LAST_SEEN).await.map_err(internal)?.unwrap_or(0);
-        let idle = now - last_seen > IDLE_MINUTES * 60_000_000;
-        let expired = now - login_at > ABSOLUTE_HOURS * 3_600_000_000;
+        let idle = now - last_seen > settings.session_idle_minutes() * 60_000_000;
+        let expired = now - login_at > settings.session_max_hours() * 3_600_000_000;
         if idle || expired {
             session.flush().await.map_err(internal)?;
             return Err(WebError::LoginRequired);
@@ -76,15 +86,25 @@ impl FromRequestParts<AppState> for StaffUser {
             session.flush().await.map_err(internal)?;
             return Err(WebError::LoginRequired);
         };
-        if !user.active {
+        // Disabled, or signed out everywhere (or the password changed) since.
+        if !user.active || login_at < user.sessions_after {
             session.flush().await.map_err(internal)?;
             return Err(WebError::LoginRequired);
+        }
+        if settings.require_totp() && !user.totp_on && !parts.uri.path().starts_with("/staff/account") {
+            return Err(WebError::EnrolTotp);
         }
         // Written at most once a minute, so each page view does not rewrite the session.
         if now - last_seen > 60_000_000 {
             session.insert(LAST_SEEN, now).await.map_err(internal)?;
         }
-        Ok(StaffUser { id: user.id, email: user.email, name: user.display_name, role: user.role })
+        Ok(StaffUser {
+            id: user.id,
+            email: user.email,
+            name: user.display_name,
+            role: user.role,
+            totp_on: user.totp_on,
+        })
     }
 }
 
@@ -96,6 +116,30 @@ pub async fn log_in(session: &Session, user_id: i64, now: i64) -> Result<(), Web
     session.insert(LOGIN_AT, now).await.map_err(internal)?;
     session.insert(LAST_SEEN, now).await.map_err(internal)?;
     Ok(())
+}
+
+/// The password was right and a second factor is due: the session holds
+/// that (for five minutes), not a login.
+pub async fn await_second_factor(session: &Session, user_id: i64, now: i64) -> Result<(), WebError> {
+    session.cycle_id().await.map_err(internal)?;
+    session.remove_value(USER_ID).await.map_err(internal)?;
+    session.insert(PENDING_USER, user_id).await.map_err(internal)?;
+    session.insert(PENDING_AT, now).await.map_err(internal)?;
+    Ok(())
+}
+
+/// The account waiting for its second factor, if it still may.
+pub async fn pending_second_factor(session: &Session, now: i64) -> Result<Option<i64>, WebError> {
+    let user = session.get::<i64>(PENDING_USER).await.map_err(internal)?;
+    let at = session.get::<i64>(PENDING_AT).await.map_err(internal)?.unwrap_or(0);
+    Ok(user.filter(|_| now - at <= PENDING_US))
+}
+
+/// Logs in after the second factor; the pending state goes.
+pub async fn complete_second_factor(session: &Session, user_id: i64, now: i64) -> Result<(), WebError> {
+    session.remove_value(PENDING_USER).await.map_err(internal)?;
+    session.remove_value(PENDING_AT).await.map_err(internal)?;
+    log_in(session, user_id, now).await
 }
 
 pub async fn log_out(session: &Session) -> Result<(), WebError> {

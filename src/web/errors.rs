@@ -16,6 +16,8 @@ pub enum WebError {
     Csrf,
     /// Not logged in: 303 to the login page.
     LoginRequired,
+    /// `require_totp` and no TOTP yet: 303 to the account page to enrol.
+    EnrolTotp,
     Forbidden(Msg),
     Illegal(Msg),
     Conflict,
@@ -119,6 +121,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, body, detail) = match self {
             WebError::LoginRequired => return Redirect::to("/staff/login").into_response(),
+            WebError::EnrolTotp => return Redirect::to("/staff/account?enrol=1").into_response(),
             WebError::NotFound => {
                 (StatusCode::NOT_FOUND, Msg::new("page-not-found"), Msg::new("the-link-may-be-old-or"), None)
             }

@@ -82,7 +82,7 @@ pub fn router(state: AppState, sessions: SessionStore, client_timeout: Duration)
         .with_secure(state.secure_cookies)
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(auth::IDLE_MINUTES)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(auth::STORE_IDLE_MINUTES)));
 
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -110,6 +110,7 @@ pub fn router(state: AppState, sessions: SessionStore, client_timeout: Duration)
         .layer(tower::util::option_layer(hsts))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(client_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(middleware::from_fn_with_state(state.clone(), scope_origin))
         .layer(middleware::from_fn(scope_request_id))
         .layer(
             // Paths only: queries carry tokens, and bodies carry personal data.
@@ -131,6 +132,14 @@ async fn scope_request_id(req: Request, next: Next) -> Response {
     // One id per request in the log and on the error page; the business
     // settings are read from the database at most once per request.
     errors::REQUEST_ID.scope(id, crate::app::settings::per_request(next.run(req))).await
+}
+
+/// Makes the client's address known to the access log (`app::access::origin`).
+async fn scope_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let Ok(client::ClientAddr(addr)) =
+        <client::ClientAddr as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await;
+    crate::app::access::with_origin(addr.to_string(), next.run(Request::from_parts(parts, body))).await
 }
 
 /// Turns the bare 413 of the body limit into the friendly page.

@@ -213,6 +213,10 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "doc_type" => "document-type",
         "assignee" => "assignee",
         "new_due_on" | "days" => "new-due-date",
+        "current_password" => "current-password",
+        "new_password" => "new-password",
+        "new_password_confirm" => "new-password-again",
+        "code" => "authentication-code",
         "form" => "sending",
         _ => "input",
     };

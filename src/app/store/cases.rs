@@ -456,3 +456,55 @@ pub async fn set_status_link(tx: &mut Tx, case_id: i64, nonce: &str, token_hash:
         .bind(nonce).bind(token_hash).bind(on.map(|d| d.to_string())).bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Removes the person from a case: name, contact details, address, the
+/// request's text, the texts of messages, notices and e-mails, and document
+/// file names and contents. The coded record (kind, dates, outcome, reasons,
+/// fees) and the event chain stay, so reports and `audit verify` do not change.
+pub async fn anonymise(tx: &mut Tx, case_id: i64, at: i64) -> Result<()> {
+    let statements = [
+        "UPDATE cases SET subject_name = '', subject_name_kana = NULL, subject_birth_date = NULL, \
+         subject_postal_code = NULL, subject_address = NULL, subject_phone = NULL, contact_email = NULL, \
+         agent_name = NULL, agent_relationship = NULL, details = '', confirm_token_hash = NULL, \
+         status_token_hash = NULL, anonymised_at = $2 WHERE id = $1",
+        "UPDATE messages SET body = '' WHERE case_id = $1 AND $2 > 0",
+        "UPDATE notices SET body = '' WHERE case_id = $1 AND $2 > 0",
+        "UPDATE outbox SET to_addr = '', subject = '', body_text = NULL, body_html = NULL WHERE case_id = $1 AND $2 > 0",
+        "UPDATE documents SET content = NULL, file_name = NULL, purged_at = COALESCE(purged_at, $2) WHERE case_id = $1",
+    ];
+    for sql in statements {
+        on!(tx, c => sqlx::query(sql).bind(case_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Closed cases past retention (closed before `closed_before`), not yet anonymised.
+pub async fn due_for_anonymising(store: &Store, closed_before: Date, limit: i64) -> Result<Vec<Reference>> {
+    let rows: Vec<(String,)> = on!(read store, c => sqlx::query_as(
+        "SELECT reference FROM cases WHERE closed_on IS NOT NULL AND closed_on < $1 AND anonymised_at IS NULL \
+         AND reference IS NOT NULL AND state = 'closed' ORDER BY closed_on, id LIMIT $2")
+        .bind(closed_before.to_string()).bind(limit).fetch_all(c).await)?;
+    rows.into_iter().map(|(r,)| r.parse().map_err(|_| StoreError::Corrupt(format!("reference {r}")))).collect()
+}
+
+pub async fn count_unconfirmed(store: &Store, created_before: i64) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE state = 'unconfirmed' AND created_at < $1")
+        .bind(created_before).fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// Records what one retention purge removed.
+pub async fn record_retention(store: &Store, at: i64, class: &str, count: i64) -> Result<()> {
+    on!(write store, c => sqlx::query("INSERT INTO retention_runs (at, class, count) VALUES ($1, $2, $3)")
+        .bind(at).bind(class).bind(count).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn count_due_for_anonymising(store: &Store, closed_before: Date) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM cases WHERE closed_on IS NOT NULL AND closed_on < $1 AND anonymised_at IS NULL \
+         AND reference IS NOT NULL AND state = 'closed'")
+        .bind(closed_before.to_string()).fetch_one(c).await)?;
+    Ok(n)
+}

@@ -2,6 +2,7 @@
 //! The `on!` macro compiles the same query code against whichever backend a
 //! `Store` or `Tx` holds, so the services never match on the backend.
 
+pub mod access;
 pub mod cases;
 pub mod documents;
 pub mod events;
@@ -162,6 +163,18 @@ impl Store {
     }
 
     /// Whether the database answers (for `/readyz`).
+    /// SQLite: writes a consistent copy of the live database to `path` with
+    /// `VACUUM INTO` (writers go on meanwhile). Not for PostgreSQL.
+    pub async fn vacuum_into(&self, path: &str) -> Result<()> {
+        match self {
+            Store::Sqlite { read, .. } => {
+                sqlx::query("VACUUM INTO $1").bind(path).execute(read).await?;
+                Ok(())
+            }
+            Store::Postgres(_) => Err(StoreError::Corrupt("VACUUM INTO is SQLite's".into())),
+        }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         on!(read self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -241,8 +254,15 @@ pub async fn seed_setting(store: &Store, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn log_access(tx: &mut Tx, user_id: i64, case_id: Option<i64>, what: &str, at: i64) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO access_log (user_id, case_id, what, at) VALUES ($1, $2, $3, $4)")
-        .bind(user_id).bind(case_id).bind(what).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+pub async fn log_access(
+    tx: &mut Tx,
+    user_id: i64,
+    case_id: Option<i64>,
+    what: &str,
+    at: i64,
+    addr: &str,
+) -> Result<()> {
+    on!(tx, c => sqlx::query("INSERT INTO access_log (user_id, case_id, what, at, addr) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id).bind(case_id).bind(what).bind(at).bind(addr).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -110,3 +110,18 @@ pub async fn recent_to(store: &Store, to: &str, templates: &[&str], since: i64) 
     }
     Ok(n)
 }
+
+/// Sent mails older than `before` whose bodies are still kept.
+pub async fn count_old_bodies(store: &Store, before: i64) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND created_at < $1 AND body_text IS NOT NULL")
+        .bind(before).fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// Forgets the bodies of sent mails older than `before` (the row stays: who, when, which template).
+pub async fn purge_old_bodies(store: &Store, before: i64) -> Result<u64> {
+    Ok(on!(write store, c => sqlx::query(
+        "UPDATE outbox SET body_text = NULL, body_html = NULL WHERE sent_at IS NOT NULL AND created_at < $1 AND body_text IS NOT NULL")
+        .bind(before).execute(c).await.map(|r| r.rows_affected()))?)
+}

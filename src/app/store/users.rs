@@ -12,6 +12,8 @@ struct UserRow {
     role: String,
     password_hash: String,
     active: bool,
+    sessions_after: i64,
+    totp_on: bool,
 }
 
 /// An account with its password hash, for the login check only.
@@ -29,6 +31,8 @@ impl UserRow {
                 display_name: self.display_name,
                 role: code(&self.role)?,
                 active: self.active,
+                sessions_after: self.sessions_after,
+                totp_on: self.totp_on,
             },
             password_hash: self.password_hash,
         })
@@ -47,7 +51,8 @@ fn accounts(rows: Vec<UserRow>) -> Result<Vec<Account>> {
     rows.into_iter().map(UserRow::into_account).collect()
 }
 
-const COLUMNS: &str = "id, email, display_name, role, password_hash, active";
+const COLUMNS: &str = "id, email, display_name, role, password_hash, active, sessions_after, \
+    (totp_enabled_at IS NOT NULL) AS totp_on";
 
 pub async fn count(store: &Store) -> Result<i64> {
     let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM staff_users").fetch_one(c).await)?;
@@ -152,4 +157,95 @@ pub async fn prune_attempts(store: &Store, before: i64) -> Result<()> {
     on!(write store, c => sqlx::query("DELETE FROM login_attempts WHERE window_start < $1")
         .bind(before).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Sessions that started before `at` are no longer accepted.
+pub async fn set_sessions_after(tx: &mut Tx, id: i64, at: i64) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE staff_users SET sessions_after = $1 WHERE id = $2")
+        .bind(at).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A TOTP secret being enrolled (encrypted), until a code confirms it.
+pub async fn set_totp_pending(tx: &mut Tx, id: i64, sealed: &[u8]) -> Result<()> {
+    on!(tx, c => sqlx::query("UPDATE staff_users SET totp_pending = $1 WHERE id = $2")
+        .bind(sealed).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// An encrypted secret, if there is one.
+type Sealed = Option<Vec<u8>>;
+
+/// (pending secret, active secret), both encrypted.
+pub async fn totp_secrets(store: &Store, id: i64) -> Result<(Sealed, Sealed)> {
+    let row: Option<(Sealed, Sealed)> = on!(read store, c => sqlx::query_as(
+        "SELECT totp_pending, totp_secret FROM staff_users WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    Ok(row.unwrap_or((None, None)))
+}
+
+/// The pending secret becomes the account's; its recovery codes replace any old ones.
+pub async fn enable_totp(tx: &mut Tx, id: i64, sealed: &[u8], at: i64, code_hashes: &[String]) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "UPDATE staff_users SET totp_secret = $1, totp_pending = NULL, totp_enabled_at = $2, totp_last_step = 0 WHERE id = $3")
+        .bind(sealed).bind(at).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    on!(tx, c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    for h in code_hashes {
+        on!(tx, c => sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(id).bind(h).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+pub async fn disable_totp(tx: &mut Tx, id: i64) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "UPDATE staff_users SET totp_secret = NULL, totp_pending = NULL, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    on!(tx, c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Takes a time step for the account if it is later than the last one taken:
+/// a code works once, even when two logins race with it.
+pub async fn take_totp_step(store: &Store, id: i64, step: i64) -> Result<bool> {
+    let n = on!(write store, c => sqlx::query(
+        "UPDATE staff_users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+        .bind(step).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Uses a recovery code once.
+pub async fn take_recovery_code(store: &Store, id: i64, code_hash: &str, at: i64) -> Result<bool> {
+    let n = on!(write store, c => sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+        .bind(at).bind(id).bind(code_hash).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn recovery_codes_left(store: &Store, id: i64) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL").bind(id).fetch_one(c).await)?;
+    Ok(n)
+}
+
+pub async fn insert_reset(tx: &mut Tx, token_hash: &str, user_id: i64, by: i64, expires_at: i64) -> Result<()> {
+    on!(tx, c => sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_by, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash).bind(user_id).bind(by).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The account of a reset link that is unused and unexpired.
+pub async fn reset_user(store: &Store, token_hash: &str, now: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = on!(read store, c => sqlx::query_as(
+        "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_hash).bind(now).fetch_optional(c).await)?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Uses a reset link: its account, if it was still good.
+pub async fn take_reset(tx: &mut Tx, token_hash: &str, now: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = on!(tx, c => sqlx::query_as(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id")
+        .bind(now).bind(token_hash).fetch_optional(c).await)?;
+    Ok(row.map(|(id,)| id))
 }

@@ -148,6 +148,9 @@ pub enum Command {
     /// The status link stops working (it leaked, or was forwarded); the
     /// requester can have a new one sent to their address.
     RevokeStatusLink,
+    /// Retention: a closed case past `case_retention_years` loses the
+    /// person's details and the texts; the coded record stays (a job does this).
+    Anonymise,
 }
 
 codes! {
@@ -186,6 +189,7 @@ codes! {
         DownloadResult = "download-result";
         PurgeResults = "purge-results";
         RevokeStatusLink = "revoke-status-link";
+        Anonymise = "anonymise";
     }
 }
 
@@ -225,6 +229,7 @@ impl Command {
             Command::DownloadResult { .. } => Action::DownloadResult,
             Command::PurgeResults { .. } => Action::PurgeResults,
             Command::RevokeStatusLink => Action::RevokeStatusLink,
+            Command::Anonymise => Action::Anonymise,
         }
     }
 
@@ -275,6 +280,7 @@ pub fn is_system_only(action: Action) -> bool {
             | Action::PurgeDocuments
             | Action::RemindIdentity
             | Action::PurgeResults
+            | Action::Anonymise
     )
 }
 
@@ -286,7 +292,8 @@ pub(super) fn min_role(action: Action) -> Option<Role> {
         | Action::NotifyOverdue
         | Action::PurgeDocuments
         | Action::RemindIdentity
-        | Action::PurgeResults => Some(Role::Admin),
+        | Action::PurgeResults
+        | Action::Anonymise => Some(Role::Admin),
         Action::ConfirmEmail | Action::SubmitDocuments | Action::RequesterReply | Action::DownloadResult => None,
         Action::WaiveFee | Action::RecordRefund | Action::Reopen => Some(Role::Manager),
         _ => Some(Role::Staff),

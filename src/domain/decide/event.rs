@@ -135,6 +135,8 @@ pub enum Event {
     },
     /// The status link was revoked; a new one goes only to the contact address.
     StatusLinkRevoked,
+    /// The person's details and the texts were removed (retention).
+    Anonymised,
 }
 
 impl Event {
@@ -181,6 +183,7 @@ impl Event {
             Event::ResultDownloaded { .. } => "result_downloaded",
             Event::ResultsPurged { .. } => "results_purged",
             Event::StatusLinkRevoked => "status_link_revoked",
+            Event::Anonymised => "anonymised",
         }
     }
 }
@@ -203,7 +206,8 @@ pub fn apply(case: &mut Case, event: &Event) {
         | Event::RequesterReplied
         | Event::NoticePosted { .. }
         | Event::ResultDownloaded { .. }
-        | Event::StatusLinkRevoked => {}
+        | Event::StatusLinkRevoked
+        | Event::Anonymised => {}
         Event::ResultAttached { .. } => case.results += 1,
         Event::ResultRemoved { .. } => case.results = case.results.saturating_sub(1),
         Event::ResultsPurged { documents } => {

@@ -245,6 +245,13 @@ pub fn permitted(case: &Case, action: Action, actor: &Actor) -> Result<(), Domai
                 Err(illegal("no-result-is-stored"))
             }
         }
+        Action::Anonymise => {
+            if state == State::Closed {
+                Ok(())
+            } else {
+                Err(illegal("this-case-is-still-open"))
+            }
+        }
         // An unconfirmed request has no status link yet.
         Action::RevokeStatusLink => {
             if state == State::Unconfirmed {

@@ -317,6 +317,7 @@ pub fn decide(case: &Case, cmd: Command, actor: &Actor, ctx: &Ctx) -> Result<Vec
             push(&mut next, Event::ResultsPurged { documents });
         }
         Command::RevokeStatusLink => push(&mut next, Event::StatusLinkRevoked),
+        Command::Anonymise => push(&mut next, Event::Anonymised),
     }
     clock(case, &mut next, &mut events, resumed_on, ctx);
     Ok(events)

@@ -130,6 +130,7 @@ fn every_action_is_legal_exactly_where_the_table_says() {
         (A::DownloadResult, [N, N, N, N, Y, N]),
         (A::PurgeResults, [N, N, N, N, Y, N]),
         (A::RevokeStatusLink, [N, Y, Y, Y, Y, Y]),
+        (A::Anonymise, [N, N, N, N, Y, Y]),
     ];
     assert_eq!(table.len(), Action::ALL.len(), "every action has a row");
     let fixtures = fixtures();

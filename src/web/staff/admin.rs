@@ -1,6 +1,7 @@
 //! Administration: users and roles, business settings.
 
 use askama::Template;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -25,6 +26,7 @@ pub struct UserLine {
     pub role: &'static str,
     pub role_label: &'static str,
     pub active: bool,
+    pub totp_on: bool,
 }
 
 #[derive(Template)]
@@ -39,6 +41,8 @@ struct UsersPage {
     role: String,
     /// What the abuse limits refused: (code, label, last 7 days, today).
     refusals: Vec<(&'static str, &'static str, i64, i64)>,
+    /// What the last action did ("" for none).
+    done: String,
 }
 
 async fn users_page(
@@ -61,6 +65,7 @@ async fn users_page(
             role: u.role.code(),
             role_label: u.role.label(lang),
             active: u.active,
+            totp_on: u.totp_on,
         })
         .collect();
     let refusals = crate::app::abuse::overview(&ctx.state.app)
@@ -69,6 +74,7 @@ async fn users_page(
         .map(|(r, week, today)| (r.code(), lang.t(&format!("refusal-{}", r.code())), week, today))
         .collect();
     Ok(UsersPage {
+        done: String::new(),
         refusals,
         roles: Role::ALL.iter().map(|r| (r.code(), r.label(lang))).collect(),
         p,
@@ -80,8 +86,18 @@ async fn users_page(
     })
 }
 
-pub async fn users_get(Admin(user): Admin, ctx: Ctx) -> Result<Response, WebError> {
-    let page = users_page(&ctx, &user, FormErrors::default(), String::new(), String::new(), "staff".into()).await?;
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn users_get(Admin(user): Admin, ctx: Ctx, Query(q): Query<DoneQuery>) -> Result<Response, WebError> {
+    let mut page = users_page(&ctx, &user, FormErrors::default(), String::new(), String::new(), "staff".into()).await?;
+    page.done = match q.done.as_deref() {
+        Some("totp-reset") => page.p.t("two-factor-sign-in-was-reset").to_owned(),
+        Some("reset-sent") => page.p.t("a-reset-link-was-sent").to_owned(),
+        _ => String::new(),
+    };
     Ok(html(StatusCode::OK, &page))
 }
 
@@ -161,6 +177,28 @@ pub async fn user_update_post(
     let role: Role = post.role.parse().map_err(|_| WebError::Unprocessable(Msg::new("choose-a-role")))?;
     users::update(&ctx.state.app, user.id, id, role, post.active == "yes").await?;
     Ok(Redirect::to("/admin/users").into_response())
+}
+
+/// `POST /admin/users/{id}/reset-totp`: a lost phone; logged in the access log.
+pub async fn reset_totp_post(
+    Admin(user): Admin,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<crate::web::csrf::CsrfOnly>,
+) -> Result<Response, WebError> {
+    crate::app::account::reset_totp(&ctx.state.app, user.id, id).await?;
+    Ok(Redirect::to("/admin/users?done=totp-reset").into_response())
+}
+
+/// `POST /admin/users/{id}/send-reset-link`: a one-time link by e-mail (an hour).
+pub async fn send_reset_link_post(
+    Admin(user): Admin,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<crate::web::csrf::CsrfOnly>,
+) -> Result<Response, WebError> {
+    crate::app::account::send_reset_link(&ctx.state.app, user.id, id).await?;
+    Ok(Redirect::to("/admin/users?done=reset-sent").into_response())
 }
 
 pub struct SettingLine {

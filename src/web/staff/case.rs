@@ -278,6 +278,7 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
             documents.iter().map(|d| format!("#{d}")).collect::<Vec<_>>().join(" ")
         ),
         Event::StatusLinkRevoked => t("status-link-revoked").to_owned(),
+        Event::Anonymised => t("case-anonymised").to_owned(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The staff's pages: login, queue, case, intake, reports, administration.
 
+mod access;
+mod account;
 mod actions;
 mod admin;
 mod answers;
@@ -32,6 +34,17 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/login", get(login_get).post(login_post))
         .route("/staff/logout", post(logout_post))
+        .route("/staff/login/totp", get(account::login_totp_get).post(account::login_totp_post))
+        .route("/staff/reset", get(account::reset_get).post(account::reset_post))
+        .route("/staff/account", get(account::account_get).post(account::account_post))
+        .route("/staff/account/totp/start", post(account::totp_start_post))
+        .route("/staff/account/totp/confirm", post(account::totp_confirm_post))
+        .route("/staff/account/totp/disable", post(account::totp_disable_post))
+        .route("/staff/access-log", get(access::access_log_get))
+        .route("/staff/access-log.csv", get(access::access_log_csv))
+        .route("/staff/cases/{reference}/access", get(access::case_access_get))
+        .route("/admin/users/{id}/reset-totp", post(admin::reset_totp_post))
+        .route("/admin/users/{id}/send-reset-link", post(admin::send_reset_link_post))
         .route("/setup", get(setup_get).post(setup_post))
         .route("/staff", get(queue_get))
         .route("/staff/intake", get(intake_get).post(intake_post))
@@ -89,6 +102,10 @@ async fn login_post(
     CsrfForm(post): CsrfForm<LoginPost>,
 ) -> Result<Response, WebError> {
     match users::authenticate(&ctx.state.app, &post.email, &post.password, &addr.to_string()).await {
+        Ok(user) if user.totp_on => {
+            auth::await_second_factor(&ctx.session, user.id, ctx.state.app.now_us()).await?;
+            Ok(Redirect::to("/staff/login/totp").into_response())
+        }
         Ok(user) => {
             auth::log_in(&ctx.session, user.id, ctx.state.app.now_us()).await?;
             Ok(Redirect::to("/staff").into_response())
@@ -225,8 +242,15 @@ struct QueuePage {
     views: Vec<(&'static str, &'static str)>,
 }
 
-async fn queue_get(user: StaffUser, ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response, WebError> {
+async fn queue_get(
+    user: StaffUser,
+    ctx: Ctx,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, WebError> {
     let page = queue::page(&ctx.state.app, &q, user.id).await?;
+    // The queue shows names, and a search is a search for someone: both are access.
+    crate::app::cases::log_access(&ctx.state.app, user.id, None, &format!("queue:{}", raw.unwrap_or_default())).await?;
     let p = ctx.page(Some(&user)).await?;
     let lang = p.lang;
     let items = page
