@@ -67,8 +67,20 @@ pub async fn start_totp(app: &App, user: &Account) -> Result<Enrolment> {
     let mut tx = app.store.begin().await?;
     users::set_totp_pending(&mut tx, user.id, &sealed).await?;
     tx.commit().await?;
+    enrolment_of(app, user, &secret).await
+}
+
+/// The enrolment under way (after a wrong code, the same secret again).
+pub async fn pending_enrolment(app: &App, user: &Account) -> Result<Option<Enrolment>> {
+    let (pending, _) = users::totp_secrets(&app.store, user.id).await?;
+    let Some(pending) = pending else { return Ok(None) };
+    let secret = super::documents::unseal(app, &aad(user.id), &pending)?;
+    Ok(Some(enrolment_of(app, user, &secret).await?))
+}
+
+async fn enrolment_of(app: &App, user: &Account, secret: &[u8]) -> Result<Enrolment> {
     let settings = app.settings().await?;
-    let t = totp(&secret, &format!("{} madoguchi", settings.org_name()), &user.email);
+    let t = totp(secret, &format!("{} madoguchi", settings.org_name()), &user.email);
     let otpauth_url = t.get_url();
     let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?

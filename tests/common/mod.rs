@@ -45,6 +45,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub backend: &'static str,
+    /// The data key the app was started with (a restore needs the same).
+    pub data_key: Option<String>,
     pub seen: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
@@ -108,6 +110,7 @@ async fn spawn_configured(smtp_url: Option<String>, change: impl FnOnce(&mut Con
     let mut cfg = config(dir.path().to_path_buf(), db, smtp_url);
     change(&mut cfg);
     let url = cfg.database_url();
+    let data_key = cfg.data_key.clone();
     let running = madoguchi::start(cfg).await.expect("start");
     let db = if backend == "postgres" {
         Db::Postgres(sqlx::PgPool::connect(&url).await.expect("test connection"))
@@ -116,7 +119,7 @@ async fn spawn_configured(smtp_url: Option<String>, change: impl FnOnce(&mut Con
     };
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-    TestApp { running, db, base, client, dir, backend, seen: Default::default() }
+    TestApp { running, db, base, client, dir, backend, data_key, seen: Default::default() }
 }
 
 pub struct Page {

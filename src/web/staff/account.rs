@@ -170,7 +170,7 @@ pub async fn totp_confirm_post(
             // The same secret stays pending: show it again with the error.
             let mut page = AccountPage::new(&ctx, &user).await?;
             page.errors = FormErrors::new(&errors, page.p.lang);
-            page.enrolment = Some(account::start_totp(app, &account).await?);
+            page.enrolment = account::pending_enrolment(app, &account).await?;
             Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
