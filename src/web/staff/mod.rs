@@ -73,11 +73,19 @@ struct LoginPage {
     p: Page,
     email: String,
     error: String,
+    /// A notice above the form (after a password reset).
+    done: String,
 }
 
-async fn login_get(ctx: Ctx) -> Result<Response, WebError> {
+#[derive(Deserialize)]
+struct LoginQuery {
+    reset: Option<String>,
+}
+
+async fn login_get(ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response, WebError> {
     let p = ctx.page(None).await?;
-    Ok(html(StatusCode::OK, &LoginPage { p, email: String::new(), error: String::new() }))
+    let done = if q.reset.is_some() { p.t("sign-in-with-your-new-password").to_owned() } else { String::new() };
+    Ok(html(StatusCode::OK, &LoginPage { p, email: String::new(), error: String::new(), done }))
 }
 
 #[derive(Deserialize)]
@@ -117,7 +125,7 @@ async fn login_post(
                 _ => (StatusCode::TOO_MANY_REQUESTS, "we-are-busy-please-try-again"),
             };
             let p = ctx.page(None).await?;
-            let page = LoginPage { error: p.t(error).to_owned(), email: post.email, p };
+            let page = LoginPage { error: p.t(error).to_owned(), email: post.email, p, done: String::new() };
             let mut res = html(status, &page);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 res.headers_mut().insert(

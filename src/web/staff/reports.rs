@@ -87,11 +87,12 @@ pub async fn reports_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Month
 
 /// `/staff/reports/YYYY-MM.csv` (axum cannot route `{month}.csv`, so the
 /// whole file name is parsed here).
-pub async fn report_file_get(_: Manager, ctx: Ctx, Path(file): Path<String>) -> Result<Response, WebError> {
+pub async fn report_file_get(Manager(user): Manager, ctx: Ctx, Path(file): Path<String>) -> Result<Response, WebError> {
     let Some(month) = file.strip_suffix(".csv").and_then(Month::parse) else {
         return Err(WebError::NotFound);
     };
     let body = month_csv(&ctx.state.app, month).await?;
+    crate::app::cases::log_access(&ctx.state.app, user.id, None, &format!("export:report:{}", month.code())).await?;
     let disposition = format!("attachment; filename=\"madoguchi-{}.csv\"", month.code());
     Ok((
         [
