@@ -20,18 +20,8 @@ fn localhost_is_a_proxy(c: &mut madoguchi::config::Config) {
 /// A login form posted from `client`, as the client at `forwarded` when the
 /// app believes localhost's `X-Forwarded-For`.
 async fn login_from(app: &TestApp, client: &reqwest::Client, email: &str, password: &str, forwarded: &str) -> Page {
-    let form = client.get(app.url("/staff/login")).send().await.unwrap().text().await.unwrap();
-    let token = common::csrf_of(&form);
-    let res = client
-        .post(app.url("/staff/login"))
-        .header("x-forwarded-for", forwarded)
-        .form(&[("email", email), ("password", password), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    Page { status, location, body: res.text().await.unwrap() }
+    let fields = [("email", email), ("password", password)];
+    app.post_as(client, "/staff/login", &fields, &[("x-forwarded-for", forwarded)]).await
 }
 
 #[tokio::test]

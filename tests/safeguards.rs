@@ -33,48 +33,19 @@ fn recovery_codes(page: &str) -> Vec<String> {
 
 /// Logs `client` in with a password, and a code when asked for one.
 async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, password: &str, code: Option<&str>) -> Page {
-    let form = client.get(app.url("/staff/login")).send().await.unwrap().text().await.unwrap();
-    let token = common::csrf_of(&form);
-    let res = client
-        .post(app.url("/staff/login"))
-        .form(&[("email", email), ("password", password), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    if location.as_deref() != Some("/staff/login/totp") {
-        let status = res.status();
-        return Page { status, location, body: res.text().await.unwrap() };
+    let page = post_as(app, client, "/staff/login", &[("email", email), ("password", password)]).await;
+    if page.location.as_deref() != Some("/staff/login/totp") {
+        return page;
     }
-    let step = client.get(app.url("/staff/login/totp")).send().await.unwrap().text().await.unwrap();
-    let token = common::csrf_of(&step);
-    let res = client
-        .post(app.url("/staff/login/totp"))
-        .form(&[("code", code.unwrap_or("")), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    Page { status, location, body: res.text().await.unwrap() }
+    post_as(app, client, "/staff/login/totp", &[("code", code.unwrap_or(""))]).await
 }
 
 async fn post_as(app: &TestApp, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> Page {
-    let form = client.get(app.url("/requests/new")).send().await.unwrap().text().await.unwrap();
-    let token = common::csrf_of(&form);
-    let mut all = fields.to_vec();
-    all.push(("csrf_token", &token));
-    let res = client.post(app.url(path)).form(&all).send().await.unwrap();
-    let status = res.status();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    Page { status, location, body: res.text().await.unwrap() }
+    app.post_as(client, path, fields, &[]).await
 }
 
 async fn get_as(app: &TestApp, client: &reqwest::Client, path: &str) -> Page {
-    let res = client.get(app.url(path)).send().await.unwrap();
-    let status = res.status();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
-    Page { status, location, body: res.text().await.unwrap() }
+    app.get_as(client, path).await
 }
 
 /// Enrols `client`'s user in TOTP; returns the secret and the recovery codes.

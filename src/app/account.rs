@@ -185,12 +185,8 @@ pub async fn reset_totp(app: &App, by: i64, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Changes one's own password, with the current one; every other session of
-/// the account ends. Returns the time the new sessions count from.
-pub async fn change_password(app: &App, user: &Account, current: &str, new: &str, confirm: &str) -> Result<i64> {
-    if !verify_current_password(app, user, current).await? {
-        return Err(AppError::field("current_password", "the-current-password-is-not-right"));
-    }
+/// A new password and its confirmation, checked together.
+fn check_new_password(user: &Account, new: &str, confirm: &str) -> Result<()> {
     let mut errors = Vec::new();
     if let Some(msg) = password_problem(new, &user.email) {
         errors.push(FieldError { field: "new_password", msg });
@@ -198,9 +194,16 @@ pub async fn change_password(app: &App, user: &Account, current: &str, new: &str
     if new != confirm {
         errors.push(FieldError { field: "new_password_confirm", msg: Msg::new("the-two-passwords-differ") });
     }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+}
+
+/// Changes one's own password, with the current one; every other session of
+/// the account ends. Returns the time the new sessions count from.
+pub async fn change_password(app: &App, user: &Account, current: &str, new: &str, confirm: &str) -> Result<i64> {
+    if !verify_current_password(app, user, current).await? {
+        return Err(AppError::field("current_password", "the-current-password-is-not-right"));
     }
+    check_new_password(user, new, confirm)?;
     let hash = super::users::hash_password(app, new.to_owned()).await?;
     let now = app.now_us();
     let mut tx = app.store.begin().await?;
@@ -262,16 +265,7 @@ pub async fn reset_link_account(app: &App, token: &str) -> Result<Account> {
 /// Sets a new password with a reset link; the link dies, and so does every session.
 pub async fn reset_with_link(app: &App, token: &str, new: &str, confirm: &str) -> Result<Account> {
     let user = reset_link_account(app, token).await?;
-    let mut errors = Vec::new();
-    if let Some(msg) = password_problem(new, &user.email) {
-        errors.push(FieldError { field: "new_password", msg });
-    }
-    if new != confirm {
-        errors.push(FieldError { field: "new_password_confirm", msg: Msg::new("the-two-passwords-differ") });
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    check_new_password(&user, new, confirm)?;
     let hash = super::users::hash_password(app, new.to_owned()).await?;
     let now = app.now_us();
     let mut tx = app.store.begin().await?;

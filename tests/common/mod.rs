@@ -246,6 +246,30 @@ impl TestApp {
         reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
     }
 
+    /// GETs `path` with `client` (another person's browser).
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> Page {
+        Self::page(client.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    /// Posts a form from `client` with that browser's CSRF token and extra headers.
+    pub async fn post_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let form = client.get(self.url("/requests/new")).send().await.expect("GET").text().await.expect("body");
+        let token = csrf_of(&form);
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let mut req = client.post(self.url(path)).form(&all);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::page(req.send().await.expect("POST")).await
+    }
+
     pub async fn login(&self, email: &str, password: &str) {
         let page = self.post("/staff/login", &[("email", email), ("password", password)]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "login failed: {}", page.body);
