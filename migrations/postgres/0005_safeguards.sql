@@ -35,6 +35,7 @@ CREATE INDEX access_log_case ON access_log (case_id, at);
 
 -- A closed case past its retention keeps its coded record, not the person.
 ALTER TABLE cases ADD COLUMN anonymised_at BIGINT;
+CREATE INDEX cases_to_anonymise ON cases (closed_on, id) WHERE anonymised_at IS NULL AND closed_on IS NOT NULL;
 
 -- Each retention purge, with what it removed.
 CREATE TABLE retention_runs (

@@ -26,8 +26,18 @@ impl Report {
     }
 }
 
-/// Runs every retention rule.
+/// At most this many cases are anonymised by one hourly run, so that a
+/// backlog (the first run on years of cases) is worked off over the
+/// following hours instead of holding up the rest of the housekeeping.
+pub const ANONYMISE_PER_RUN: usize = 2000;
+
+/// Runs every retention rule; the hourly housekeeping passes
+/// `Some(ANONYMISE_PER_RUN)`, the command line `None` (all at once).
 pub async fn run(app: &App, dry_run: bool) -> Result<Report> {
+    run_bounded(app, dry_run, None).await
+}
+
+pub async fn run_bounded(app: &App, dry_run: bool, anonymise_at_most: Option<usize>) -> Result<Report> {
     let mut report = Report { dry_run, lines: Vec::new() };
     let now = app.now_us();
     let settings = app.settings().await?;
@@ -80,7 +90,7 @@ pub async fn run(app: &App, dry_run: bool) -> Result<Report> {
                 Err(e) => return Err(e),
             }
         }
-        if due.len() < 200 {
+        if due.len() < 200 || anonymise_at_most.is_some_and(|most| anonymised as usize >= most) {
             break;
         }
     }

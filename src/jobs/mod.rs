@@ -66,19 +66,20 @@ fn log_outcome<N: PartialEq + Default + std::fmt::Display>(what: &str, result: R
 }
 
 pub async fn housekeeping(app: &App, sessions: &SessionStore) {
-    match crate::app::retention::run(app, false).await {
+    log_outcome("identity reminders sent", crate::app::documents::identity_reminders(app).await);
+    log_outcome("deadline notices sent", deadline_notices(app).await);
+    log_outcome("fee reminders sent", fee_reminders(app).await);
+    if let Err(e) = housekeeping::prune_logins(app, sessions).await {
+        tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
+    }
+    // Retention last: a backlog of anonymisation never delays the reminders.
+    match crate::app::retention::run_bounded(app, false, Some(crate::app::retention::ANONYMISE_PER_RUN)).await {
         Ok(report) => {
             for (class, n) in report.lines.iter().filter(|(_, n)| *n > 0) {
                 tracing::info!(class = %class, count = n, "retention purge");
             }
         }
         Err(e) => tracing::error!(error = ?anyhow::Error::from(e), "retention purge failed"),
-    }
-    log_outcome("identity reminders sent", crate::app::documents::identity_reminders(app).await);
-    log_outcome("deadline notices sent", deadline_notices(app).await);
-    log_outcome("fee reminders sent", fee_reminders(app).await);
-    if let Err(e) = housekeeping::prune_logins(app, sessions).await {
-        tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
     }
     tracing::info!("housekeeping done");
 }

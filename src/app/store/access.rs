@@ -43,10 +43,20 @@ pub async fn search(
         .fetch_all(c).await)?)
 }
 
-/// Forgets access older than `before`; returns how many rows went.
+/// Forgets access older than `before`, in batches; returns how many rows went.
 pub async fn prune(store: &Store, before: i64) -> Result<u64> {
-    Ok(on!(write store, c => sqlx::query("DELETE FROM access_log WHERE at < $1")
-        .bind(before).execute(c).await.map(|r| r.rows_affected()))?)
+    const BATCH: i64 = 1000;
+    let mut done = 0;
+    loop {
+        let n = on!(write store, c => sqlx::query(
+            "DELETE FROM access_log WHERE id IN (SELECT id FROM access_log WHERE at < $1 ORDER BY id LIMIT $2)")
+            .bind(before).bind(BATCH).execute(c).await.map(|r| r.rows_affected()))?;
+        done += n;
+        if n < BATCH as u64 {
+            return Ok(done);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 pub async fn count_before(store: &Store, before: i64) -> Result<i64> {

@@ -119,9 +119,20 @@ pub async fn count_old_bodies(store: &Store, before: i64) -> Result<i64> {
     Ok(n)
 }
 
-/// Forgets the bodies of sent mails older than `before` (the row stays: who, when, which template).
+/// Forgets the bodies of sent mails older than `before` (the row stays: who,
+/// when, which template), in batches so that the writer is never held long.
 pub async fn purge_old_bodies(store: &Store, before: i64) -> Result<u64> {
-    Ok(on!(write store, c => sqlx::query(
-        "UPDATE outbox SET body_text = NULL, body_html = NULL WHERE sent_at IS NOT NULL AND created_at < $1 AND body_text IS NOT NULL")
-        .bind(before).execute(c).await.map(|r| r.rows_affected()))?)
+    const BATCH: i64 = 1000;
+    let mut done = 0;
+    loop {
+        let n = on!(write store, c => sqlx::query(
+            "UPDATE outbox SET body_text = NULL, body_html = NULL WHERE id IN (SELECT id FROM outbox \
+             WHERE sent_at IS NOT NULL AND created_at < $1 AND body_text IS NOT NULL ORDER BY id LIMIT $2)")
+            .bind(before).bind(BATCH).execute(c).await.map(|r| r.rows_affected()))?;
+        done += n;
+        if n < BATCH as u64 {
+            return Ok(done);
+        }
+        tokio::task::yield_now().await;
+    }
 }
