@@ -385,6 +385,13 @@ async fn closed_cases_past_their_years_are_anonymised_and_the_reports_and_chains
     let after = madoguchi::app::reports::month_csv(&app.running.app, month).await.unwrap();
     assert_eq!(before, after, "past reports do not change");
     assert!(madoguchi::app::audit::verify_all(&app.running.app).await.unwrap().is_empty(), "audit verify is green");
+    // Staff see that the name was removed, not a blank.
+    app.login_as(Role::Admin).await;
+    let case = app.get(&format!("/staff/cases/{reference}")).await;
+    assert!(case.body.contains("保存期間を過ぎて消去済み"), "{}", case.body);
+    assert!(!case.body.contains("山田"), "no name is left on the case page");
+    let queue = app.get("/staff?state=closed").await;
+    assert!(queue.body.contains("保存期間を過ぎて消去済み"));
     // Nothing twice.
     let again = madoguchi::app::retention::run(&app.running.app, false).await.unwrap();
     assert_eq!(again.count("closed_cases_anonymised"), 0);

@@ -522,3 +522,4 @@ authentication-code = Authentication code
 who-viewed-this-case = Access log of this case
 case-anonymised = Past its retention: the person's details and the texts were removed (the record stays)
 sign-in-with-your-new-password = Your new password is set. Sign in with it.
+anonymised = (removed after retention)

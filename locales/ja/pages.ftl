@@ -522,3 +522,4 @@ authentication-code = 認証コード
 who-viewed-this-case = このケースのアクセス記録
 case-anonymised = 保存期間を過ぎたため、ご本人の情報とやりとりの本文を消去した（記録は残る）
 sign-in-with-your-new-password = 新しいパスワードを設定しました。新しいパスワードでサインインしてください。
+anonymised = （保存期間を過ぎて消去済み）
