@@ -392,3 +392,48 @@ async fn the_monthly_csv_holds_each_case_of_the_month_once_whatever_day_it_arriv
     assert!(late > 0, "some arrived after the 15th");
     app.running.shutdown().await;
 }
+
+/// The references the queue lists for a search.
+async fn found(app: &common::TestApp, q: &str) -> Vec<String> {
+    let url = format!("/staff?q={}", q.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
+    let page = app.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut refs: Vec<String> =
+        page.body.split("href=\"/staff/cases/").skip(1).map(|s| s.split('"').next().unwrap().to_owned()).collect();
+    refs.sort();
+    refs.dedup();
+    refs
+}
+
+#[tokio::test]
+async fn the_search_finds_partial_japanese_names_kana_in_either_script_e_mails_phones_and_details() {
+    let app = spawn().await;
+    let yamada = common::with(
+        common::with(request_form(), "subject_phone", "03-1234-5678"),
+        "subject_name_kana",
+        "ヤマダ タロウ",
+    );
+    let (a, _) = file_request(&app, &yamada).await;
+    let sato = common::with(
+        common::with(common::with(request_form(), "subject_name", "佐藤 花子"), "subject_name_kana", "さとう はなこ"),
+        "contact_email",
+        "hanako.sato@example.com",
+    );
+    let sato = common::with(sato, "details", "会員番号 A-99812 の購買履歴の開示を求めます");
+    let (b, _) = file_request(&app, &sato).await;
+    app.login_as(Role::Staff).await;
+
+    assert_eq!(found(&app, "山田").await, vec![a.clone()], "two characters");
+    assert_eq!(found(&app, "山田 太郎").await, vec![a.clone()]);
+    assert_eq!(found(&app, "ヤマダ").await, vec![a.clone()], "kana as stored");
+    assert_eq!(found(&app, "やまだ").await, vec![a.clone()], "hiragana finds katakana");
+    assert_eq!(found(&app, "サトウ").await, vec![b.clone()], "katakana finds hiragana");
+    assert_eq!(found(&app, "ﾔﾏﾀﾞ").await, vec![a.clone()], "half-width kana is folded as the form folds it");
+    assert_eq!(found(&app, "hanako.sato").await, vec![b.clone()], "part of an e-mail");
+    assert_eq!(found(&app, "HANAKO").await, vec![b.clone()], "in any case");
+    assert_eq!(found(&app, "1234-5678").await, vec![a.clone()], "a phone number");
+    assert_eq!(found(&app, "Ａ－９９８１２").await, vec![b.clone()], "full-width digits, in the details");
+    assert_eq!(found(&app, &a).await, vec![a.clone()], "a reference");
+    assert!(found(&app, "鈴木").await.is_empty());
+    assert!(found(&app, "存在しない名前").await.is_empty());
+}

@@ -392,6 +392,9 @@ async fn closed_cases_past_their_years_are_anonymised_and_the_reports_and_chains
     assert!(!case.body.contains("山田"), "no name is left on the case page");
     let queue = app.get("/staff?state=closed").await;
     assert!(queue.body.contains("保存期間を過ぎて消去済み"));
+    // And the search index forgot the name too.
+    let search = app.get("/staff?state=closed&q=%E5%B1%B1%E7%94%B0+%E5%A4%AA%E9%83%8E").await;
+    assert!(!search.body.contains(&format!("/staff/cases/{reference}\"")), "the name no longer finds the case");
     // Nothing twice.
     let again = madoguchi::app::retention::run(&app.running.app, false).await.unwrap();
     assert_eq!(again.count("closed_cases_anonymised"), 0);

@@ -77,8 +77,33 @@ pub enum Bind {
     I(i64),
 }
 
+/// PostgreSQL's searched text: the expression of the `cases_search_trgm` index.
+const PG_SEARCH: &str = "(coalesce(c.subject_name, '') || ' ' || coalesce(c.subject_name_kana, '') || ' ' || \
+    coalesce(c.contact_email, '') || ' ' || coalesce(c.subject_phone, '') || ' ' || coalesce(c.reference, '') || ' ' || c.details)";
+
+/// What a search looks for: the text NFKC-normalised as the form stores
+/// input (全角 ASCII, half-width kana), in hiragana and in katakana, so that
+/// 「やまだ」 finds 「ヤマダ」 and the other way round.
+pub fn search_variants(q: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let q: String = q.nfkc().collect::<String>().trim().to_owned();
+    let shift = |c: char, from: std::ops::RangeInclusive<u32>, by: i64| -> char {
+        let u = u32::from(c);
+        if from.contains(&u) { char::from_u32((i64::from(u) + by) as u32).unwrap_or(c) } else { c }
+    };
+    let katakana: String = q.chars().map(|c| shift(c, 0x3041..=0x3096, 0x60)).collect();
+    let hiragana: String = q.chars().map(|c| shift(c, 0x30A1..=0x30F6, -0x60)).collect();
+    let mut out = vec![q];
+    for v in [katakana, hiragana] {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// The queue's filters as SQL conditions (after `WHERE`) and their values.
-fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
+fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
     let mut sql = String::from("c.state <> 'unconfirmed'");
     let mut binds = Vec::new();
     let mut p = |sql: &mut String, clause: &str, v: Bind| {
@@ -114,10 +139,32 @@ fn filter_sql(f: &QueueFilter) -> (String, Vec<Bind>) {
         sql.push_str(" AND c.repeat_of IS NOT NULL");
     }
     if let Some(q) = &f.q {
-        let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        p(&mut sql, " AND (c.reference = $? ", Bind::T(q.clone()));
-        p(&mut sql, " OR LOWER(c.subject_name) LIKE $? ", Bind::T(like));
-        p(&mut sql, " OR LOWER(c.contact_email) = $?)", Bind::T(q.to_lowercase()));
+        let variants = search_variants(q);
+        let like = |v: &str| Bind::T(format!("%{}%", v.replace(['%', '_', '\\'], "")));
+        p(&mut sql, " AND (c.reference = $?", Bind::T(q.trim().to_owned()));
+        if postgres {
+            // The trigram index serves ILIKE of three characters or more.
+            for v in &variants {
+                p(&mut sql, &format!(" OR {PG_SEARCH} ILIKE $?"), like(v));
+            }
+        } else if variants[0].chars().count() >= 3 {
+            // FTS5's trigram tokenizer: each variant a phrase.
+            let phrases: Vec<String> = variants.iter().map(|v| format!("\"{}\"", v.replace('"', "\"\""))).collect();
+            p(
+                &mut sql,
+                " OR c.id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH $?)",
+                Bind::T(phrases.join(" OR ")),
+            );
+        } else {
+            // One or two characters (「山田」): trigrams cannot help; LIKE over the same columns.
+            for v in &variants {
+                let pattern = like(v);
+                for col in ["subject_name", "subject_name_kana", "contact_email", "subject_phone"] {
+                    p(&mut sql, &format!(" OR c.{col} LIKE $?"), pattern.clone());
+                }
+            }
+        }
+        sql.push(')');
     }
     (sql, binds)
 }
@@ -137,7 +184,7 @@ macro_rules! bind_all {
 
 /// One page of the queue, by due date (cases without one last), keyset-paged.
 pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueEntry>> {
-    let (cond, mut binds) = filter_sql(f);
+    let (cond, mut binds) = filter_sql(f, store.is_postgres());
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
          u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
@@ -231,7 +278,7 @@ const BATCH: i64 = 2000;
 /// (keyset by id, so memory stays bounded whatever the count). Stops when
 /// `out` is closed.
 pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Sender<Vec<ExportRow>>) -> Result<()> {
-    let (cond, mut binds) = filter_sql(f);
+    let (cond, mut binds) = filter_sql(f, store.is_postgres());
     let cond = format!("{cond} AND c.id > ${}", binds.len() + 1);
     let tail = format!("ORDER BY c.id LIMIT {BATCH}");
     binds.push(Bind::I(0));
