@@ -150,6 +150,13 @@ bench_backend() {
   row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
     "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
 
+  echo "== $backend: search"
+  # Partial names in both scripts, a two-character name (no trigram: LIKE), part of an e-mail, a phone.
+  export PATHS="/staff?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA /staff?q=%E3%83%A4%E3%83%9E%E3%83%80 /staff?q=%E3%82%84%E3%81%BE%E3%81%A0 /staff?q=%E5%B1%B1%E7%94%B0 /staff?q=example.jp&state=closed /staff?q=1234"
+  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+  unset PATHS
+  row "$backend" "queue search GET /staff?q= (6 searches)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 50 ms; $bad errors"
+
   # The last page of the closed cases, reached through the cursor.
   local next="/staff?state=closed" last_ms=0 pages=0 page cursor
   while [ -n "$next" ] && [ $pages -lt 100000 ]; do
