@@ -105,7 +105,7 @@ async fn a_disclosure_result_goes_from_upload_to_the_requesters_download_and_is_
     assert!(body.contains(&reference) && body.contains("03-0000-0000"), "the page says how to ask the window");
 
     // The retention job destroys the content; the record stays.
-    assert_eq!(madoguchi::app::results::purge(&app.running.app).await.unwrap(), 1);
+    assert_eq!(madoguchi::app::results::purge(&app.running.app, false).await.unwrap().len(), 1);
     let stored = "SELECT COUNT(*) FROM documents WHERE purpose = 'result' AND content IS NOT NULL";
     assert_eq!(app.count(stored).await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM documents WHERE purpose = 'result'").await, 1);

@@ -57,11 +57,6 @@ pub async fn deadline_notices(app: &App) -> Result<usize> {
     Ok(sent)
 }
 
-/// Forgets web submissions whose e-mail was never confirmed (72 hours).
-pub async fn purge_unconfirmed(app: &App) -> Result<u64> {
-    Ok(cases::purge_unconfirmed(&app.store, app.now_us() - 72 * 3_600_000_000).await?)
-}
-
 /// Forgets failed logins after a day, and expired sessions.
 pub async fn prune_logins(app: &App, sessions: &SessionStore) -> Result<()> {
     users::prune_attempts(&app.store, app.now_us() - 24 * 3_600_000_000).await?;

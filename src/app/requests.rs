@@ -216,7 +216,8 @@ pub async fn resend(app: &App, reference: &Reference, email: &str) -> Result<()>
         (Some(stored), Some(given)) => keys::eq(&stored.to_lowercase(), &given.as_str().to_lowercase()),
         _ => false,
     };
-    if !matches || !super::abuse::may_mail_publicly(app, &to_lower(&rec)).await? {
+    let to = rec.person.contact_email.clone().unwrap_or_default();
+    if !matches || !super::abuse::may_mail_publicly(app, &to).await? {
         return Ok(());
     }
     let mut rec = rec;
@@ -233,14 +234,9 @@ pub async fn resend(app: &App, reference: &Reference, email: &str) -> Result<()>
         rec.status_token_hash = Some(hash);
     }
     let m = mail_view(app, &settings, &rec, rec.lang);
-    let to = rec.person.contact_email.clone().unwrap_or_default();
     let out = mail::render(Kind::StatusLink, &to, &m).map_err(|e| AppError::internal("a mail template failed", e))?;
     enqueue(app, &mut tx, Some(rec.id()), &out).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
     Ok(())
-}
-
-fn to_lower(rec: &CaseRecord) -> String {
-    rec.person.contact_email.as_deref().unwrap_or_default().to_lowercase()
 }

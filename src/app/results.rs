@@ -134,28 +134,16 @@ pub async fn download(app: &App, reference: &Reference, token: &str, id: i64) ->
 
 /// Retention: destroys result contents `result_days` after closing; each
 /// purge is an event. Returns how many cases were purged.
-pub async fn purge(app: &App) -> Result<usize> {
+pub async fn purge(app: &App, dry_run: bool) -> Result<Vec<(Reference, Vec<i64>)>> {
     let settings = app.settings().await?;
     let cutoff = app.today().saturating_sub(settings.result_days().days()).saturating_sub(1.day());
     let grouped = by_case(sd::results_due_for_purge(&app.store, cutoff).await?);
-    for (reference, ids) in &grouped {
-        execute(app, reference, Command::PurgeResults { documents: ids.clone() }, Actor::System).await?;
-    }
-    Ok(grouped.len())
-}
-
-/// The result files past their days: purged (or, dry, counted).
-pub async fn purge_due(app: &App, dry_run: bool) -> Result<i64> {
-    let settings = app.settings().await?;
-    let cutoff = app.today().saturating_sub(settings.result_days().days()).saturating_sub(1.day());
-    let grouped = by_case(sd::results_due_for_purge(&app.store, cutoff).await?);
-    let files = grouped.iter().map(|(_, ids)| ids.len() as i64).sum();
     if !dry_run {
         for (reference, ids) in &grouped {
             execute(app, reference, Command::PurgeResults { documents: ids.clone() }, Actor::System).await?;
         }
     }
-    Ok(files)
+    Ok(grouped)
 }
 
 #[cfg(test)]

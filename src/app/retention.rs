@@ -56,7 +56,8 @@ pub async fn run_bounded(app: &App, dry_run: bool, anonymise_at_most: Option<usi
     report.lines.push(("identity_documents", docs.iter().map(|(_, ids)| ids.len() as i64).sum()));
 
     // Result files: after their download days.
-    report.lines.push(("result_files", super::results::purge_due(app, dry_run).await?));
+    let results = super::results::purge(app, dry_run).await?;
+    report.lines.push(("result_files", results.iter().map(|(_, ids)| ids.len() as i64).sum()));
 
     // Bodies of sent e-mails: 90 days.
     let before = now - OUTBOX_BODY_DAYS * 86_400_000_000;
@@ -73,27 +74,11 @@ pub async fn run_bounded(app: &App, dry_run: bool, anonymise_at_most: Option<usi
     // Closed cases: anonymised after `case_retention_years`.
     let years = settings.case_retention_years();
     let closed_before = app.today().saturating_sub(years.years());
-    let mut anonymised = 0;
-    loop {
-        let due = cases::due_for_anonymising(&app.store, closed_before, 200).await?;
-        if dry_run {
-            anonymised = due.len() as i64;
-            if due.len() == 200 {
-                anonymised = cases::count_due_for_anonymising(&app.store, closed_before).await?;
-            }
-            break;
-        }
-        for reference in &due {
-            match execute(app, reference, Command::Anonymise, Actor::System).await {
-                Ok(_) => anonymised += 1,
-                Err(AppError::Conflict) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if due.len() < 200 || anonymise_at_most.is_some_and(|most| anonymised as usize >= most) {
-            break;
-        }
-    }
+    let anonymised = if dry_run {
+        cases::count_due_for_anonymising(&app.store, closed_before).await?
+    } else {
+        anonymise_closed(app, closed_before, anonymise_at_most).await?
+    };
     report.lines.push(("closed_cases_anonymised", anonymised));
 
     if !dry_run {
@@ -104,4 +89,23 @@ pub async fn run_bounded(app: &App, dry_run: bool, anonymise_at_most: Option<usi
         }
     }
     Ok(report)
+}
+
+/// Anonymises the cases closed before `closed_before`, 200 at a time, up to
+/// `at_most` of them; returns how many.
+async fn anonymise_closed(app: &App, closed_before: jiff::civil::Date, at_most: Option<usize>) -> Result<i64> {
+    let mut anonymised = 0;
+    loop {
+        let due = cases::due_for_anonymising(&app.store, closed_before, 200).await?;
+        for reference in &due {
+            match execute(app, reference, Command::Anonymise, Actor::System).await {
+                Ok(_) => anonymised += 1,
+                Err(AppError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if due.len() < 200 || at_most.is_some_and(|most| anonymised as usize >= most) {
+            return Ok(anonymised);
+        }
+    }
 }

@@ -32,9 +32,23 @@ pub struct StaffUser {
     pub name: String,
     pub role: Role,
     pub totp_on: bool,
+    pub sessions_after: i64,
 }
 
 impl StaffUser {
+    /// The account as the extractor read it (active, or it would not be here).
+    pub fn account(&self) -> crate::app::records::Account {
+        crate::app::records::Account {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.name.clone(),
+            role: self.role,
+            active: true,
+            sessions_after: self.sessions_after,
+            totp_on: self.totp_on,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::Staff { id: self.id, role: self.role }
     }
@@ -104,6 +118,7 @@ impl FromRequestParts<AppState> for StaffUser {
             name: user.display_name,
             role: user.role,
             totp_on: user.totp_on,
+            sessions_after: user.sessions_after,
         })
     }
 }

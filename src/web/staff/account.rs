@@ -92,7 +92,7 @@ pub async fn account_post(
     CsrfForm(post): CsrfForm<AccountPost>,
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let account = users::session_account(app, user.id).await?.ok_or(WebError::LoginRequired)?;
+    let account = user.account();
     if post.action == "sign-out-everywhere" {
         account::sign_out_everywhere(app, user.id).await?;
         auth::log_out(&ctx.session).await?;
@@ -128,7 +128,7 @@ pub async fn totp_start_post(
     CsrfForm(_): CsrfForm<crate::web::csrf::CsrfOnly>,
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let account = users::session_account(app, user.id).await?.ok_or(WebError::LoginRequired)?;
+    let account = user.account();
     let mut page = AccountPage::new(&ctx, &user).await?;
     page.enrolment = Some(account::start_totp(app, &account).await?);
     Ok(html(StatusCode::OK, &page))
@@ -157,7 +157,7 @@ pub async fn totp_confirm_post(
     CsrfForm(post): CsrfForm<CodePost>,
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let account = users::session_account(app, user.id).await?.ok_or(WebError::LoginRequired)?;
+    let account = user.account();
     match account::confirm_totp(app, &account, &post.code).await {
         Ok(codes) => {
             let user = StaffUser { totp_on: true, ..user };
@@ -184,7 +184,7 @@ pub async fn totp_disable_post(
     CsrfForm(post): CsrfForm<CodePost>,
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let account = users::session_account(app, user.id).await?.ok_or(WebError::LoginRequired)?;
+    let account = user.account();
     match account::disable_totp(app, &account, &post.code, &post.current_password).await {
         Ok(()) => Ok(Redirect::to("/staff/account?done=totp-off").into_response()),
         Err(AppError::Invalid(errors)) => {
