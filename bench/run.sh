@@ -22,9 +22,16 @@ PORT=${BENCH_PORT:-18080}
 CEILING_PORT=$((PORT + 1))
 BASE="http://127.0.0.1:$PORT"
 MONTH=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
-WORK=$(mktemp -d)
+# BENCH_DIR keeps the seeded databases (and their data key) between runs, so
+# that one part can be measured again without seeding for minutes; BENCH_ONLY
+# names the parts to run (queue search cursor case reports export intake logins).
+WORK=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$WORK"
+ONLY=${BENCH_ONLY:-}
 PASSWORD="bench password long enough"
-KEY=$(head -c 32 /dev/urandom | base64)
+[ -f "$WORK/key" ] || head -c 32 /dev/urandom | base64 >"$WORK/key"
+KEY=$(cat "$WORK/key")
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --bin madoguchi --example bench_ceilings
@@ -82,7 +89,8 @@ wait_ready() {
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 |"); printf '%-8s %-46s %-28s %s\n' "$1" "$2" "$3" "$4"; }
 
-if [ "$BACKENDS" != logins ]; then
+CEIL_RPS=1
+if [ "$BACKENDS" != logins ] && want ceiling; then
   echo "== ceiling (a): a bare axum handler"
   $CEIL http "127.0.0.1:$CEILING_PORT" &
   CEIL_PID=$!
@@ -102,23 +110,32 @@ bench_backend() {
   mkdir -p "$dir"
   export MADOGUCHI_DATA_DIR="$dir" MADOGUCHI_DATA_KEY="$KEY" MADOGUCHI_BIND="127.0.0.1:$PORT" MADOGUCHI_BASE_URL="$BASE"
   if [ "$backend" = postgres ]; then
-    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS madoguchi_bench" >/dev/null
-    psql "$PG_ADMIN" -qc "CREATE DATABASE madoguchi_bench" >/dev/null
     export DATABASE_URL="${PG_ADMIN%/*}/madoguchi_bench"
   else
     unset DATABASE_URL
   fi
-  local t0 t1
-  t0=$(date +%s.%N)
-  $BIN seed --cases $((CASES - MONTH_CASES)) >/dev/null
-  $BIN seed --cases "$MONTH_CASES" --month "$MONTH" >/dev/null
-  t1=$(date +%s.%N)
-  row "$backend" "seed $CASES cases" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f s", b - a }')" "batched inserts"
+  if [ -f "$dir/seeded" ]; then
+    echo "(reusing the seeded database in $dir)"
+  else
+    if [ "$backend" = postgres ]; then
+      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS madoguchi_bench" >/dev/null
+      psql "$PG_ADMIN" -qc "CREATE DATABASE madoguchi_bench" >/dev/null
+    fi
+    local t0 t1
+    t0=$(date +%s.%N)
+    $BIN seed --cases $((CASES - MONTH_CASES)) >/dev/null
+    $BIN seed --cases "$MONTH_CASES" --month "$MONTH" >/dev/null
+    t1=$(date +%s.%N)
+    touch "$dir/seeded"
+    row "$backend" "seed $CASES cases" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f s", b - a }')" "batched inserts"
+  fi
 
-  echo "== $backend: ceiling (b): one intake's inserts per transaction, no HTTP"
-  local ceil_b
-  ceil_b=$($CEIL db "$SECONDS_PER_RUN" "$CONNS")
-  row "$backend" "ceiling (b): intake inserts, one transaction" "$ceil_b tx/s" "$CONNS tasks"
+  local ceil_b=1
+  if want intake; then
+    echo "== $backend: ceiling (b): one intake's inserts per transaction, no HTTP"
+    ceil_b=$($CEIL db "$SECONDS_PER_RUN" "$CONNS")
+    row "$backend" "ceiling (b): intake inserts, one transaction" "$ceil_b tx/s" "$CONNS tasks"
+  fi
 
   echo "== $backend: server"
   $BIN >"$dir/server.log" 2>&1 &
@@ -132,7 +149,7 @@ bench_backend() {
   for _ in $(seq 1 1200); do grep -q "housekeeping done" "$dir/server.log" && break; sleep 0.5; done
   row "$backend" "first housekeeping after start-up" "$((SECONDS - t_hk)) s" "catch-up on the seeded cases"
 
-  echo "$PASSWORD" | $BIN user add --email bench@example.jp --role admin >/dev/null
+  echo "$PASSWORD" | $BIN user add --email bench@example.jp --role admin >/dev/null 2>&1 || true
   local jar="$dir/jar" token
   token=$(curl -fs -c "$jar" "$BASE/staff/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   local status
@@ -143,81 +160,88 @@ bench_backend() {
   COOKIE="madoguchi_session=$(awk '$6 == "madoguchi_session" { print $7 }' "$jar")"
 
   local rps p50 p99 ok bad
-  echo "== $backend: queue"
-  export PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed"
-  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
-  unset PATHS
-  row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-    "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
-
-  echo "== $backend: search"
-  # Partial names in both scripts, a two-character name (no trigram: LIKE), part of an e-mail, a phone.
-  export PATHS="/staff?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA /staff?q=%E3%83%A4%E3%83%9E%E3%83%80 /staff?q=%E3%82%84%E3%81%BE%E3%81%A0 /staff?q=%E5%B1%B1%E7%94%B0 /staff?q=example.jp&state=closed /staff?q=1234"
-  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
-  unset PATHS
-  row "$backend" "queue search GET /staff?q= (6 searches)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 50 ms; $bad errors"
-
-  # The last page of the closed cases, reached through the cursor.
-  local next="/staff?state=closed" last_ms=0 pages=0 page cursor
-  while [ -n "$next" ] && [ $pages -lt 100000 ]; do
-    page=$(curl -fs -b "$jar" -w '\n%{time_total}' "$BASE$next")
-    last_ms=$(echo "$page" | tail -1 | awk '{ printf "%.2f", $1 * 1000 }')
-    next=$(echo "$page" | grep -o 'href="/staff?[^"]*cursor=[^"]*"' | head -1 | sed 's/href="//; s/"$//; s/&amp;/\&/g' || true)
-    pages=$((pages + 1))
-    # Jump straight to the last page once the key of the last row is known.
-    if [ $pages -eq 1 ] && [ -n "$next" ]; then
-      cursor=$(sqlite_or_pg_last_cursor "$backend")
-      [ -n "$cursor" ] && next="/staff?state=closed&cursor=$cursor"
-    fi
-  done
-  row "$backend" "queue last page via cursor" "$last_ms ms" "keyset, $pages request(s)"
-
-  echo "== $backend: case page"
-  export REFS="$dir/refs"
-  random_refs "$backend" >"$REFS"
-  read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
-  unset REFS
-  row "$backend" "case page GET /staff/cases/{ref}" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-    "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
-
-  echo "== $backend: monthly report"
-  local best=999999 t
-  for _ in 1 2 3; do
-    t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports?month=$MONTH")
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
-  done
-  row "$backend" "monthly report page ($MONTH_CASES cases)" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
-  best=999999
-  for _ in 1 2 3; do
-    t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports/$MONTH.csv")
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
-  done
-  row "$backend" "monthly report CSV" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
-
-  echo "== $backend: export of every case"
-  local before peak lines
-  before=$(rss_mb "$SERVER_PID")
-  ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
-      r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
-      [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$dir/peak"
-      sleep 0.02
-    done ) &
-  SAMPLER_PID=$!
-  t=$(curl -fs -b "$jar" -o "$dir/export.csv" -w '%{time_total}' "$BASE/staff/exports/cases.csv")
-  sleep 0.2
-  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
-  peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$dir/peak")
-  lines=$(($(wc -l <"$dir/export.csv") - 1))
-  row "$backend" "export GET /staff/exports/cases.csv" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }') for $lines rows" \
-    "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB)"
-  rm -f "$dir/export.csv"
-
-  echo "== $backend: intake"
-  read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
-  row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-    "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
-
-  login_burst "$backend"
+  if want queue; then
+    echo "== $backend: queue"
+    export PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed"
+    read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+    unset PATHS
+    row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+      "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
+  fi
+  if want search; then
+    echo "== $backend: search"
+    # Partial names in both scripts, a two-character name (no trigram: LIKE), part of an e-mail, a phone.
+    export PATHS="/staff?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA /staff?q=%E3%83%A4%E3%83%9E%E3%83%80 /staff?q=%E3%82%84%E3%81%BE%E3%81%A0 /staff?q=%E5%B1%B1%E7%94%B0 /staff?q=example.jp&state=closed /staff?q=1234"
+    read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+    unset PATHS
+    row "$backend" "queue search GET /staff?q= (6 searches)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 50 ms; $bad errors"
+  fi
+  if want cursor; then
+    # The last page of the closed cases, reached through the cursor.
+    local next="/staff?state=closed" last_ms=0 pages=0 page cursor
+    while [ -n "$next" ] && [ $pages -lt 100000 ]; do
+      page=$(curl -fs -b "$jar" -w '\n%{time_total}' "$BASE$next")
+      last_ms=$(echo "$page" | tail -1 | awk '{ printf "%.2f", $1 * 1000 }')
+      next=$(echo "$page" | grep -o 'href="/staff?[^"]*cursor=[^"]*"' | head -1 | sed 's/href="//; s/"$//; s/&amp;/\&/g' || true)
+      pages=$((pages + 1))
+      # Jump straight to the last page once the key of the last row is known.
+      if [ $pages -eq 1 ] && [ -n "$next" ]; then
+        cursor=$(sqlite_or_pg_last_cursor "$backend")
+        [ -n "$cursor" ] && next="/staff?state=closed&cursor=$cursor"
+      fi
+    done
+    row "$backend" "queue last page via cursor" "$last_ms ms" "keyset, $pages request(s)"
+  fi
+  if want case; then
+    echo "== $backend: case page"
+    export REFS="$dir/refs"
+    random_refs "$backend" >"$REFS"
+    read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+    unset REFS
+    row "$backend" "case page GET /staff/cases/{ref}" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+      "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
+  fi
+  if want reports; then
+    echo "== $backend: monthly report"
+    local best=999999 t
+    for _ in 1 2 3; do
+      t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports?month=$MONTH")
+      best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+    done
+    row "$backend" "monthly report page ($MONTH_CASES cases)" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
+    best=999999
+    for _ in 1 2 3; do
+      t=$(curl -fs -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/staff/reports/$MONTH.csv")
+      best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+    done
+    row "$backend" "monthly report CSV" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
+  fi
+  if want export; then
+    echo "== $backend: export of every case"
+    local before peak lines
+    before=$(rss_mb "$SERVER_PID")
+    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
+        r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+        [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$dir/peak"
+        sleep 0.02
+      done ) &
+    SAMPLER_PID=$!
+    t=$(curl -fs -b "$jar" -o "$dir/export.csv" -w '%{time_total}' "$BASE/staff/exports/cases.csv")
+    sleep 0.2
+    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+    peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$dir/peak")
+    lines=$(($(wc -l <"$dir/export.csv") - 1))
+    row "$backend" "export GET /staff/exports/cases.csv" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }') for $lines rows" \
+      "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB)"
+    rm -f "$dir/export.csv"
+  fi
+  if want intake; then
+    echo "== $backend: intake"
+    read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
+    row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+      "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
+  fi
+  if want logins; then login_burst "$backend"; fi
   row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
@@ -309,6 +333,8 @@ esac
   echo "| backend | workload | result | notes |"
   echo "|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
-} >bench/RESULTS.md
+} >"$WORK/results.md"
+# A partial run (BENCH_ONLY) leaves bench/RESULTS.md alone.
+[ -n "$ONLY" ] || cp "$WORK/results.md" bench/RESULTS.md
 echo
-cat bench/RESULTS.md
+cat "$WORK/results.md"

@@ -249,3 +249,7 @@ start-the-enrolment-again = Please start the set-up again.
 a-code-or-your-password = Enter a code from your authenticator app, or your present password.
 the-current-password-is-not-right = Your present password is not right.
 this-case-is-still-open = This case is still open.
+no-such-case = There is no request with this reference.
+choose-at-least-one-case = Tick at least one case to assign.
+choose-at-most-100-cases = At most 100 cases can be assigned at once.
+choose-whom-to-assign = Choose whom to assign them to (or "Nobody" to unassign).

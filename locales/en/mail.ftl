@@ -17,6 +17,7 @@ mail-subject-withdrawn = Your request has been withdrawn
 mail-subject-status_link = Your status page link
 mail-subject-staff_new_case = A new request has arrived
 mail-subject-staff_assigned = A case was assigned to you
+mail-subject-staff_assigned_many = Several cases were assigned to you
 mail-subject-staff_due_soon = A case is due soon
 mail-subject-staff_overdue = A case is overdue
 mail-subject-staff_documents = Identity documents were submitted
@@ -221,6 +222,10 @@ mail-staff-assigned-1 =
     Kind: { $kind }
 mail-staff-assigned-2 = Due on: { $due_on }
 mail-staff-assigned-3 = { $case_url }
+mail-staff-assigned-many-1 = These { $count } cases were assigned to you (reference, kind, due on):
+mail-staff-assigned-many-2 =
+    Your cases:
+    { $case_url }
 mail-staff-new-case-1 =
     A new request has been received.
 

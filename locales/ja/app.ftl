@@ -249,3 +249,7 @@ start-the-enrolment-again = 設定をもう一度はじめからやり直して�
 a-code-or-your-password = 認証アプリのコードか、今のパスワードを入力してください。
 the-current-password-is-not-right = 今のパスワードが正しくありません。
 this-case-is-still-open = このケースはまだ完了していません。
+no-such-case = この受付番号の請求はありません。
+choose-at-least-one-case = 割り当てる請求を一件以上選んでください。
+choose-at-most-100-cases = 一度に割り当てられるのは100件までです。
+choose-whom-to-assign = 割り当てる担当者を選んでください（担当を外すときは「担当なし」）。

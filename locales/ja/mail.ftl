@@ -17,6 +17,7 @@ mail-subject-withdrawn = ご請求の取下げを承りました
 mail-subject-status_link = 状況確認ページのご案内
 mail-subject-staff_new_case = 新しい請求が届きました
 mail-subject-staff_assigned = 担当に割り当てられました
+mail-subject-staff_assigned_many = 複数の請求の担当に割り当てられました
 mail-subject-staff_due_soon = 回答期限が近づいています
 mail-subject-staff_overdue = 回答期限を過ぎた請求があります
 mail-subject-staff_documents = 本人確認書類が提出されました
@@ -221,6 +222,10 @@ mail-staff-assigned-1 =
     種類：{ $kind }
 mail-staff-assigned-2 = 回答予定日：{ $due_on }
 mail-staff-assigned-3 = { $case_url }
+mail-staff-assigned-many-1 = 次の{ $count }件の請求の担当に割り当てられました（受付番号・種類・回答予定日）。
+mail-staff-assigned-many-2 =
+    担当の請求の一覧：
+    { $case_url }
 mail-staff-new-case-1 =
     新しい請求を受け付けました。
 

@@ -4,9 +4,62 @@
 
 use jiff::civil::Date;
 
-use super::store::access::{self as sa, AccessRow};
+use tokio::sync::{mpsc, oneshot};
+
+use super::store::Store;
+use super::store::access::{self as sa, AccessRow, NewAccess};
 use super::{App, AppError, Result};
 use crate::domain::Reference;
+
+/// Writes the access log in groups. Each caller waits until its own row is
+/// committed (no page is shown before its access is on record), but the rows
+/// of the requests that arrive while one commit runs share the next: on
+/// SQLite's single writer, one transaction per group instead of one per page
+/// viewed.
+pub struct Recorder {
+    rows: mpsc::Sender<(NewAccess, oneshot::Sender<bool>)>,
+}
+
+/// The most rows one commit takes.
+const GROUP: usize = 256;
+
+impl Recorder {
+    /// Starts the writing task (it ends when the last `App` clone is dropped).
+    pub(crate) fn start(store: Store) -> Recorder {
+        let (rows, mut rx) = mpsc::channel::<(NewAccess, oneshot::Sender<bool>)>(4 * GROUP);
+        tokio::spawn(async move {
+            let mut group = Vec::with_capacity(GROUP);
+            while rx.recv_many(&mut group, GROUP).await > 0 {
+                let batch: Vec<NewAccess> = group.iter().map(|(row, _)| row.clone()).collect();
+                let written = write(&store, &batch).await;
+                if let Err(e) = &written {
+                    tracing::error!(error = %e, rows = batch.len(), "cannot write the access log");
+                }
+                for (_, done) in group.drain(..) {
+                    let _ = done.send(written.is_ok());
+                }
+            }
+        });
+        Recorder { rows }
+    }
+
+    /// Records one access; returns once it is committed.
+    pub(crate) async fn record(&self, row: NewAccess) -> Result<()> {
+        let (done, written) = oneshot::channel();
+        let lost = || AppError::Internal(anyhow::anyhow!("the access log could not be written"));
+        self.rows.send((row, done)).await.map_err(|_| lost())?;
+        match written.await {
+            Ok(true) => Ok(()),
+            _ => Err(lost()),
+        }
+    }
+}
+
+async fn write(store: &Store, rows: &[NewAccess]) -> Result<(), super::store::StoreError> {
+    let mut tx = store.begin().await?;
+    sa::append(&mut tx, rows).await?;
+    tx.commit().await
+}
 
 tokio::task_local! {
     /// The client address of the request being served (set by the web layer).

@@ -32,6 +32,27 @@ pub async fn execute(app: &App, reference: &Reference, cmd: Command, actor: Acto
 #[derive(Default)]
 struct Extra {
     tracking_number: Option<String>,
+    quiet_assign: bool,
+}
+
+/// Assigns one of many cases assigned at once: its own transaction and
+/// event, but no message of its own (the caller sends one for them all).
+/// Returns the case and whether it changed hands.
+pub(crate) async fn assign_one_of_many(
+    app: &App,
+    settings: &Settings,
+    reference: &Reference,
+    assignee: Option<i64>,
+    actor: Actor,
+) -> Result<(CaseRecord, bool)> {
+    let extra = Extra { quiet_assign: true, ..Extra::default() };
+    let changed = std::sync::atomic::AtomicBool::new(false);
+    let rec = run(app, settings, reference, actor, extra, |rec| {
+        changed.store(rec.case.assignee != assignee, std::sync::atomic::Ordering::Relaxed);
+        Ok(Command::Assign { assignee })
+    })
+    .await?;
+    Ok((rec, changed.into_inner()))
 }
 
 /// A staff member's action from its form: the case's facts (its due date,
@@ -46,7 +67,7 @@ pub async fn perform(
 ) -> Result<CaseRecord> {
     let settings = app.settings().await?;
     let tracking = form.tracking_number.trim();
-    let extra = Extra { tracking_number: (!tracking.is_empty()).then(|| tracking.to_owned()) };
+    let extra = Extra { tracking_number: (!tracking.is_empty()).then(|| tracking.to_owned()), ..Extra::default() };
     run(app, &settings, reference, actor, extra, |rec| {
         // The document is checked against the case in the transaction (`run`).
         let facts = Facts {
@@ -123,6 +144,7 @@ async fn run(
         payment_ref,
         answer,
         tracking_number: extra.tracking_number,
+        quiet_assign: extra.quiet_assign,
         ..Change::new(rec, before, events, actor)
     };
     let rec = persist(app, &mut tx, settings, change).await?;
@@ -191,10 +213,14 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
 
 /// Writes one staff view to the access log, in a transaction of its own.
 pub(crate) async fn log_access(app: &App, user_id: i64, case_id: Option<i64>, what: &str) -> Result<()> {
-    let mut tx = app.store.begin().await?;
-    store::log_access(&mut tx, user_id, case_id, what, app.now_us(), &super::access::origin()).await?;
-    tx.commit().await?;
-    Ok(())
+    let row = store::access::NewAccess {
+        user_id,
+        case_id,
+        what: what.to_owned(),
+        at: app.now_us(),
+        addr: super::access::origin(),
+    };
+    app.access.record(row).await
 }
 
 /// The status secret stored for a case: the hash of its status token.

@@ -141,6 +141,8 @@ pub struct App {
     pub hasher: Arc<hashing::Hasher>,
     /// Mails the public can trigger, per recipient and hour.
     pub mail_limit_per_recipient: u32,
+    /// The access log's writer.
+    access: Arc<access::Recorder>,
 }
 
 impl App {
@@ -164,6 +166,7 @@ impl App {
             store::seed_setting(&store, "org_name", name).await?;
         }
         Ok(App {
+            access: Arc::new(access::Recorder::start(store.clone())),
             store,
             tz,
             base_url: base_url.into(),

@@ -27,6 +27,9 @@ pub(crate) struct Change {
     pub answer: String,
     /// A posted notice's 本人限定受取郵便 / 簡易書留 number.
     pub tracking_number: Option<String>,
+    /// One of many cases assigned at once: the assignee hears of them all
+    /// in one message, not in one per case.
+    pub quiet_assign: bool,
 }
 
 impl Change {
@@ -42,6 +45,7 @@ impl Change {
             confirm_url: None,
             answer: String::new(),
             tracking_number: None,
+            quiet_assign: false,
         }
     }
 }
@@ -67,7 +71,7 @@ pub(crate) fn fee_entry_of(event: &Event, today: Date) -> Option<(FeeEntryKind, 
 
 /// Writes a change in the caller's transaction. Returns the record as written.
 pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change: Change) -> Result<CaseRecord> {
-    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url, answer, tracking_number } = change;
+    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url, answer, tracking_number, quiet_assign } = change;
     let now = app.now_us();
     let mut case = before;
     for e in &events {
@@ -160,7 +164,12 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
     let text_body = text.as_ref().map(|(t, _)| t.as_str()).unwrap_or("");
     let quoted = notices::Quoted { text: text_body, answer: &answer };
     notices::issue(app, tx, settings, &rec, &events, &quoted).await?;
-    notify::enqueue_for(app, tx, settings, &rec, &events, &quoted, &actor, confirm_url.as_deref()).await?;
+    let heard: Vec<Event> = if quiet_assign {
+        events.iter().filter(|e| !matches!(e, Event::Assigned { .. })).cloned().collect()
+    } else {
+        events
+    };
+    notify::enqueue_for(app, tx, settings, &rec, &heard, &quoted, &actor, confirm_url.as_deref()).await?;
     Ok(rec)
 }
 

@@ -6,10 +6,11 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::records::{Account, QueueEntry};
-use super::store::cases::{self as sc, NO_DUE, QueueFilter};
+use super::store::cases::{self as sc, NO_DUE, Order, QueueFilter};
 use super::store::users;
-use super::{App, Result};
-use crate::domain::{Ask, RequestKind, State};
+use super::{App, AppError, Result};
+use crate::domain::{Actor, Ask, DomainError, Lang, Reference, RequestKind, State};
+use crate::mail::{self, Kind};
 
 pub use super::store::cases::QueueCounts;
 
@@ -31,6 +32,8 @@ pub struct QueueQuery {
     pub view: String,
     /// `1`: only repeated requests.
     pub repeat: String,
+    /// `due` (the default: nearest due date first) or `received` (latest first).
+    pub sort: String,
 }
 
 impl QueueQuery {
@@ -45,6 +48,7 @@ impl QueueQuery {
             ("q", &self.q),
             ("view", &self.view),
             ("repeat", &self.repeat),
+            ("sort", &self.sort),
         ];
         let kept: Vec<(&str, &String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         serde_urlencoded::to_string(kept).unwrap_or_default()
@@ -87,6 +91,7 @@ impl QueueQuery {
             _ => {}
         }
         f.repeat = self.repeat == "1";
+        f.order = if self.sort == "received" { Order::Received } else { Order::Due };
         let needle = self.q.trim();
         if !needle.is_empty() {
             f.q = Some(needle.to_owned());
@@ -109,6 +114,8 @@ pub struct QueuePage {
     pub items: Vec<QueueItem>,
     pub counts: QueueCounts,
     pub next_cursor: Option<String>,
+    /// A search matched too many cases to sort: they come newest first.
+    pub newest_first: bool,
     /// Active staff, for the assignee filter.
     pub staff: Vec<Account>,
 }
@@ -117,10 +124,10 @@ pub struct QueuePage {
 pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> {
     let today = app.today();
     let f = q.filter(user_id, today, true);
-    let mut rows = sc::queue(&app.store, &f).await?;
+    let (mut rows, order) = sc::queue(&app.store, &f).await?;
     let next_cursor = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| format!("{}_{}", r.due_on.map(|d| d.to_string()).as_deref().unwrap_or(NO_DUE), r.id))
+        rows.last().map(|r| cursor(r, order))
     } else {
         None
     };
@@ -143,7 +150,135 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
         })
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
-    Ok(QueuePage { items, counts, next_cursor, staff })
+    Ok(QueuePage { items, counts, next_cursor, newest_first: order == Order::Newest, staff })
+}
+
+/// The keyset cursor after `r`: its sort key and id.
+fn cursor(r: &QueueEntry, order: Order) -> String {
+    let key = match order {
+        Order::Due => r.due_on.map(|d| d.to_string()).unwrap_or_else(|| NO_DUE.to_owned()),
+        Order::Received => r.received_on.map(|d| d.to_string()).unwrap_or_else(|| "0000-01-01".to_owned()),
+        Order::Newest => "n".to_owned(),
+    };
+    format!("{key}_{}", r.id)
+}
+
+/// Compares the queue's counts with a count of the cases themselves and,
+/// should they differ (only a change made to the database by hand could do
+/// that: triggers keep the tally in each change's transaction), counts the
+/// tally afresh. Returns whether they agreed. Run by the hourly housekeeping.
+pub async fn check_counts(app: &App) -> Result<bool> {
+    let today = app.today();
+    // Counts for a wide window, so that every due date is compared.
+    let week_end = today.saturating_add(3650.days());
+    let kept = sc::queue_counts(&app.store, today, week_end).await?;
+    let counted = sc::queue_counts_by_scan(&app.store, today, week_end).await?;
+    if kept == counted {
+        return Ok(true);
+    }
+    tracing::error!(?kept, ?counted, "the queue's counts had drifted from the cases; counted afresh");
+    sc::rebuild_tally(&app.store).await?;
+    Ok(false)
+}
+
+/// The most cases one bulk assignment takes (two pages of the queue).
+pub const BULK_MAX: usize = 100;
+
+/// What assigning several cases at once did.
+#[derive(Debug, Default)]
+pub struct Bulk {
+    /// The cases that changed hands (each has its own event).
+    pub assigned: Vec<Reference>,
+    /// The cases already held by that assignee.
+    pub unchanged: Vec<Reference>,
+    /// The cases that could not be assigned, with why (a catalogue id).
+    pub refused: Vec<(String, crate::domain::Msg)>,
+    /// Who they went to (`None`: unassigned).
+    pub to: Option<Account>,
+}
+
+/// Assigns the cases `references` to `assignee` (`None` unassigns): one
+/// transaction and one event per case, so that a case someone else changed
+/// meanwhile is refused alone, and one e-mail to the assignee listing the
+/// cases they received (none when they assigned themselves).
+pub async fn assign_many(app: &App, references: &[String], assignee: Option<i64>, actor: Actor) -> Result<Bulk> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for r in references.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        if !wanted.contains(&r) {
+            wanted.push(r);
+        }
+    }
+    if wanted.is_empty() {
+        return Err(AppError::field("case", "choose-at-least-one-case"));
+    }
+    if wanted.len() > BULK_MAX {
+        return Err(AppError::field("case", "choose-at-most-100-cases"));
+    }
+    let settings = app.settings().await?;
+    let to = match assignee {
+        Some(id) => Some(
+            users::by_id(&app.store, id)
+                .await?
+                .filter(|u| u.active)
+                .ok_or_else(|| AppError::field("assignee", "that-person-cannot-be-assigned"))?,
+        ),
+        None => None,
+    };
+    let mut bulk = Bulk { to, ..Bulk::default() };
+    for raw in wanted {
+        let Ok(reference) = raw.parse::<Reference>() else {
+            bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case")));
+            continue;
+        };
+        match super::cases::assign_one_of_many(app, &settings, &reference, assignee, actor.clone()).await {
+            Ok((_, true)) => bulk.assigned.push(reference),
+            Ok((_, false)) => bulk.unchanged.push(reference),
+            Err(AppError::NotFound) => bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case"))),
+            Err(AppError::Conflict) => {
+                bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("someone-else-changed-this-case-first")));
+            }
+            Err(AppError::Domain(DomainError::Illegal(msg) | DomainError::Forbidden(msg))) => {
+                bulk.refused.push((raw.to_owned(), msg));
+            }
+            Err(AppError::Invalid(errors)) => {
+                let msg = errors.into_iter().next().map(|e| e.msg);
+                bulk.refused.push((raw.to_owned(), msg.unwrap_or_else(|| crate::domain::Msg::new("no-such-case"))));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(user) = &bulk.to
+        && actor.staff_id() != Some(user.id)
+        && !bulk.assigned.is_empty()
+    {
+        tell_assignee(app, &settings, user, &bulk.assigned).await?;
+    }
+    Ok(bulk)
+}
+
+/// One message to the assignee listing the cases they received (in
+/// Japanese, as staff notices are, without the requesters' names).
+async fn tell_assignee(app: &App, settings: &super::Settings, user: &Account, assigned: &[Reference]) -> Result<()> {
+    let lang = Lang::JA;
+    let mut items = Vec::with_capacity(assigned.len());
+    for r in assigned {
+        let Some(rec) = sc::read_by_reference(&app.store, r).await? else { continue };
+        let due = rec.case.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned());
+        items.push(format!("{r}　{}　{due}", rec.case.kind.label(lang)));
+    }
+    let m = mail::MailView {
+        count: items.len() as i64,
+        items,
+        case_url: app.url("/staff?view=mine"),
+        ..super::notify::org_view(settings, lang)
+    };
+    let out = mail::render(Kind::StaffAssignedMany, &user.email, &m)
+        .map_err(|e| AppError::internal("a mail template failed", e))?;
+    let mut tx = app.store.begin().await?;
+    super::notify::enqueue(app, &mut tx, None, &out).await?;
+    tx.commit().await?;
+    app.mail_wake.notify_one();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,8 +63,10 @@ pub struct MailView {
     pub is_agent: bool,
     /// A staff account's own address (security notices).
     pub account_email: String,
-    /// How many times something happened (failed sign-ins).
+    /// How many times something happened (failed sign-ins, cases assigned).
     pub count: i64,
+    /// One line per case (cases assigned at once).
+    pub items: Vec<String>,
 }
 
 impl MailView {
@@ -198,6 +200,7 @@ mails! {
     StatusLink => "mail/status_link.txt", "status_link";
     StaffNewCase => "mail/staff_new_case.txt", "staff_new_case";
     StaffAssigned => "mail/staff_assigned.txt", "staff_assigned";
+    StaffAssignedMany => "mail/staff_assigned_many.txt", "staff_assigned_many";
     StaffDueSoon => "mail/staff_due_soon.txt", "staff_due_soon";
     StaffOverdue => "mail/staff_overdue.txt", "staff_overdue";
     StaffDocuments => "mail/staff_documents.txt", "staff_documents";

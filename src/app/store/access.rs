@@ -64,3 +64,36 @@ pub async fn count_before(store: &Store, before: i64) -> Result<i64> {
         .bind(before).fetch_one(c).await)?;
     Ok(n)
 }
+
+/// One access to record.
+#[derive(Debug, Clone)]
+pub struct NewAccess {
+    pub user_id: i64,
+    pub case_id: Option<i64>,
+    pub what: String,
+    pub at: i64,
+    pub addr: String,
+}
+
+/// Appends `rows` in one statement of the transaction.
+pub async fn append(tx: &mut super::Tx, rows: &[NewAccess]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("INSERT INTO access_log (user_id, case_id, what, at, addr) VALUES ");
+    for i in 0..rows.len() {
+        let b = i * 5;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
+    }
+    on!(tx, c => {
+        let mut q = sqlx::query(&sql);
+        for r in rows {
+            q = q.bind(r.user_id).bind(r.case_id).bind(&r.what).bind(r.at).bind(&r.addr);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}

@@ -262,7 +262,6 @@ pub async fn log_access(
     at: i64,
     addr: &str,
 ) -> Result<()> {
-    on!(tx, c => sqlx::query("INSERT INTO access_log (user_id, case_id, what, at, addr) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id).bind(case_id).bind(what).bind(at).bind(addr).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    let row = access::NewAccess { user_id, case_id, what: what.to_owned(), at, addr: addr.to_owned() };
+    access::append(tx, &[row]).await
 }

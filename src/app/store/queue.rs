@@ -62,10 +62,28 @@ pub struct QueueFilter {
     pub letters: bool,
     /// Only repeated requests.
     pub repeat: bool,
-    /// Keyset cursor: the (due key, id) of the last row of the previous page.
+    /// Keyset cursor: the (sort key, id) of the last row of the previous page.
     pub after: Option<(String, i64)>,
+    pub order: Order,
     pub limit: i64,
 }
+
+/// How a page of the queue is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// The nearest due date first (cases without one last).
+    #[default]
+    Due,
+    /// The latest received first.
+    Received,
+    /// The latest filed first: a search that matches too many cases to sort
+    /// them all walks them in the order the index holds them.
+    Newest,
+}
+
+/// The most matches a search sorts as the queue is sorted; beyond this it
+/// shows the newest first (an index walk that stops at the page).
+pub const SORTED_HITS: i64 = 1000;
 
 /// Cases without a due date sort last.
 pub const NO_DUE: &str = "9999-12-31";
@@ -100,6 +118,55 @@ pub fn search_variants(q: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A search of one or two characters cannot use trigrams: it matches the
+/// start of the name or of the kana (a family name, 「山田」), each an
+/// indexed range. The upper bound is the prefix followed by the last code point.
+fn prefix_range(v: &str) -> (String, String) {
+    (v.to_owned(), format!("{v}\u{10FFFF}"))
+}
+
+/// Whether a search is short enough to match by prefix only.
+fn is_short(q: &str) -> bool {
+    search_variants(q)[0].chars().count() < 3
+}
+
+/// The condition matching a search (without the exact reference), numbered
+/// after `taken` values already bound, and its values.
+fn search_sql(q: &str, postgres: bool, taken: usize) -> (String, Vec<Bind>) {
+    let variants = search_variants(q);
+    let mut binds = Vec::new();
+    let mut parts = Vec::new();
+    let next = |v: Bind, binds: &mut Vec<Bind>| {
+        binds.push(v);
+        format!("${}", taken + binds.len())
+    };
+    if is_short(q) {
+        let collate = if postgres { " COLLATE \"C\"" } else { "" };
+        for v in &variants {
+            let (lo, hi) = prefix_range(v);
+            for col in ["subject_name", "subject_name_kana"] {
+                let (a, b) = (next(Bind::T(lo.clone()), &mut binds), next(Bind::T(hi.clone()), &mut binds));
+                parts.push(format!("(c.{col}{collate} >= {a} AND c.{col}{collate} < {b})"));
+            }
+        }
+    } else if postgres {
+        // The trigram index serves ILIKE of three characters or more.
+        for v in &variants {
+            let like = format!("%{}%", v.replace(['%', '_', '\\'], ""));
+            parts.push(format!("{PG_SEARCH} ILIKE {}", next(Bind::T(like), &mut binds)));
+        }
+    } else {
+        let m = next(Bind::T(fts_phrases(&variants)), &mut binds);
+        parts.push(format!("c.id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH {m})"));
+    }
+    (parts.join(" OR "), binds)
+}
+
+/// FTS5's trigram tokenizer: each variant a phrase.
+fn fts_phrases(variants: &[String]) -> String {
+    variants.iter().map(|v| format!("\"{}\"", v.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ")
 }
 
 /// The queue's filters as SQL conditions (after `WHERE`) and their values.
@@ -139,31 +206,11 @@ fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
         sql.push_str(" AND c.repeat_of IS NOT NULL");
     }
     if let Some(q) = &f.q {
-        let variants = search_variants(q);
-        let like = |v: &str| Bind::T(format!("%{}%", v.replace(['%', '_', '\\'], "")));
         p(&mut sql, " AND (c.reference = $?", Bind::T(q.trim().to_owned()));
-        if postgres {
-            // The trigram index serves ILIKE of three characters or more.
-            for v in &variants {
-                p(&mut sql, &format!(" OR {PG_SEARCH} ILIKE $?"), like(v));
-            }
-        } else if variants[0].chars().count() >= 3 {
-            // FTS5's trigram tokenizer: each variant a phrase.
-            let phrases: Vec<String> = variants.iter().map(|v| format!("\"{}\"", v.replace('"', "\"\""))).collect();
-            p(
-                &mut sql,
-                " OR c.id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH $?)",
-                Bind::T(phrases.join(" OR ")),
-            );
-        } else {
-            // One or two characters (「山田」): trigrams cannot help; LIKE over the same columns.
-            for v in &variants {
-                let pattern = like(v);
-                for col in ["subject_name", "subject_name_kana", "contact_email", "subject_phone"] {
-                    p(&mut sql, &format!(" OR c.{col} LIKE $?"), pattern.clone());
-                }
-            }
-        }
+        let (clause, values) = search_sql(q, postgres, binds.len());
+        sql.push_str(" OR ");
+        sql.push_str(&clause);
+        binds.extend(values);
         sql.push(')');
     }
     (sql, binds)
@@ -182,30 +229,98 @@ macro_rules! bind_all {
     }};
 }
 
-/// One page of the queue, by due date (cases without one last), keyset-paged.
-pub async fn queue(store: &Store, f: &QueueFilter) -> Result<Vec<QueueEntry>> {
-    let (cond, mut binds) = filter_sql(f, store.is_postgres());
+/// The cases a search matches when there are at most [`SORTED_HITS`] of
+/// them (to be sorted as the queue is), `None` when there are more. Reading
+/// stops one past the cap, so a broad search costs no more than a narrow one.
+async fn few_hits(store: &Store, q: &str) -> Result<Option<Vec<i64>>> {
+    let postgres = store.is_postgres();
+    let cap = SORTED_HITS + 1;
+    let ids: Vec<(i64,)> = if !postgres && !is_short(q) {
+        // The reference is in the index too.
+        let sql = "SELECT rowid FROM cases_search WHERE cases_search MATCH $1 LIMIT $2";
+        on!(read store, c => sqlx::query_as(sql).bind(fts_phrases(&search_variants(q))).bind(cap).fetch_all(c).await)?
+    } else {
+        let (clause, binds) = search_sql(q, postgres, 1);
+        let sql = format!("SELECT c.id FROM cases c WHERE c.reference = $1 OR {clause} LIMIT {cap}");
+        let binds: Vec<Bind> = std::iter::once(Bind::T(q.trim().to_owned())).chain(binds).collect();
+        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
+    };
+    Ok((ids.len() as i64 <= SORTED_HITS).then(|| ids.into_iter().map(|(id,)| id).collect()))
+}
+
+/// One page of the queue, keyset-paged, in the filter's order, and the
+/// order it came in (a broad search comes newest first).
+pub async fn queue(store: &Store, f: &QueueFilter) -> Result<(Vec<QueueEntry>, Order)> {
+    let postgres = store.is_postgres();
+    let mut f = f.clone();
+    let mut from = "cases c";
+    // The id the page walks by (the full-text index's own, when it leads).
+    let mut id_col = "c.id";
+    let mut extra = String::new();
+    let mut extra_binds = Vec::new();
+    if let Some(q) = f.q.take() {
+        match few_hits(store, &q).await? {
+            Some(ids) => {
+                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                extra_binds.push(Bind::T(list));
+                extra = if postgres {
+                    " AND c.id = ANY(string_to_array($?, ',')::bigint[])".to_owned()
+                } else {
+                    " AND c.id IN (SELECT value FROM json_each('[' || $? || ']'))".to_owned()
+                };
+            }
+            None if !postgres && !is_short(&q) => {
+                // Walk the full-text matches from the newest, joining each case.
+                f.order = Order::Newest;
+                from = "cases_search CROSS JOIN cases c ON c.id = cases_search.rowid";
+                id_col = "cases_search.rowid";
+                extra_binds.push(Bind::T(fts_phrases(&search_variants(&q))));
+                extra = " AND cases_search MATCH $?".to_owned();
+            }
+            None => {
+                f.order = Order::Newest;
+                f.q = Some(q);
+            }
+        }
+    }
+    let (mut cond, mut binds) = filter_sql(&f, postgres);
+    for b in extra_binds {
+        binds.push(b);
+        cond.push_str(&extra.replacen("$?", &format!("${}", binds.len()), 1));
+    }
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
          u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
          WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
-         FROM cases c \
+         FROM {from} \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
     // Open cases sort by their own indexed key; one state by (state, due key).
-    let key = if f.state.is_none() && f.open_only { "c.open_due" } else { "COALESCE(c.due_on, '9999-12-31')" };
-    if let Some((due, id)) = &f.after {
-        binds.push(Bind::T(due.clone()));
-        binds.push(Bind::I(*id));
-        // Spelled so the index seeks to the key (a row-value comparison would scan).
-        let (d, i) = (binds.len() - 1, binds.len());
-        sql.push_str(&format!(" AND {key} >= ${d} AND ({key} > ${d} OR c.id > ${i})"));
+    let (key, dir) = match f.order {
+        Order::Due if f.state.is_none() && f.open_only => ("c.open_due", ""),
+        Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
+        Order::Received => ("COALESCE(c.received_on, '0000-01-01')", " DESC"),
+        Order::Newest => ("", " DESC"),
+    };
+    if let Some((k, id)) = &f.after {
+        if key.is_empty() {
+            binds.push(Bind::I(*id));
+            sql.push_str(&format!(" AND {id_col} < ${}", binds.len()));
+        } else {
+            binds.push(Bind::T(k.clone()));
+            binds.push(Bind::I(*id));
+            // Spelled so the index seeks to the key (a row-value comparison would scan).
+            let (d, i) = (binds.len() - 1, binds.len());
+            let (cmp, strict, id_cmp) = if dir.is_empty() { (">=", ">", ">") } else { ("<=", "<", "<") };
+            sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
+        }
     }
     binds.push(Bind::I(f.limit));
-    sql.push_str(&format!(" ORDER BY {key}, c.id LIMIT ${}", binds.len()));
+    let order_by = if key.is_empty() { format!("{id_col}{dir}") } else { format!("{key}{dir}, c.id{dir}") };
+    sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;
-    rows.into_iter().map(QueueRow::into_entry).collect()
+    Ok((rows.into_iter().map(QueueRow::into_entry).collect::<Result<_>>()?, f.order))
 }
 
 fn opt(s: &str) -> Option<&str> {
@@ -315,7 +430,7 @@ pub async fn month_export(store: &Store, first: Date, last: Date) -> Result<Vec<
     Ok(a.into_iter().chain(b).chain(c).map(|(_, r)| r).collect())
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueCounts {
     pub overdue: i64,
     pub due_week: i64,
@@ -323,17 +438,49 @@ pub struct QueueCounts {
     pub unassigned: i64,
 }
 
+/// The counts on top of the queue, from the tally the triggers keep
+/// (migration 0007): a few rows per due date, however many cases are open.
+/// The flags are integers on SQLite and booleans on PostgreSQL; `NOT x` and
+/// `WHEN x` read both.
 pub async fn queue_counts(store: &Store, today: Date, week_end: Date) -> Result<QueueCounts> {
+    let (today, week_end) = (today.to_string(), week_end.to_string());
+    let (overdue, due_week, awaiting, unassigned): (i64, i64, i64, i64) =
+        on!(read store, c => sqlx::query_as(TALLY_SQL).bind(&today).bind(&week_end).fetch_one(c).await)?;
+    Ok(QueueCounts { overdue, due_week, awaiting, unassigned })
+}
+
+const TALLY_SQL: &str = "SELECT \
+    CAST(COALESCE(SUM(CASE WHEN NOT paused AND open_due < $1 THEN n ELSE 0 END), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(CASE WHEN NOT paused AND open_due >= $1 AND open_due <= $2 THEN n ELSE 0 END), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(CASE WHEN awaiting THEN n ELSE 0 END), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(CASE WHEN unassigned THEN n ELSE 0 END), 0) AS BIGINT) \
+    FROM queue_tally";
+
+/// The same counts taken from the cases themselves: what the tally must
+/// always equal (tests compare the two).
+pub async fn queue_counts_by_scan(store: &Store, today: Date, week_end: Date) -> Result<QueueCounts> {
     let (today, week_end) = (today.to_string(), week_end.to_string());
     let sql = "SELECT \
         CAST(COALESCE(SUM(CASE WHEN paused_on IS NULL AND open_due < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(CASE WHEN paused_on IS NULL AND open_due >= $2 AND open_due <= $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(CASE WHEN paused_on IS NULL AND open_due >= $1 AND open_due <= $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN state = 'awaiting_requester' THEN 1 ELSE 0 END), 0) AS BIGINT), \
         CAST(COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
         FROM cases WHERE open_due IS NOT NULL";
     let (overdue, due_week, awaiting, unassigned): (i64, i64, i64, i64) =
-        on!(read store, c => sqlx::query_as(sql).bind(&today).bind(&today).bind(&week_end).fetch_one(c).await)?;
+        on!(read store, c => sqlx::query_as(sql).bind(&today).bind(&week_end).fetch_one(c).await)?;
     Ok(QueueCounts { overdue, due_week, awaiting, unassigned })
+}
+
+/// Counts the open cases into the tally afresh, dropping the empty rows.
+pub async fn rebuild_tally(store: &Store) -> Result<()> {
+    let mut tx = store.begin().await?;
+    on!(&mut tx, c => sqlx::query("DELETE FROM queue_tally").execute(c).await.map(|r| r.rows_affected()))?;
+    on!(&mut tx, c => sqlx::query(
+        "INSERT INTO queue_tally (open_due, paused, awaiting, unassigned, n) \
+         SELECT open_due, paused_on IS NOT NULL, state = 'awaiting_requester', assignee_id IS NULL, COUNT(*) \
+         FROM cases WHERE open_due IS NOT NULL GROUP BY 1, 2, 3, 4")
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod admin;
 mod answers;
 mod case;
 mod deadlines;
+mod queue;
 mod reports;
 
 use askama::Template;
@@ -24,11 +25,8 @@ use super::errors::html;
 use super::page::{Ctx, FormErrors, Page};
 use super::public::{RequestPost, request_form_page};
 use super::{AppState, WebError};
-use crate::app::queue::{self, QueueCounts, QueueQuery};
-use crate::app::records::QueueEntry;
 use crate::app::{AppError, requests, users};
 use crate::domain::input::RequestForm;
-use crate::domain::{Ask, RequestKind, State};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/reset-totp", post(admin::reset_totp_post))
         .route("/admin/users/{id}/send-reset-link", post(admin::send_reset_link_post))
         .route("/setup", get(setup_get).post(setup_post))
-        .route("/staff", get(queue_get))
+        .route("/staff", get(queue::queue_get))
+        .route("/staff/assign", post(queue::assign_post))
         .route("/staff/intake", get(intake_get).post(intake_post))
         .route("/staff/cases/{reference}", get(case::case_get))
         .route("/staff/cases/{reference}/{action}", post(actions::case_action_post))
@@ -221,75 +220,6 @@ async fn setup_post(ctx: Ctx, CsrfForm(post): CsrfForm<SetupPost>) -> Result<Res
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// A queue row as the table shows it.
-pub struct QueueLine {
-    pub reference: String,
-    pub row: QueueEntry,
-    pub kind_label: &'static str,
-    pub state_label: &'static str,
-    pub asks: Vec<&'static str>,
-    /// Calendar days left (negative: overdue), while the clock runs.
-    pub days_left: Option<i64>,
-    pub urgency: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "staff/queue.html")]
-struct QueuePage {
-    p: Page,
-    items: Vec<QueueLine>,
-    counts: QueueCounts,
-    q: QueueQuery,
-    next_cursor: Option<String>,
-    states: Vec<(&'static str, &'static str)>,
-    kinds: Vec<(&'static str, &'static str)>,
-    ask_options: Vec<(&'static str, &'static str)>,
-    staff: Vec<(String, String)>,
-    views: Vec<(&'static str, &'static str)>,
-}
-
-async fn queue_get(
-    user: StaffUser,
-    ctx: Ctx,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
-    Query(q): Query<QueueQuery>,
-) -> Result<Response, WebError> {
-    let page = queue::page(&ctx.state.app, &q, user.id).await?;
-    // The queue shows names, and a search is a search for someone: both are access.
-    crate::app::cases::log_access(&ctx.state.app, user.id, None, &format!("queue:{}", raw.unwrap_or_default())).await?;
-    let p = ctx.page(Some(&user)).await?;
-    let lang = p.lang;
-    let items = page
-        .items
-        .into_iter()
-        .map(|i| QueueLine {
-            reference: i.entry.reference.as_ref().map(ToString::to_string).unwrap_or_default(),
-            kind_label: i.entry.kind.label(lang),
-            state_label: i.entry.state.label(lang),
-            asks: i.entry.asks.iter().map(|a| a.label(lang)).collect(),
-            days_left: i.days_left,
-            urgency: i.urgency,
-            row: i.entry,
-        })
-        .collect();
-    let page = QueuePage {
-        items,
-        counts: page.counts,
-        q,
-        next_cursor: page.next_cursor,
-        states: State::ALL.iter().filter(|s| **s != State::Unconfirmed).map(|s| (s.code(), s.label(lang))).collect(),
-        kinds: RequestKind::ALL.iter().map(|k| (k.code(), k.label(lang))).collect(),
-        ask_options: Ask::ALL.iter().map(|a| (a.code(), a.label(lang))).collect(),
-        staff: page.staff.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect(),
-        views: ["mine", "unassigned", "overdue", "week", "waiting", "letters"]
-            .into_iter()
-            .map(|v| (v, lang.t(&format!("view-{v}"))))
-            .collect(),
-        p,
-    };
-    Ok(html(StatusCode::OK, &page))
 }
 
 async fn intake_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
