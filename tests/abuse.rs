@@ -554,6 +554,7 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("POST", format!("/status/{r}/messages"), Requester, true),
         ("POST", format!("/status/{r}/documents"), Requester, true),
         ("POST", "/staff/intake".into(), Staff, true),
+        ("POST", "/staff/assign".into(), Staff, true),
         ("POST", format!("/staff/cases/{r}/note"), Staff, true),
         ("POST", format!("/staff/cases/{r}/assign"), Staff, true),
         ("POST", format!("/staff/cases/{r}/attach-result"), Staff, true),

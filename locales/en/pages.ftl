@@ -535,3 +535,4 @@ assign-the-ticked-cases-to = Assign the ticked cases to:
 select = Select
 select-case = Select { $reference }
 nobody-unassign = Nobody (unassign)
+search-by-name = More than 1,000 cases match, so they are listed by name and kana. Search with three characters or more, or narrow the search, to see them in the order you chose.

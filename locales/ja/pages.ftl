@@ -535,3 +535,4 @@ assign-the-ticked-cases-to = チェックした請求の担当者：
 select = 選択
 select-case = { $reference }を選択
 nobody-unassign = 担当なし（担当を外す）
+search-by-name = 一致する請求が1,000件を超えるため、氏名・フリガナの順に表示しています。3文字以上で検索するか条件を加えると、選んだ並び順になります。

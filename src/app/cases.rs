@@ -37,22 +37,15 @@ struct Extra {
 
 /// Assigns one of many cases assigned at once: its own transaction and
 /// event, but no message of its own (the caller sends one for them all).
-/// Returns the case and whether it changed hands.
 pub(crate) async fn assign_one_of_many(
     app: &App,
     settings: &Settings,
     reference: &Reference,
     assignee: Option<i64>,
     actor: Actor,
-) -> Result<(CaseRecord, bool)> {
+) -> Result<CaseRecord> {
     let extra = Extra { quiet_assign: true, ..Extra::default() };
-    let changed = std::sync::atomic::AtomicBool::new(false);
-    let rec = run(app, settings, reference, actor, extra, |rec| {
-        changed.store(rec.case.assignee != assignee, std::sync::atomic::Ordering::Relaxed);
-        Ok(Command::Assign { assignee })
-    })
-    .await?;
-    Ok((rec, changed.into_inner()))
+    run(app, settings, reference, actor, extra, |_| Ok(Command::Assign { assignee })).await
 }
 
 /// A staff member's action from its form: the case's facts (its due date,

@@ -71,7 +71,18 @@ pub(crate) fn fee_entry_of(event: &Event, today: Date) -> Option<(FeeEntryKind, 
 
 /// Writes a change in the caller's transaction. Returns the record as written.
 pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change: Change) -> Result<CaseRecord> {
-    let Change { mut rec, before, events, text, actor, payment_ref, confirm_url, answer, tracking_number, quiet_assign } = change;
+    let Change {
+        mut rec,
+        before,
+        events,
+        text,
+        actor,
+        payment_ref,
+        confirm_url,
+        answer,
+        tracking_number,
+        quiet_assign,
+    } = change;
     let now = app.now_us();
     let mut case = before;
     for e in &events {

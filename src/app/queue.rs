@@ -74,6 +74,8 @@ impl QueueQuery {
                 f.clock_running = true;
             }
             "week" => {
+                // Today through today + 6 (DESIGN.md §3): the overdue are counted apart.
+                f.due_from = Some(today);
                 f.due_until = Some(today.saturating_add(6.days()));
                 f.clock_running = true;
             }
@@ -96,7 +98,7 @@ impl QueueQuery {
         if !needle.is_empty() {
             f.q = Some(needle.to_owned());
         }
-        f.after = self.cursor.split_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
+        f.after = self.cursor.rsplit_once('_').and_then(|(due, id)| Some((due.to_owned(), id.parse().ok()?)));
         f
     }
 }
@@ -114,8 +116,9 @@ pub struct QueuePage {
     pub items: Vec<QueueItem>,
     pub counts: QueueCounts,
     pub next_cursor: Option<String>,
-    /// A search matched too many cases to sort: they come newest first.
-    pub newest_first: bool,
+    /// A search matched too many cases to sort: the message saying in
+    /// which order they come instead.
+    pub broad: Option<&'static str>,
     /// Active staff, for the assignee filter.
     pub staff: Vec<Account>,
 }
@@ -124,12 +127,14 @@ pub struct QueuePage {
 pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> {
     let today = app.today();
     let f = q.filter(user_id, today, true);
-    let (mut rows, order) = sc::queue(&app.store, &f).await?;
-    let next_cursor = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| cursor(r, order))
-    } else {
-        None
+    let sc::QueueRows { mut rows, order, resume } = sc::queue(&app.store, &f).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let next_cursor = match order {
+        // A broad search goes on where its window says.
+        Order::Newest | Order::Name => resume.map(|r| r.cursor()),
+        _ if more => rows.last().map(|r| cursor(r, order)),
+        _ => None,
     };
     let counts = sc::queue_counts(&app.store, today, today.saturating_add(6.days())).await?;
     let calendar = app.settings().await?.calendar();
@@ -150,7 +155,12 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
         })
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
-    Ok(QueuePage { items, counts, next_cursor, newest_first: order == Order::Newest, staff })
+    let broad = match order {
+        Order::Newest => Some("search-newest-first"),
+        Order::Name => Some("search-by-name"),
+        _ => None,
+    };
+    Ok(QueuePage { items, counts, next_cursor, broad, staff })
 }
 
 /// The keyset cursor after `r`: its sort key and id.
@@ -158,7 +168,7 @@ fn cursor(r: &QueueEntry, order: Order) -> String {
     let key = match order {
         Order::Due => r.due_on.map(|d| d.to_string()).unwrap_or_else(|| NO_DUE.to_owned()),
         Order::Received => r.received_on.map(|d| d.to_string()).unwrap_or_else(|| "0000-01-01".to_owned()),
-        Order::Newest => "n".to_owned(),
+        Order::Newest | Order::Name => "n".to_owned(),
     };
     format!("{key}_{}", r.id)
 }
@@ -230,9 +240,10 @@ pub async fn assign_many(app: &App, references: &[String], assignee: Option<i64>
             bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case")));
             continue;
         };
-        match super::cases::assign_one_of_many(app, &settings, &reference, assignee, actor.clone()).await {
-            Ok((_, true)) => bulk.assigned.push(reference),
-            Ok((_, false)) => bulk.unchanged.push(reference),
+        match super::cases::assign_one_of_many(app, &settings, &reference, assignee, actor).await {
+            Ok(_) => bulk.assigned.push(reference),
+            // Already theirs: nothing to write.
+            Err(AppError::Domain(DomainError::Invalid { field: "assignee", .. })) => bulk.unchanged.push(reference),
             Err(AppError::NotFound) => bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case"))),
             Err(AppError::Conflict) => {
                 bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("someone-else-changed-this-case-first")));
@@ -303,6 +314,7 @@ mod tests {
         assert_eq!(view("mine").assignee, Some(Some(7)));
         assert_eq!(view("unassigned").assignee, Some(None));
         assert_eq!(view("week").due_until, Some(jiff::civil::date(2026, 4, 7)));
+        assert_eq!(view("week").due_from, Some(today), "the overdue are not due this week");
         assert_eq!(view("waiting").state, Some(State::AwaitingRequester));
         let letters = view("letters");
         assert!(letters.letters && !letters.open_only, "letters of closed cases too");

@@ -295,6 +295,13 @@ impl TestApp {
         n
     }
 
+    /// The first column of every row, as text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        let store = &self.db;
+        let rows: Vec<(String,)> = on!(read store, c => sqlx::query_as(sql).fetch_all(c).await).expect("strings");
+        rows.into_iter().map(|(s,)| s).collect()
+    }
+
     pub async fn case_state(&self, reference: &str) -> String {
         let store = &self.db;
         let (s,): (String,) = on!(read store, c => sqlx::query_as("SELECT state FROM cases WHERE reference = $1")

@@ -53,6 +53,8 @@ pub struct QueueFilter {
     pub assignee: Option<Option<i64>>,
     /// Due on or before this date (overdue: yesterday; week: today + 6).
     pub due_until: Option<Date>,
+    /// Due on or after this date (the week: from today).
+    pub due_from: Option<Date>,
     /// Open cases only (the default view).
     pub open_only: bool,
     /// Only cases whose clock runs (a paused case is never overdue).
@@ -79,10 +81,13 @@ pub enum Order {
     /// The latest filed first: a search that matches too many cases to sort
     /// them all walks them in the order the index holds them.
     Newest,
+    /// By the name or kana matched: a short search matching too many cases
+    /// walks its index ranges in their order.
+    Name,
 }
 
 /// The most matches a search sorts as the queue is sorted; beyond this it
-/// shows the newest first (an index walk that stops at the page).
+/// shows the newest first.
 pub const SORTED_HITS: i64 = 1000;
 
 /// Cases without a due date sort last.
@@ -196,6 +201,9 @@ fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
         Some(None) => sql.push_str(" AND c.assignee_id IS NULL"),
         None => {}
     }
+    if let Some(d) = &f.due_from {
+        p(&mut sql, " AND c.due_on >= $?", Bind::T(d.to_string()));
+    }
     if let Some(d) = &f.due_until {
         p(&mut sql, " AND c.due_on <= $?", Bind::T(d.to_string()));
     }
@@ -229,64 +237,175 @@ macro_rules! bind_all {
     }};
 }
 
-/// The cases a search matches when there are at most [`SORTED_HITS`] of
-/// them (to be sorted as the queue is), `None` when there are more. Reading
-/// stops one past the cap, so a broad search costs no more than a narrow one.
-async fn few_hits(store: &Store, q: &str) -> Result<Option<Vec<i64>>> {
-    let postgres = store.is_postgres();
-    let cap = SORTED_HITS + 1;
-    let ids: Vec<(i64,)> = if !postgres && !is_short(q) {
-        // The reference is in the index too.
-        let sql = "SELECT rowid FROM cases_search WHERE cases_search MATCH $1 LIMIT $2";
-        on!(read store, c => sqlx::query_as(sql).bind(fts_phrases(&search_variants(q))).bind(cap).fetch_all(c).await)?
-    } else {
-        let (clause, binds) = search_sql(q, postgres, 1);
-        let sql = format!("SELECT c.id FROM cases c WHERE c.reference = $1 OR {clause} LIMIT {cap}");
-        let binds: Vec<Bind> = std::iter::once(Bind::T(q.trim().to_owned())).chain(binds).collect();
-        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
-    };
-    Ok((ids.len() as i64 <= SORTED_HITS).then(|| ids.into_iter().map(|(id,)| id).collect()))
+/// Where a broad search's window resumes: below an id (full text, newest
+/// first), or after a (name or kana, id) pair (short searches, in name order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    Below(i64),
+    After(String, i64),
 }
 
-/// One page of the queue, keyset-paged, in the filter's order, and the
-/// order it came in (a broad search comes newest first).
-pub async fn queue(store: &Store, f: &QueueFilter) -> Result<(Vec<QueueEntry>, Order)> {
-    let postgres = store.is_postgres();
-    let mut f = f.clone();
-    let mut from = "cases c";
-    // The id the page walks by (the full-text index's own, when it leads).
-    let mut id_col = "c.id";
-    let mut extra = String::new();
-    let mut extra_binds = Vec::new();
-    if let Some(q) = f.q.take() {
-        match few_hits(store, &q).await? {
-            Some(ids) => {
-                let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                extra_binds.push(Bind::T(list));
-                extra = if postgres {
-                    " AND c.id = ANY(string_to_array($?, ',')::bigint[])".to_owned()
-                } else {
-                    " AND c.id IN (SELECT value FROM json_each('[' || $? || ']'))".to_owned()
-                };
-            }
-            None if !postgres && !is_short(&q) => {
-                // Walk the full-text matches from the newest, joining each case.
-                f.order = Order::Newest;
-                from = "cases_search CROSS JOIN cases c ON c.id = cases_search.rowid";
-                id_col = "cases_search.rowid";
-                extra_binds.push(Bind::T(fts_phrases(&search_variants(&q))));
-                extra = " AND cases_search MATCH $?".to_owned();
-            }
-            None => {
-                f.order = Order::Newest;
-                f.q = Some(q);
+impl Resume {
+    /// As the queue's cursor carries it: `n_{id}`, or `k{hex of the key}_{id}`.
+    pub fn cursor(&self) -> String {
+        match self {
+            Resume::Below(id) => format!("n_{id}"),
+            Resume::After(key, id) => {
+                let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+                format!("k{hex}_{id}")
             }
         }
     }
+
+    fn parse(key: &str, id: i64) -> Option<Resume> {
+        if key == "n" {
+            return Some(Resume::Below(id));
+        }
+        let hex = key.strip_prefix('k')?;
+        let bytes: Option<Vec<u8>> =
+            (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+        Some(Resume::After(String::from_utf8(bytes?).ok()?, id))
+    }
+}
+
+/// The cases a search matches, at most `limit`, as (id, sort key) in the
+/// order of the index that finds them, from `resume` on. Only index entries
+/// are read: the full-text index walks its matches newest first and stops;
+/// a short search reads each prefix range of the name and kana indexes in
+/// order (one arm per column and script, merged), never the cases.
+async fn search_window(store: &Store, q: &str, resume: Option<&Resume>, limit: i64) -> Result<Vec<(i64, String)>> {
+    let postgres = store.is_postgres();
+    if is_short(q) {
+        let collate = if postgres { " COLLATE \"C\"" } else { "" };
+        let mut binds = vec![Bind::I(limit)];
+        let mut arms = Vec::new();
+        if let Some(Resume::After(key, id)) = resume {
+            binds.push(Bind::T(key.clone()));
+            binds.push(Bind::I(*id));
+        }
+        for v in search_variants(q) {
+            let (lo, hi) = prefix_range(&v);
+            for col in ["subject_name", "subject_name_kana"] {
+                binds.push(Bind::T(lo.clone()));
+                binds.push(Bind::T(hi.clone()));
+                let (a, b) = (binds.len() - 1, binds.len());
+                let k = format!("c.{col}{collate}");
+                let after = if matches!(resume, Some(Resume::After(..))) {
+                    format!(" AND ({k} > $2 OR ({k} = $2 AND c.id > $3))")
+                } else {
+                    String::new()
+                };
+                arms.push(format!(
+                    "SELECT * FROM (SELECT c.id, c.{col} AS k FROM cases c WHERE c.state <> 'unconfirmed' \
+                     AND {k} >= ${a} AND {k} < ${b}{after} ORDER BY {k}, c.id LIMIT $1) t{}",
+                    arms.len()
+                ));
+            }
+        }
+        let sql = format!("SELECT id, k FROM ({}) a ORDER BY k{collate}, id LIMIT $1", arms.join(" UNION ALL "));
+        let rows: Vec<(i64, String)> =
+            on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?;
+        // A case found by its name and its kana comes once, where first found.
+        let mut seen = std::collections::HashSet::new();
+        let mut rows: Vec<(i64, String)> = rows.into_iter().filter(|(id, _)| seen.insert(*id)).collect();
+        // The exact reference, when it is one.
+        if resume.is_none() {
+            let exact: Option<(i64,)> = on!(read store, c => sqlx::query_as(
+                "SELECT id FROM cases WHERE reference = $1 AND state <> 'unconfirmed'")
+                .bind(q.trim()).fetch_optional(c).await)?;
+            if let Some((id,)) = exact.filter(|(id,)| !seen.contains(id)) {
+                rows.insert(0, (id, String::new()));
+            }
+        }
+        return Ok(rows);
+    }
+    let below = match resume {
+        Some(Resume::Below(id)) => *id,
+        _ => i64::MAX,
+    };
+    let ids: Vec<(i64,)> = if postgres {
+        let (clause, binds) = search_sql(q, postgres, 3);
+        // The trigram index holds confirmed requests only (migration 0008).
+        let sql = format!(
+            "SELECT c.id FROM cases c WHERE c.state <> 'unconfirmed' AND (c.reference = $1 OR {clause}) \
+             AND c.id < $2 ORDER BY c.id DESC LIMIT $3"
+        );
+        let binds: Vec<Bind> =
+            [Bind::T(q.trim().to_owned()), Bind::I(below), Bind::I(limit)].into_iter().chain(binds).collect();
+        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
+    } else {
+        // The reference is in the full-text index too.
+        let sql =
+            "SELECT rowid FROM cases_search WHERE cases_search MATCH $1 AND rowid < $2 ORDER BY rowid DESC LIMIT $3";
+        let phrases = fts_phrases(&search_variants(q));
+        on!(read store, c => sqlx::query_as(sql).bind(phrases).bind(below).bind(limit).fetch_all(c).await)?
+    };
+    Ok(ids.into_iter().map(|(id,)| (id, String::new())).collect())
+}
+
+/// How many of a broad search's newest matches one page looks among.
+pub const SEARCH_WINDOW: i64 = 2000;
+
+/// One page of the queue as read.
+#[derive(Debug)]
+pub struct QueueRows {
+    pub rows: Vec<QueueEntry>,
+    /// The order they came in (a broad search comes newest first).
+    pub order: Order,
+    /// A broad search whose window ran out before the page was full: where
+    /// the next page goes on.
+    pub resume: Option<Resume>,
+}
+
+/// One page of the queue, keyset-paged, in the filter's order. A search
+/// first reads the ids it matches: up to [`SORTED_HITS`] of them are sorted
+/// as the queue is; beyond that, the page takes the newest matches, a window
+/// of [`SEARCH_WINDOW`] at a time, so that no search reads more than that.
+pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
+    let postgres = store.is_postgres();
+    let mut f = f.clone();
+    let mut window_full = false;
+    let mut ids: Option<Vec<i64>> = None;
+    let mut rank: Option<Vec<(i64, String)>> = None;
+    if let Some(q) = f.q.take() {
+        // A cursor `n_…`/`k…_…` continues a broad search's window.
+        let resume = f.after.as_ref().and_then(|(k, id)| Resume::parse(k, *id));
+        let window = search_window(store, &q, resume.as_ref(), SEARCH_WINDOW + 1).await?;
+        if resume.is_none() && window.len() as i64 <= SORTED_HITS {
+            ids = Some(window.into_iter().map(|(id, _)| id).collect::<Vec<_>>());
+        } else {
+            f.order = if is_short(&q) { Order::Name } else { Order::Newest };
+            f.after = None;
+            window_full = window.len() as i64 > SEARCH_WINDOW;
+            let window: Vec<(i64, String)> = window.into_iter().take(SEARCH_WINDOW as usize).collect();
+            // The page keeps the window's order.
+            rank = Some(window);
+        }
+    }
     let (mut cond, mut binds) = filter_sql(&f, postgres);
-    for b in extra_binds {
-        binds.push(b);
-        cond.push_str(&extra.replacen("$?", &format!("${}", binds.len()), 1));
+    let mut from = "cases c".to_owned();
+    if let Some(ids) = &ids {
+        binds.push(Bind::T(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
+        cond.push_str(&if postgres {
+            format!(" AND c.id = ANY(string_to_array(${}, ',')::bigint[])", binds.len())
+        } else {
+            format!(" AND c.id IN (SELECT value FROM json_each('[' || ${} || ']'))", binds.len())
+        });
+    }
+    if let Some(rank) = &rank {
+        // The window's ids with their places, which order the page.
+        binds.push(Bind::T(rank.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",")));
+        from = if postgres {
+            format!(
+                "unnest(string_to_array(${}, ',')::bigint[]) WITH ORDINALITY AS w(id, place) JOIN cases c ON c.id = w.id",
+                binds.len()
+            )
+        } else {
+            format!(
+                "(SELECT value AS id, key AS place FROM json_each('[' || ${} || ']')) w CROSS JOIN cases c ON c.id = w.id",
+                binds.len()
+            )
+        };
     }
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
@@ -300,27 +419,35 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<(Vec<QueueEntry>, O
         Order::Due if f.state.is_none() && f.open_only => ("c.open_due", ""),
         Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
         Order::Received => ("COALESCE(c.received_on, '0000-01-01')", " DESC"),
-        Order::Newest => ("", " DESC"),
+        Order::Newest | Order::Name => ("w.place", ""),
     };
     if let Some((k, id)) = &f.after {
-        if key.is_empty() {
-            binds.push(Bind::I(*id));
-            sql.push_str(&format!(" AND {id_col} < ${}", binds.len()));
-        } else {
-            binds.push(Bind::T(k.clone()));
-            binds.push(Bind::I(*id));
-            // Spelled so the index seeks to the key (a row-value comparison would scan).
-            let (d, i) = (binds.len() - 1, binds.len());
-            let (cmp, strict, id_cmp) = if dir.is_empty() { (">=", ">", ">") } else { ("<=", "<", "<") };
-            sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
-        }
+        binds.push(Bind::T(k.clone()));
+        binds.push(Bind::I(*id));
+        // Spelled so the index seeks to the key (a row-value comparison would scan).
+        let (d, i) = (binds.len() - 1, binds.len());
+        let (cmp, strict, id_cmp) = if dir.is_empty() { (">=", ">", ">") } else { ("<=", "<", "<") };
+        sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    let order_by = if key.is_empty() { format!("{id_col}{dir}") } else { format!("{key}{dir}, c.id{dir}") };
+    let order_by = format!("{key}{dir}, c.id{dir}");
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;
-    Ok((rows.into_iter().map(QueueRow::into_entry).collect::<Result<_>>()?, f.order))
+    let rows: Vec<QueueEntry> = rows.into_iter().map(QueueRow::into_entry).collect::<Result<_>>()?;
+    // A broad search goes on after the page's last row, or past its window.
+    let resume = rank.and_then(|window| {
+        let at = |id: i64| window.iter().find(|(w, _)| *w == id).cloned();
+        let from = if rows.len() as i64 == f.limit {
+            rows.get(rows.len().saturating_sub(2)).and_then(|r| at(r.id))
+        } else if window_full {
+            window.last().cloned()
+        } else {
+            None
+        };
+        from.map(|(id, k)| if f.order == Order::Name { Resume::After(k, id) } else { Resume::Below(id) })
+    });
+    Ok(QueueRows { rows, order: f.order, resume })
 }
 
 fn opt(s: &str) -> Option<&str> {

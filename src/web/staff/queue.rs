@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use super::super::WebError;
 use super::super::auth::StaffUser;
 use super::super::csrf::{CsrfForm, HasCsrf};
 use super::super::errors::html;
 use super::super::page::{Ctx, FormErrors, Page};
-use super::super::WebError;
+use crate::app::AppError;
 use crate::app::queue::{self, QueueCounts, QueueQuery};
 use crate::app::records::QueueEntry;
-use crate::app::AppError;
 use crate::domain::{Ask, RequestKind, State};
 
 /// A queue row as the table shows it.
@@ -50,7 +50,7 @@ struct QueuePage {
     /// The query string the page was reached by (bulk assignment returns to it).
     here: String,
     next_cursor: Option<String>,
-    newest_first: bool,
+    broad: Option<&'static str>,
     states: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     ask_options: Vec<(&'static str, &'static str)>,
@@ -119,7 +119,7 @@ async fn render(
         q,
         here,
         next_cursor: page.next_cursor,
-        newest_first: page.newest_first,
+        broad: page.broad,
         states: State::ALL.iter().filter(|s| **s != State::Unconfirmed).map(|s| (s.code(), s.label(lang))).collect(),
         kinds: RequestKind::ALL.iter().map(|k| (k.code(), k.label(lang))).collect(),
         ask_options: Ask::ALL.iter().map(|a| (a.code(), a.label(lang))).collect(),
@@ -153,7 +153,11 @@ impl HasCsrf for AssignPost {
     }
 }
 
-pub async fn assign_post(user: StaffUser, ctx: Ctx, CsrfForm(form): CsrfForm<AssignPost>) -> Result<Response, WebError> {
+pub async fn assign_post(
+    user: StaffUser,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<AssignPost>,
+) -> Result<Response, WebError> {
     let lang = ctx.lang;
     let back = form.back.trim_start_matches('?').to_owned();
     let assignee = match form.assignee.trim() {
@@ -174,7 +178,9 @@ pub async fn assign_post(user: StaffUser, ctx: Ctx, CsrfForm(form): CsrfForm<Ass
             );
             if !bulk.unchanged.is_empty() {
                 done.push(' ');
-                done.push_str(&lang.f("bulk-unchanged", &[("count", crate::i18n::Arg::Num(bulk.unchanged.len() as i64))]));
+                done.push_str(
+                    &lang.f("bulk-unchanged", &[("count", crate::i18n::Arg::Num(bulk.unchanged.len() as i64))]),
+                );
             }
             let refused = bulk.refused.iter().map(|(r, m)| (r.clone(), m.get(lang).to_owned())).collect();
             ctx.session
