@@ -39,8 +39,3 @@ FOR EACH ROW WHEN (OLD.open_due IS DISTINCT FROM NEW.open_due
     OR (OLD.state = 'awaiting_requester') <> (NEW.state = 'awaiting_requester')
     OR (OLD.assignee_id IS NULL) <> (NEW.assignee_id IS NULL))
 EXECUTE FUNCTION queue_tally_change();
-
--- A search of one or two characters matches the start of the name or kana
--- (byte order, so that a prefix is a range whatever the database's locale).
-CREATE INDEX cases_name ON cases (subject_name COLLATE "C");
-CREATE INDEX cases_name_kana ON cases (subject_name_kana COLLATE "C");

@@ -7,7 +7,8 @@ CREATE INDEX cases_search_trgm ON cases USING gin ((
     || ' ' || coalesce(subject_phone, '') || ' ' || coalesce(reference, '') || ' ' || details
 ) gin_trgm_ops) WHERE state <> 'unconfirmed';
 
-DROP INDEX cases_name;
-DROP INDEX cases_name_kana;
-CREATE INDEX cases_name ON cases (subject_name COLLATE "C") WHERE state <> 'unconfirmed';
-CREATE INDEX cases_name_kana ON cases (subject_name_kana COLLATE "C") WHERE state <> 'unconfirmed';
+-- A search of two characters matches the start of the name or kana (a
+-- family name, 「山田」), newest first: an index on those two characters and
+-- the id answers it in order, however many share them.
+CREATE INDEX cases_name_start ON cases (substr(subject_name, 1, 2), id) WHERE state <> 'unconfirmed';
+CREATE INDEX cases_kana_start ON cases (substr(subject_name_kana, 1, 2), id) WHERE state <> 'unconfirmed';

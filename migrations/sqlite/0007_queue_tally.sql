@@ -41,7 +41,3 @@ BEGIN
     WHERE new.open_due IS NOT NULL
     ON CONFLICT (open_due, paused, awaiting, unassigned) DO UPDATE SET n = n + 1;
 END;
-
--- A search of one or two characters matches the start of the name or kana.
-CREATE INDEX cases_name ON cases (subject_name);
-CREATE INDEX cases_name_kana ON cases (subject_name_kana);

@@ -33,8 +33,8 @@ BEGIN
     WHERE new.state <> 'unconfirmed';
 END;
 
--- The name prefixes likewise.
-DROP INDEX cases_name;
-DROP INDEX cases_name_kana;
-CREATE INDEX cases_name ON cases (subject_name) WHERE state <> 'unconfirmed';
-CREATE INDEX cases_name_kana ON cases (subject_name_kana) WHERE state <> 'unconfirmed';
+-- A search of two characters matches the start of the name or kana (a
+-- family name, 「山田」), newest first: an index on those two characters and
+-- the id answers it in order, however many share them.
+CREATE INDEX cases_name_start ON cases (substr(subject_name, 1, 2), id) WHERE state <> 'unconfirmed';
+CREATE INDEX cases_kana_start ON cases (substr(subject_name_kana, 1, 2), id) WHERE state <> 'unconfirmed';

@@ -119,6 +119,8 @@ pub struct QueuePage {
     /// A search matched too many cases to sort: the message saying in
     /// which order they come instead.
     pub broad: Option<&'static str>,
+    /// Why the search was not run (the box says it).
+    pub search_error: Option<&'static str>,
     /// Active staff, for the assignee filter.
     pub staff: Vec<Account>,
 }
@@ -126,13 +128,19 @@ pub struct QueuePage {
 /// One page of the queue for a staff member.
 pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> {
     let today = app.today();
-    let f = q.filter(user_id, today, true);
-    let sc::QueueRows { mut rows, order, resume } = sc::queue(&app.store, &f).await?;
+    let mut f = q.filter(user_id, today, true);
+    // One character would match half the cases: ask for two (the page says so at the box).
+    let search_error = f.q.as_deref().is_some_and(sc::is_too_short).then_some("search-needs-two-characters");
+    if search_error.is_some() {
+        f.limit = 0;
+        f.q = None;
+    }
+    let sc::QueueRows { mut rows, order, resume_below } = sc::queue(&app.store, &f).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let next_cursor = match order {
         // A broad search goes on where its window says.
-        Order::Newest | Order::Name => resume.map(|r| r.cursor()),
+        Order::Newest => resume_below.map(|id| format!("n_{id}")),
         _ if more => rows.last().map(|r| cursor(r, order)),
         _ => None,
     };
@@ -155,12 +163,8 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
         })
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
-    let broad = match order {
-        Order::Newest => Some("search-newest-first"),
-        Order::Name => Some("search-by-name"),
-        _ => None,
-    };
-    Ok(QueuePage { items, counts, next_cursor, broad, staff })
+    let broad = (order == Order::Newest).then_some("search-newest-first");
+    Ok(QueuePage { items, counts, next_cursor, broad, search_error, staff })
 }
 
 /// The keyset cursor after `r`: its sort key and id.
@@ -168,7 +172,7 @@ fn cursor(r: &QueueEntry, order: Order) -> String {
     let key = match order {
         Order::Due => r.due_on.map(|d| d.to_string()).unwrap_or_else(|| NO_DUE.to_owned()),
         Order::Received => r.received_on.map(|d| d.to_string()).unwrap_or_else(|| "0000-01-01".to_owned()),
-        Order::Newest | Order::Name => "n".to_owned(),
+        Order::Newest => "n".to_owned(),
     };
     format!("{key}_{}", r.id)
 }

@@ -81,9 +81,6 @@ pub enum Order {
     /// The latest filed first: a search that matches too many cases to sort
     /// them all walks them in the order the index holds them.
     Newest,
-    /// By the name or kana matched: a short search matching too many cases
-    /// walks its index ranges in their order.
-    Name,
 }
 
 /// The most matches a search sorts as the queue is sorted; beyond this it
@@ -125,16 +122,16 @@ pub fn search_variants(q: &str) -> Vec<String> {
     out
 }
 
-/// A search of one or two characters cannot use trigrams: it matches the
-/// start of the name or of the kana (a family name, 「山田」), each an
-/// indexed range. The upper bound is the prefix followed by the last code point.
-fn prefix_range(v: &str) -> (String, String) {
-    (v.to_owned(), format!("{v}\u{10FFFF}"))
-}
-
-/// Whether a search is short enough to match by prefix only.
+/// A search of two characters cannot use trigrams: it matches the first
+/// two characters of the name or of the kana (a family name, 「山田」),
+/// each an index of those two characters and the id (migration 0008).
 fn is_short(q: &str) -> bool {
     search_variants(q)[0].chars().count() < 3
+}
+
+/// Whether a search is too short to search for (one character).
+pub fn is_too_short(q: &str) -> bool {
+    search_variants(q)[0].chars().count() < 2
 }
 
 /// The condition matching a search (without the exact reference), numbered
@@ -148,12 +145,9 @@ fn search_sql(q: &str, postgres: bool, taken: usize) -> (String, Vec<Bind>) {
         format!("${}", taken + binds.len())
     };
     if is_short(q) {
-        let collate = if postgres { " COLLATE \"C\"" } else { "" };
         for v in &variants {
-            let (lo, hi) = prefix_range(v);
             for col in ["subject_name", "subject_name_kana"] {
-                let (a, b) = (next(Bind::T(lo.clone()), &mut binds), next(Bind::T(hi.clone()), &mut binds));
-                parts.push(format!("(c.{col}{collate} >= {a} AND c.{col}{collate} < {b})"));
+                parts.push(format!("substr(c.{col}, 1, 2) = {}", next(Bind::T(v.clone()), &mut binds)));
             }
         }
     } else if postgres {
@@ -237,93 +231,32 @@ macro_rules! bind_all {
     }};
 }
 
-/// Where a broad search's window resumes: below an id (full text, newest
-/// first), or after a (name or kana, id) pair (short searches, in name order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resume {
-    Below(i64),
-    After(String, i64),
-}
-
-impl Resume {
-    /// As the queue's cursor carries it: `n_{id}`, or `k{hex of the key}_{id}`.
-    pub fn cursor(&self) -> String {
-        match self {
-            Resume::Below(id) => format!("n_{id}"),
-            Resume::After(key, id) => {
-                let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
-                format!("k{hex}_{id}")
-            }
-        }
-    }
-
-    fn parse(key: &str, id: i64) -> Option<Resume> {
-        if key == "n" {
-            return Some(Resume::Below(id));
-        }
-        let hex = key.strip_prefix('k')?;
-        let bytes: Option<Vec<u8>> =
-            (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-        Some(Resume::After(String::from_utf8(bytes?).ok()?, id))
-    }
-}
-
-/// The cases a search matches, at most `limit`, as (id, sort key) in the
-/// order of the index that finds them, from `resume` on. Only index entries
-/// are read: the full-text index walks its matches newest first and stops;
-/// a short search reads each prefix range of the name and kana indexes in
-/// order (one arm per column and script, merged), never the cases.
-async fn search_window(store: &Store, q: &str, resume: Option<&Resume>, limit: i64) -> Result<Vec<(i64, String)>> {
+/// The newest cases a search matches, at most `limit`, below the id
+/// `below` when given. Only index entries are read, newest first, stopping
+/// at `limit`: the full-text index walks its matches in id order; a search
+/// of two characters reads the indexes of the first two characters of the
+/// name and kana (one arm per column and script, merged); PostgreSQL's
+/// trigram index answers the rest.
+async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -> Result<Vec<i64>> {
     let postgres = store.is_postgres();
-    if is_short(q) {
-        let collate = if postgres { " COLLATE \"C\"" } else { "" };
-        let mut binds = vec![Bind::I(limit)];
+    let below = below.unwrap_or(i64::MAX);
+    let ids: Vec<(i64,)> = if is_short(q) {
+        let mut binds = vec![Bind::I(below), Bind::I(limit)];
         let mut arms = Vec::new();
-        if let Some(Resume::After(key, id)) = resume {
-            binds.push(Bind::T(key.clone()));
-            binds.push(Bind::I(*id));
-        }
         for v in search_variants(q) {
-            let (lo, hi) = prefix_range(&v);
             for col in ["subject_name", "subject_name_kana"] {
-                binds.push(Bind::T(lo.clone()));
-                binds.push(Bind::T(hi.clone()));
-                let (a, b) = (binds.len() - 1, binds.len());
-                let k = format!("c.{col}{collate}");
-                let after = if matches!(resume, Some(Resume::After(..))) {
-                    format!(" AND ({k} > $2 OR ({k} = $2 AND c.id > $3))")
-                } else {
-                    String::new()
-                };
+                binds.push(Bind::T(v.clone()));
                 arms.push(format!(
-                    "SELECT * FROM (SELECT c.id, c.{col} AS k FROM cases c WHERE c.state <> 'unconfirmed' \
-                     AND {k} >= ${a} AND {k} < ${b}{after} ORDER BY {k}, c.id LIMIT $1) t{}",
+                    "SELECT * FROM (SELECT c.id FROM cases c WHERE c.state <> 'unconfirmed' \
+                     AND substr(c.{col}, 1, 2) = ${} AND c.id < $1 ORDER BY c.id DESC LIMIT $2) t{}",
+                    binds.len(),
                     arms.len()
                 ));
             }
         }
-        let sql = format!("SELECT id, k FROM ({}) a ORDER BY k{collate}, id LIMIT $1", arms.join(" UNION ALL "));
-        let rows: Vec<(i64, String)> =
-            on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?;
-        // A case found by its name and its kana comes once, where first found.
-        let mut seen = std::collections::HashSet::new();
-        let mut rows: Vec<(i64, String)> = rows.into_iter().filter(|(id, _)| seen.insert(*id)).collect();
-        // The exact reference, when it is one.
-        if resume.is_none() {
-            let exact: Option<(i64,)> = on!(read store, c => sqlx::query_as(
-                "SELECT id FROM cases WHERE reference = $1 AND state <> 'unconfirmed'")
-                .bind(q.trim()).fetch_optional(c).await)?;
-            if let Some((id,)) = exact.filter(|(id,)| !seen.contains(id)) {
-                rows.insert(0, (id, String::new()));
-            }
-        }
-        return Ok(rows);
-    }
-    let below = match resume {
-        Some(Resume::Below(id)) => *id,
-        _ => i64::MAX,
-    };
-    let ids: Vec<(i64,)> = if postgres {
+        let sql = format!("SELECT DISTINCT id FROM ({}) a ORDER BY id DESC LIMIT $2", arms.join(" UNION ALL "));
+        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
+    } else if postgres {
         let (clause, binds) = search_sql(q, postgres, 3);
         // The trigram index holds confirmed requests only (migration 0008).
         let sql = format!(
@@ -340,7 +273,7 @@ async fn search_window(store: &Store, q: &str, resume: Option<&Resume>, limit: i
         let phrases = fts_phrases(&search_variants(q));
         on!(read store, c => sqlx::query_as(sql).bind(phrases).bind(below).bind(limit).fetch_all(c).await)?
     };
-    Ok(ids.into_iter().map(|(id,)| (id, String::new())).collect())
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// How many of a broad search's newest matches one page looks among.
@@ -352,39 +285,66 @@ pub struct QueueRows {
     pub rows: Vec<QueueEntry>,
     /// The order they came in (a broad search comes newest first).
     pub order: Order,
-    /// A broad search whose window ran out before the page was full: where
-    /// the next page goes on.
-    pub resume: Option<Resume>,
+    /// A broad search whose windows ran out before the page was full: the
+    /// next page looks among the matches below this id.
+    pub resume_below: Option<i64>,
 }
 
+/// How many windows one page of a broad search looks through before it
+/// shows what it found (and offers to look further).
+const WINDOWS_PER_PAGE: usize = 4;
+
 /// One page of the queue, keyset-paged, in the filter's order. A search
-/// first reads the ids it matches: up to [`SORTED_HITS`] of them are sorted
-/// as the queue is; beyond that, the page takes the newest matches, a window
-/// of [`SEARCH_WINDOW`] at a time, so that no search reads more than that.
+/// first reads the ids it matches, newest first: up to [`SORTED_HITS`] of
+/// them are sorted as the queue is; beyond that the page lists the newest
+/// matches that pass the filters, looking at most at a few windows of
+/// [`SEARCH_WINDOW`] ids, so that no search reads without bound.
 pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
-    let postgres = store.is_postgres();
-    let mut f = f.clone();
-    let mut window_full = false;
-    let mut ids: Option<Vec<i64>> = None;
-    let mut rank: Option<Vec<(i64, String)>> = None;
-    if let Some(q) = f.q.take() {
-        // A cursor `n_…`/`k…_…` continues a broad search's window.
-        let resume = f.after.as_ref().and_then(|(k, id)| Resume::parse(k, *id));
-        let window = search_window(store, &q, resume.as_ref(), SEARCH_WINDOW + 1).await?;
-        if resume.is_none() && window.len() as i64 <= SORTED_HITS {
-            ids = Some(window.into_iter().map(|(id, _)| id).collect::<Vec<_>>());
-        } else {
-            f.order = if is_short(&q) { Order::Name } else { Order::Newest };
-            f.after = None;
-            window_full = window.len() as i64 > SEARCH_WINDOW;
-            let window: Vec<(i64, String)> = window.into_iter().take(SEARCH_WINDOW as usize).collect();
-            // The page keeps the window's order.
-            rank = Some(window);
-        }
+    let Some(q) = f.q.clone() else {
+        let rows = page_of(store, f, None).await?;
+        return Ok(QueueRows { rows, order: f.order, resume_below: None });
+    };
+    let mut f = QueueFilter { q: None, ..f.clone() };
+    // A cursor `n_{id}` goes on with a broad search below that id.
+    let mut below = f.after.as_ref().filter(|(k, _)| k == "n").map(|(_, id)| *id);
+    let window = search_window(store, &q, below, SEARCH_WINDOW + 1).await?;
+    if below.is_none() && window.len() as i64 <= SORTED_HITS {
+        let rows = page_of(store, &f, Some(&window)).await?;
+        return Ok(QueueRows { rows, order: f.order, resume_below: None });
     }
-    let (mut cond, mut binds) = filter_sql(&f, postgres);
-    let mut from = "cases c".to_owned();
-    if let Some(ids) = &ids {
+    f.order = Order::Newest;
+    f.after = None;
+    let mut window = window;
+    let mut rows = Vec::new();
+    for looked in 1..=WINDOWS_PER_PAGE {
+        let full = window.len() as i64 > SEARCH_WINDOW;
+        window.truncate(SEARCH_WINDOW as usize);
+        let wanted = f.limit - rows.len() as i64;
+        let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&window)).await?;
+        let filled = found.len() as i64 == wanted;
+        rows.extend(found);
+        below = if filled {
+            // Go on after the page's last row.
+            rows.len().checked_sub(2).and_then(|i| rows.get(i)).map(|r| r.id)
+        } else if full {
+            window.last().copied()
+        } else {
+            None
+        };
+        if filled || !full || looked == WINDOWS_PER_PAGE {
+            break;
+        }
+        window = search_window(store, &q, below, SEARCH_WINDOW + 1).await?;
+    }
+    Ok(QueueRows { rows, order: Order::Newest, resume_below: below })
+}
+
+/// The rows of one page: the filters, among `ids` when given, in the
+/// filter's order after its keyset cursor.
+async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<Vec<QueueEntry>> {
+    let postgres = store.is_postgres();
+    let (mut cond, mut binds) = filter_sql(f, postgres);
+    if let Some(ids) = ids {
         binds.push(Bind::T(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
         cond.push_str(&if postgres {
             format!(" AND c.id = ANY(string_to_array(${}, ',')::bigint[])", binds.len())
@@ -392,26 +352,11 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
             format!(" AND c.id IN (SELECT value FROM json_each('[' || ${} || ']'))", binds.len())
         });
     }
-    if let Some(rank) = &rank {
-        // The window's ids with their places, which order the page.
-        binds.push(Bind::T(rank.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",")));
-        from = if postgres {
-            format!(
-                "unnest(string_to_array(${}, ',')::bigint[]) WITH ORDINALITY AS w(id, place) JOIN cases c ON c.id = w.id",
-                binds.len()
-            )
-        } else {
-            format!(
-                "(SELECT value AS id, key AS place FROM json_each('[' || ${} || ']')) w CROSS JOIN cases c ON c.id = w.id",
-                binds.len()
-            )
-        };
-    }
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
          u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
          WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
-         FROM {from} \
+         FROM cases c \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
     // Open cases sort by their own indexed key; one state by (state, due key).
@@ -419,9 +364,9 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         Order::Due if f.state.is_none() && f.open_only => ("c.open_due", ""),
         Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
         Order::Received => ("COALESCE(c.received_on, '0000-01-01')", " DESC"),
-        Order::Newest | Order::Name => ("w.place", ""),
+        Order::Newest => ("", " DESC"),
     };
-    if let Some((k, id)) = &f.after {
+    if let Some((k, id)) = f.after.as_ref().filter(|_| !key.is_empty()) {
         binds.push(Bind::T(k.clone()));
         binds.push(Bind::I(*id));
         // Spelled so the index seeks to the key (a row-value comparison would scan).
@@ -430,24 +375,11 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    let order_by = format!("{key}{dir}, c.id{dir}");
+    let order_by = if key.is_empty() { format!("c.id{dir}") } else { format!("{key}{dir}, c.id{dir}") };
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;
-    let rows: Vec<QueueEntry> = rows.into_iter().map(QueueRow::into_entry).collect::<Result<_>>()?;
-    // A broad search goes on after the page's last row, or past its window.
-    let resume = rank.and_then(|window| {
-        let at = |id: i64| window.iter().find(|(w, _)| *w == id).cloned();
-        let from = if rows.len() as i64 == f.limit {
-            rows.get(rows.len().saturating_sub(2)).and_then(|r| at(r.id))
-        } else if window_full {
-            window.last().cloned()
-        } else {
-            None
-        };
-        from.map(|(id, k)| if f.order == Order::Name { Resume::After(k, id) } else { Resume::Below(id) })
-    });
-    Ok(QueueRows { rows, order: f.order, resume })
+    rows.into_iter().map(QueueRow::into_entry).collect()
 }
 
 fn opt(s: &str) -> Option<&str> {
