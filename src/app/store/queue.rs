@@ -240,7 +240,7 @@ macro_rules! bind_all {
 async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -> Result<Vec<i64>> {
     let postgres = store.is_postgres();
     let below = below.unwrap_or(i64::MAX);
-    let ids: Vec<(i64,)> = if is_short(q) {
+    let sql = if is_short(q) {
         let mut binds = vec![Bind::I(below), Bind::I(limit)];
         let mut arms = Vec::new();
         for v in search_variants(q) {
@@ -254,8 +254,7 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
                 ));
             }
         }
-        let sql = format!("SELECT DISTINCT id FROM ({}) a ORDER BY id DESC LIMIT $2", arms.join(" UNION ALL "));
-        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
+        (format!("SELECT DISTINCT id FROM ({}) a ORDER BY id DESC LIMIT $2", arms.join(" UNION ALL ")), binds)
     } else if postgres {
         let (clause, binds) = search_sql(q, postgres, 3);
         // The trigram index holds confirmed requests only (migration 0008).
@@ -263,17 +262,33 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
             "SELECT c.id FROM cases c WHERE c.state <> 'unconfirmed' AND (c.reference = $1 OR {clause}) \
              AND c.id < $2 ORDER BY c.id DESC LIMIT $3"
         );
-        let binds: Vec<Bind> =
-            [Bind::T(q.trim().to_owned()), Bind::I(below), Bind::I(limit)].into_iter().chain(binds).collect();
-        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(c).await)?
+        (sql, [Bind::T(q.trim().to_owned()), Bind::I(below), Bind::I(limit)].into_iter().chain(binds).collect())
     } else {
         // The reference is in the full-text index too.
-        let sql =
-            "SELECT rowid FROM cases_search WHERE cases_search MATCH $1 AND rowid < $2 ORDER BY rowid DESC LIMIT $3";
-        let phrases = fts_phrases(&search_variants(q));
-        on!(read store, c => sqlx::query_as(sql).bind(phrases).bind(below).bind(limit).fetch_all(c).await)?
+        let sql = "SELECT rowid AS id FROM cases_search WHERE cases_search MATCH $1 AND rowid < $2 \
+                   ORDER BY rowid DESC LIMIT $3";
+        (sql.to_owned(), vec![Bind::T(fts_phrases(&search_variants(q))), Bind::I(below), Bind::I(limit)])
     };
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    // The ids come joined in one text: a driver hands rows over one at a
+    // time (sqlx's SQLite driver from a worker thread, each row a wake-up),
+    // which cost more than the search itself for a window of thousands.
+    let (sql, binds): (String, Vec<Bind>) = sql;
+    let joined = if postgres {
+        format!("SELECT string_agg(id::text, ',') FROM ({sql}) w")
+    } else {
+        format!("SELECT group_concat(id, ',') FROM ({sql}) w")
+    };
+    let (text,): (Option<String>,) =
+        on!(read store, c => bind_all!(sqlx::query_as(&joined), &binds).fetch_one(c).await)?;
+    let mut ids = text
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
+        .collect::<Result<Vec<i64>>>()?;
+    // Newest first, whatever order the join kept.
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ids)
 }
 
 /// How many of a broad search's newest matches one page looks among.
