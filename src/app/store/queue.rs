@@ -85,7 +85,7 @@ pub enum Order {
 
 /// The most matches a search sorts as the queue is sorted; beyond this it
 /// shows the newest first.
-pub const SORTED_HITS: i64 = 1000;
+pub const SORTED_HITS: i64 = 500;
 
 /// Cases without a due date sort last.
 pub const NO_DUE: &str = "9999-12-31";
@@ -292,7 +292,7 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
 }
 
 /// How many of a broad search's newest matches one page looks among.
-pub const SEARCH_WINDOW: i64 = 2000;
+pub const SEARCH_WINDOW: i64 = 1000;
 
 /// One page of the queue as read.
 #[derive(Debug)]
@@ -307,7 +307,7 @@ pub struct QueueRows {
 
 /// How many windows one page of a broad search looks through before it
 /// shows what it found (and offers to look further).
-const WINDOWS_PER_PAGE: usize = 4;
+const WINDOWS_PER_PAGE: usize = 8;
 
 /// One page of the queue, keyset-paged, in the filter's order. A search
 /// first reads the ids it matches, newest first: up to [`SORTED_HITS`] of
@@ -359,19 +359,32 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
 async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<Vec<QueueEntry>> {
     let postgres = store.is_postgres();
     let (mut cond, mut binds) = filter_sql(f, postgres);
+    let mut from = "cases c".to_owned();
     if let Some(ids) = ids {
         binds.push(Bind::T(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
-        cond.push_str(&if postgres {
-            format!(" AND c.id = ANY(string_to_array(${}, ',')::bigint[])", binds.len())
+        let n = binds.len();
+        if f.order == Order::Newest {
+            // The window is newest first: walk it in its order and stop at the page.
+            from = if postgres {
+                format!(
+                    "unnest(string_to_array(${n}, ',')::bigint[]) WITH ORDINALITY AS w(id, place) JOIN cases c ON c.id = w.id"
+                )
+            } else {
+                format!(
+                    "(SELECT value AS id, key AS place FROM json_each('[' || ${n} || ']')) w CROSS JOIN cases c ON c.id = w.id"
+                )
+            };
+        } else if postgres {
+            cond.push_str(&format!(" AND c.id = ANY(string_to_array(${n}, ',')::bigint[])"));
         } else {
-            format!(" AND c.id IN (SELECT value FROM json_each('[' || ${} || ']'))", binds.len())
-        });
+            cond.push_str(&format!(" AND c.id IN (SELECT value FROM json_each('[' || ${n} || ']'))"));
+        }
     }
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
          u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
          WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
-         FROM cases c \
+         FROM {from} \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
     // Open cases sort by their own indexed key; one state by (state, due key).
@@ -379,6 +392,8 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         Order::Due if f.state.is_none() && f.open_only => ("c.open_due", ""),
         Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
         Order::Received => ("COALESCE(c.received_on, '0000-01-01')", " DESC"),
+        // A window's place (newest first), or the id.
+        Order::Newest if ids.is_some() => ("w.place", ""),
         Order::Newest => ("", " DESC"),
     };
     if let Some((k, id)) = f.after.as_ref().filter(|_| !key.is_empty()) {
@@ -390,7 +405,11 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    let order_by = if key.is_empty() { format!("c.id{dir}") } else { format!("{key}{dir}, c.id{dir}") };
+    let order_by = match key {
+        "" => format!("c.id{dir}"),
+        "w.place" => key.to_owned(),
+        _ => format!("{key}{dir}, c.id{dir}"),
+    };
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;
