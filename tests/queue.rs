@@ -340,3 +340,27 @@ async fn a_broad_search_lists_every_match_once_page_after_page_and_says_in_which
     assert!(!page.body.contains(r#"<p class="notice" role="status">"#));
     app.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_page_view_reaches_the_access_log_within_a_moment_and_a_clean_stop_writes_what_waits() {
+    let app = spawn().await;
+    app.login_as(Role::Staff).await;
+    let logged = || app.strings("SELECT what FROM access_log WHERE what LIKE 'queue:%'");
+    app.get("/staff?view=mine").await;
+    // Nobody reads the log (no flush): the writer's own clock writes the row.
+    let mut rows = Vec::new();
+    for _ in 0..40 {
+        rows = logged().await;
+        if !rows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rows, vec!["queue:view=mine".to_owned()]);
+    app.get("/staff?view=week").await;
+    let common::TestApp { running, db, .. } = app;
+    running.shutdown().await;
+    let sql = "SELECT COUNT(*) FROM access_log WHERE what LIKE 'queue:%'";
+    let (n,): (i64,) = common::on!(read &db, c => sqlx::query_as(sql).fetch_one(c).await).expect("count");
+    assert_eq!(n, 2, "the stop wrote the row that waited");
+}

@@ -11,48 +11,105 @@ use super::store::access::{self as sa, AccessRow, NewAccess};
 use super::{App, AppError, Result};
 use crate::domain::Reference;
 
-/// Writes the access log in groups. Each caller waits until its own row is
-/// committed (no page is shown before its access is on record), but the rows
-/// of the requests that arrive while one commit runs share the next: on
-/// SQLite's single writer, one transaction per group instead of one per page
-/// viewed.
+/// Writes the access log a few times a second rather than once per page.
+///
+/// On SQLite every commit, however small, makes each reading connection
+/// drop its page cache (WAL mode checks the database for changes at the
+/// start of each read): one access row per page viewed had every queue view
+/// re-read its pages from the operating system, and halved the queue's pace.
+/// Rows therefore wait here for at most [`FLUSH_EVERY`] (or until
+/// [`GROUP`] of them are waiting) and go in together. A clean stop writes
+/// what waits ([`App::close`]); a crash of the process loses at most that
+/// quarter of a second of access rows. Whoever reads the log (the managers'
+/// pages, the CSV) flushes it first, so the log they read is whole.
 pub struct Recorder {
-    rows: mpsc::Sender<(NewAccess, oneshot::Sender<bool>)>,
+    queue: mpsc::Sender<Msg>,
+}
+
+enum Msg {
+    Row(NewAccess),
+    /// Write what waits now, then answer whether it went in.
+    Flush(oneshot::Sender<bool>),
 }
 
 /// The most rows one commit takes.
 const GROUP: usize = 256;
+/// How long a row may wait to be written.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Rows kept for another try while the database refuses them; past this the
+/// oldest are given up (and said so in the log).
+const KEEP_AT_MOST: usize = 100_000;
 
 impl Recorder {
     /// Starts the writing task (it ends when the last `App` clone is dropped).
     pub(crate) fn start(store: Store) -> Recorder {
-        let (rows, mut rx) = mpsc::channel::<(NewAccess, oneshot::Sender<bool>)>(4 * GROUP);
+        let (queue, mut rx) = mpsc::channel::<Msg>(16 * GROUP);
         tokio::spawn(async move {
-            let mut group = Vec::with_capacity(GROUP);
-            while rx.recv_many(&mut group, GROUP).await > 0 {
-                let batch: Vec<NewAccess> = group.iter().map(|(row, _)| row.clone()).collect();
-                let written = write(&store, &batch).await;
-                if let Err(e) = &written {
-                    tracing::error!(error = %e, rows = batch.len(), "cannot write the access log");
-                }
-                for (_, done) in group.drain(..) {
-                    let _ = done.send(written.is_ok());
+            let mut waiting: Vec<NewAccess> = Vec::new();
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let flush = tokio::select! {
+                    msg = rx.recv() => match msg {
+                        Some(Msg::Row(row)) => {
+                            waiting.push(row);
+                            if waiting.len() < GROUP {
+                                continue;
+                            }
+                            None
+                        }
+                        Some(Msg::Flush(done)) => Some(done),
+                        None => {
+                            write_waiting(&store, &mut waiting).await;
+                            return;
+                        }
+                    },
+                    _ = tick.tick() => None,
+                };
+                let written = write_waiting(&store, &mut waiting).await;
+                if let Some(done) = flush {
+                    let _ = done.send(written);
                 }
             }
         });
-        Recorder { rows }
+        Recorder { queue }
     }
 
-    /// Records one access; returns once it is committed.
+    /// Records one access (written within a quarter of a second).
     pub(crate) async fn record(&self, row: NewAccess) -> Result<()> {
-        let (done, written) = oneshot::channel();
-        let lost = || AppError::Internal(anyhow::anyhow!("the access log could not be written"));
-        self.rows.send((row, done)).await.map_err(|_| lost())?;
-        match written.await {
-            Ok(true) => Ok(()),
-            _ => Err(lost()),
-        }
+        self.queue
+            .send(Msg::Row(row))
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the access log writer has stopped")))
     }
+
+    /// Writes every row recorded so far; `false` when the database refused them.
+    pub async fn flush(&self) -> bool {
+        let (done, written) = oneshot::channel();
+        if self.queue.send(Msg::Flush(done)).await.is_err() {
+            return false;
+        }
+        written.await.unwrap_or(false)
+    }
+}
+
+/// Writes the waiting rows in one transaction; on failure keeps them for the
+/// next try. Returns whether nothing is left waiting.
+async fn write_waiting(store: &Store, waiting: &mut Vec<NewAccess>) -> bool {
+    while !waiting.is_empty() {
+        let n = waiting.len().min(GROUP);
+        if let Err(e) = write(store, &waiting[..n]).await {
+            tracing::error!(error = %e, rows = waiting.len(), "cannot write the access log; will try again");
+            if waiting.len() > KEEP_AT_MOST {
+                let lost = waiting.len() - KEEP_AT_MOST;
+                waiting.drain(..lost);
+                tracing::error!(rows = lost, "access log rows given up");
+            }
+            return false;
+        }
+        waiting.drain(..n);
+    }
+    true
 }
 
 async fn write(store: &Store, rows: &[NewAccess]) -> Result<(), super::store::StoreError> {
@@ -108,6 +165,7 @@ fn entry(app: &App, r: AccessRow) -> Entry {
 
 /// Who looked at a case, newest first (the last 500).
 pub async fn for_case(app: &App, reference: &Reference) -> Result<Vec<Entry>> {
+    app.flush_access_log().await;
     let rec = super::store::cases::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
     Ok(sa::for_case(&app.store, rec.id(), 500).await?.into_iter().map(|r| entry(app, r)).collect())
 }
@@ -128,6 +186,7 @@ fn micros_at_start(app: &App, d: Date) -> i64 {
 /// The rows of a filter, newest first: a page of at most `limit` before the
 /// keyset `before`.
 pub async fn search(app: &App, f: &Filter, before: Option<i64>, limit: i64) -> Result<Vec<Entry>> {
+    app.flush_access_log().await;
     let from = micros_at_start(app, f.from);
     let to = micros_at_start(app, f.to.tomorrow().unwrap_or(f.to));
     let rows = sa::search(&app.store, f.user_id, from, to, before, limit).await?;

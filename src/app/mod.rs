@@ -194,8 +194,16 @@ impl App {
         self.store.is_postgres()
     }
 
+    /// Writes what waits (the access log), then closes the database.
     pub async fn close(&self) {
+        self.flush_access_log().await;
         self.store.close().await;
+    }
+
+    /// Writes the access rows recorded so far (they wait at most a quarter
+    /// of a second); `false` when the database refused them.
+    pub async fn flush_access_log(&self) -> bool {
+        self.access.flush().await
     }
 
     pub fn now(&self) -> Timestamp {

@@ -289,7 +289,9 @@ impl TestApp {
         on!(read &self.db, c => sqlx::query(sql).bind(key).bind(value).execute(c).await.map(|_| ())).expect("setting");
     }
 
+    /// Counts with SQL, once the access rows recorded so far are written.
     pub async fn count(&self, sql: &str) -> i64 {
+        assert!(self.running.app.flush_access_log().await, "the access log is written");
         let store = &self.db;
         let (n,): (i64,) = on!(read store, c => sqlx::query_as(sql).fetch_one(c).await).expect("count");
         n

@@ -322,7 +322,9 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
     let mut f = QueueFilter { q: None, ..f.clone() };
     // A cursor `n_{id}` goes on with a broad search below that id.
     let mut below = f.after.as_ref().filter(|(k, _)| k == "n").map(|(_, id)| *id);
-    let window = search_window(store, &q, below, SEARCH_WINDOW + 1).await?;
+    // The first window is as large as a sorted search may be: one more tells it is broad.
+    let mut cap = if below.is_none() { SORTED_HITS } else { SEARCH_WINDOW };
+    let window = search_window(store, &q, below, cap + 1).await?;
     if below.is_none() && window.len() as i64 <= SORTED_HITS {
         let rows = page_of(store, &f, Some(&window)).await?;
         return Ok(QueueRows { rows, order: f.order, resume_below: None });
@@ -332,8 +334,8 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
     let mut window = window;
     let mut rows = Vec::new();
     for looked in 1..=WINDOWS_PER_PAGE {
-        let full = window.len() as i64 > SEARCH_WINDOW;
-        window.truncate(SEARCH_WINDOW as usize);
+        let full = window.len() as i64 > cap;
+        window.truncate(cap as usize);
         let wanted = f.limit - rows.len() as i64;
         let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&window)).await?;
         let filled = found.len() as i64 == wanted;
@@ -349,7 +351,8 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         if filled || !full || looked == WINDOWS_PER_PAGE {
             break;
         }
-        window = search_window(store, &q, below, SEARCH_WINDOW + 1).await?;
+        cap = SEARCH_WINDOW;
+        window = search_window(store, &q, below, cap + 1).await?;
     }
     Ok(QueueRows { rows, order: Order::Newest, resume_below: below })
 }
