@@ -12,3 +12,6 @@ CREATE INDEX cases_search_trgm ON cases USING gin ((
 -- the id answers it in order, however many share them.
 CREATE INDEX cases_name_start ON cases (substr(subject_name, 1, 2), id) WHERE state <> 'unconfirmed';
 CREATE INDEX cases_kana_start ON cases (substr(subject_name_kana, 1, 2), id) WHERE state <> 'unconfirmed';
+
+-- The queue sorted by the latest received: read backwards, stopping at the page.
+CREATE INDEX cases_received_order ON cases (received_on, id) WHERE state <> 'unconfirmed';

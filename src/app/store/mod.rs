@@ -120,13 +120,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        // The one writer touches a path in each of the cases' indexes per
-        // insert: a larger page cache (32 MiB, against SQLite's 2) keeps
-        // those paths in memory at a million cases.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone().pragma("cache_size", "-32768"))
+            .connect_with(opts.clone())
             .await?;
         let sessions = SqlitePoolOptions::new()
             .max_connections(2)

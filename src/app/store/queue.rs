@@ -394,7 +394,8 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
     let (key, dir) = match f.order {
         Order::Due if f.state.is_none() && f.open_only => ("c.open_due", ""),
         Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
-        Order::Received => ("COALESCE(c.received_on, '0000-01-01')", " DESC"),
+        // Every confirmed case has its date of receipt (the index of migration 0008).
+        Order::Received => ("c.received_on", " DESC"),
         // A window's place (newest first), or the id.
         Order::Newest if ids.is_some() => ("w.place", ""),
         Order::Newest => ("", " DESC"),
