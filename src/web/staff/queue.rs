@@ -174,16 +174,17 @@ pub async fn assign_post(
     match result {
         Ok(bulk) => {
             let to = bulk.to.as_ref().map(|u| u.display_name.clone()).unwrap_or_else(|| lang.t("nobody-3").to_owned());
-            let mut done = lang.f(
-                "bulk-assigned",
-                &[("count", crate::i18n::Arg::Num(bulk.assigned.len() as i64)), ("name", crate::i18n::Arg::Text(&to))],
-            );
-            if !bulk.unchanged.is_empty() {
-                done.push(' ');
-                done.push_str(
-                    &lang.f("bulk-unchanged", &[("count", crate::i18n::Arg::Num(bulk.unchanged.len() as i64))]),
-                );
+            let count = |n: usize| crate::i18n::Arg::Num(n as i64);
+            let mut said = Vec::new();
+            if !bulk.assigned.is_empty() || bulk.unchanged.is_empty() {
+                let name = crate::i18n::Arg::Text(&to);
+                said.push(lang.f("bulk-assigned", &[("count", count(bulk.assigned.len())), ("name", name)]));
             }
+            if !bulk.unchanged.is_empty() {
+                said.push(lang.f("bulk-unchanged", &[("count", count(bulk.unchanged.len()))]));
+            }
+            // Japanese sentences follow one another without a space.
+            let done = said.join(if lang == crate::domain::Lang::JA { "" } else { " " });
             let refused = bulk.refused.iter().map(|(r, m)| (r.clone(), m.get(lang).to_owned())).collect();
             ctx.session
                 .insert(BULK_KEY, BulkNotice { done, refused })
