@@ -235,6 +235,17 @@ pub(crate) async fn enqueue_for(
     Ok(())
 }
 
+/// Renders a message that belongs to no case (a staff notice) and puts it in
+/// the outbox in a transaction of its own.
+pub(crate) async fn send_alone(app: &App, kind: Kind, to: &str, m: &MailView) -> Result<()> {
+    let out = mail::render(kind, to, m).map_err(|e| AppError::internal("a mail template failed", e))?;
+    let mut tx = app.store.begin().await?;
+    enqueue(app, &mut tx, None, &out).await?;
+    tx.commit().await?;
+    app.mail_wake.notify_one();
+    Ok(())
+}
+
 /// Writes one rendered message to the outbox, with a stable Message-ID.
 pub(crate) async fn enqueue(app: &App, tx: &mut Tx, case_id: Option<i64>, m: &Outgoing) -> Result<()> {
     let domain = app.mail_from.rsplit_once('@').map(|(_, d)| d).unwrap_or("madoguchi.localhost");

@@ -287,13 +287,7 @@ async fn tell_assignee(app: &App, settings: &super::Settings, user: &Account, as
         case_url: app.url("/staff?view=mine"),
         ..super::notify::org_view(settings, lang)
     };
-    let out = mail::render(Kind::StaffAssignedMany, &user.email, &m)
-        .map_err(|e| AppError::internal("a mail template failed", e))?;
-    let mut tx = app.store.begin().await?;
-    super::notify::enqueue(app, &mut tx, None, &out).await?;
-    tx.commit().await?;
-    app.mail_wake.notify_one();
-    Ok(())
+    super::notify::send_alone(app, Kind::StaffAssignedMany, &user.email, &m).await
 }
 
 #[cfg(test)]

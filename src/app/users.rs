@@ -278,13 +278,7 @@ async fn warn_of_failures(app: &App, account: &Account, count: i64) -> Result<()
         case_url: app.url("/staff/login"),
         ..super::notify::org_view(&settings, crate::domain::Lang::JA)
     };
-    let out = crate::mail::render(crate::mail::Kind::StaffLoginFailures, &account.email, &m)
-        .map_err(|e| AppError::internal("a mail template failed", e))?;
-    let mut tx = app.store.begin().await?;
-    super::notify::enqueue(app, &mut tx, None, &out).await?;
-    tx.commit().await?;
-    app.mail_wake.notify_one();
-    Ok(())
+    super::notify::send_alone(app, crate::mail::Kind::StaffLoginFailures, &account.email, &m).await
 }
 
 /// Whether `password` is the account's current one (a password change, TOTP off).
