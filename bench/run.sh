@@ -77,6 +77,11 @@ run_wrk() {
   echo "$good_rps $p50 $p99 $ok $bad"
 }
 
+# Drives the staff pages at the space-separated paths $1, rotated; prints "rps p50 p99 ok bad".
+staff_paths() {
+  PATHS="$1" run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua
+}
+
 wait_ready() {
   for _ in $(seq 1 300); do
     curl -fs "$BASE/readyz" >/dev/null 2>&1 && return 0
@@ -162,18 +167,14 @@ bench_backend() {
   local rps p50 p99 ok bad
   if want queue; then
     echo "== $backend: queue"
-    export PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed"
-    read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
-    unset PATHS
+    read -r rps p50 p99 ok bad < <(staff_paths "/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed")
     row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-      "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); $bad errors"
+      "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); target p99 <= 25 ms; $bad errors"
   fi
   if want search; then
     echo "== $backend: search"
-    # Partial names in both scripts, a two-character name (no trigram: LIKE), part of an e-mail, a phone.
-    export PATHS="/staff?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA /staff?q=%E3%83%A4%E3%83%9E%E3%83%80 /staff?q=%E3%82%84%E3%81%BE%E3%81%A0 /staff?q=%E5%B1%B1%E7%94%B0 /staff?q=example.jp&state=closed /staff?q=1234"
-    read -r rps p50 p99 ok bad < <(run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
-    unset PATHS
+    # Partial names in both scripts, a two-character family name, part of an e-mail among closed cases, a phone.
+    read -r rps p50 p99 ok bad < <(staff_paths "/staff?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA /staff?q=%E3%83%A4%E3%83%9E%E3%83%80 /staff?q=%E3%82%84%E3%81%BE%E3%81%A0 /staff?q=%E5%B1%B1%E7%94%B0 /staff?q=example.jp&state=closed /staff?q=1234")
     row "$backend" "queue search GET /staff?q= (6 searches)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 50 ms; $bad errors"
   fi
   if want cursor; then
