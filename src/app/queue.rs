@@ -5,7 +5,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Deserialize;
 
-use super::records::{Account, QueueEntry};
+use super::records::{Account, CaseRecord, QueueEntry};
 use super::store::cases::{self as sc, NO_DUE, Order, QueueFilter};
 use super::store::users;
 use super::{App, AppError, Result};
@@ -128,14 +128,14 @@ pub struct QueuePage {
 /// One page of the queue for a staff member.
 pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> {
     let today = app.today();
-    let mut f = q.filter(user_id, today, true);
+    let f = q.filter(user_id, today, true);
     // One character would match half the cases: ask for two (the page says so at the box).
     let search_error = f.q.as_deref().is_some_and(sc::is_too_short).then_some("search-needs-two-characters");
-    if search_error.is_some() {
-        f.limit = 0;
-        f.q = None;
-    }
-    let sc::QueueRows { mut rows, order, resume_below } = sc::queue(&app.store, &f).await?;
+    let sc::QueueRows { mut rows, order, resume_below } = if search_error.is_some() {
+        sc::QueueRows { rows: Vec::new(), order: f.order, resume_below: None }
+    } else {
+        sc::queue(&app.store, &f).await?
+    };
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let next_cursor = match order {
@@ -216,17 +216,19 @@ pub struct Bulk {
 /// meanwhile is refused alone, and one e-mail to the assignee listing the
 /// cases they received (none when they assigned themselves).
 pub async fn assign_many(app: &App, references: &[String], assignee: Option<i64>, actor: Actor) -> Result<Bulk> {
+    // Each reference once, in the order ticked; past the bound, refused before any more is read.
+    let mut seen = std::collections::HashSet::new();
     let mut wanted: Vec<&str> = Vec::new();
     for r in references.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        if !wanted.contains(&r) {
+        if seen.insert(r) {
+            if wanted.len() == BULK_MAX {
+                return Err(AppError::field("case", "choose-at-most-100-cases"));
+            }
             wanted.push(r);
         }
     }
     if wanted.is_empty() {
         return Err(AppError::field("case", "choose-at-least-one-case"));
-    }
-    if wanted.len() > BULK_MAX {
-        return Err(AppError::field("case", "choose-at-most-100-cases"));
     }
     let settings = app.settings().await?;
     let to = match assignee {
@@ -239,13 +241,18 @@ pub async fn assign_many(app: &App, references: &[String], assignee: Option<i64>
         None => None,
     };
     let mut bulk = Bulk { to, ..Bulk::default() };
+    // The cases as assigned, for the assignee's message.
+    let mut records = Vec::new();
     for raw in wanted {
         let Ok(reference) = raw.parse::<Reference>() else {
             bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case")));
             continue;
         };
         match super::cases::assign_one_of_many(app, &settings, &reference, assignee, actor).await {
-            Ok(_) => bulk.assigned.push(reference),
+            Ok(rec) => {
+                bulk.assigned.push(reference);
+                records.push(rec);
+            }
             // Already theirs: nothing to write.
             Err(AppError::Domain(DomainError::Invalid { field: "assignee", .. })) => bulk.unchanged.push(reference),
             Err(AppError::NotFound) => bulk.refused.push((raw.to_owned(), crate::domain::Msg::new("no-such-case"))),
@@ -266,21 +273,22 @@ pub async fn assign_many(app: &App, references: &[String], assignee: Option<i64>
         && actor.staff_id() != Some(user.id)
         && !bulk.assigned.is_empty()
     {
-        tell_assignee(app, &settings, user, &bulk.assigned).await?;
+        tell_assignee(app, &settings, user, &records).await?;
     }
     Ok(bulk)
 }
 
 /// One message to the assignee listing the cases they received (in
 /// Japanese, as staff notices are, without the requesters' names).
-async fn tell_assignee(app: &App, settings: &super::Settings, user: &Account, assigned: &[Reference]) -> Result<()> {
+async fn tell_assignee(app: &App, settings: &super::Settings, user: &Account, assigned: &[CaseRecord]) -> Result<()> {
     let lang = Lang::JA;
-    let mut items = Vec::with_capacity(assigned.len());
-    for r in assigned {
-        let Some(rec) = sc::read_by_reference(&app.store, r).await? else { continue };
-        let due = rec.case.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned());
-        items.push(format!("{r}　{}　{due}", rec.case.kind.label(lang)));
-    }
+    let items: Vec<String> = assigned
+        .iter()
+        .map(|rec| {
+            let due = rec.case.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned());
+            format!("{}　{}　{due}", rec.reference_str(), rec.case.kind.label(lang))
+        })
+        .collect();
     let m = mail::MailView {
         count: items.len() as i64,
         items,

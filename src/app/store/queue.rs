@@ -240,7 +240,7 @@ macro_rules! bind_all {
 async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -> Result<Vec<i64>> {
     let postgres = store.is_postgres();
     let below = below.unwrap_or(i64::MAX);
-    let sql = if is_short(q) {
+    let (sql, binds): (String, Vec<Bind>) = if is_short(q) {
         let mut binds = vec![Bind::I(below), Bind::I(limit)];
         let mut arms = Vec::new();
         for v in search_variants(q) {
@@ -272,7 +272,6 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
     // The ids come joined in one text: a driver hands rows over one at a
     // time (sqlx's SQLite driver from a worker thread, each row a wake-up),
     // which cost more than the search itself for a window of thousands.
-    let (sql, binds): (String, Vec<Bind>) = sql;
     let joined = if postgres {
         format!("SELECT string_agg(id::text, ',') FROM ({sql}) w")
     } else {
@@ -396,11 +395,10 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         Order::Due => ("COALESCE(c.due_on, '9999-12-31')", ""),
         // Every confirmed case has its date of receipt (the index of migration 0008).
         Order::Received => ("c.received_on", " DESC"),
-        // A window's place (newest first), or the id.
-        Order::Newest if ids.is_some() => ("w.place", ""),
-        Order::Newest => ("", " DESC"),
+        // A broad search's window, in its place order (newest first); it has no cursor of its own.
+        Order::Newest => ("w.place", ""),
     };
-    if let Some((k, id)) = f.after.as_ref().filter(|_| !key.is_empty()) {
+    if let Some((k, id)) = &f.after {
         binds.push(Bind::T(k.clone()));
         binds.push(Bind::I(*id));
         // Spelled so the index seeks to the key (a row-value comparison would scan).
@@ -409,11 +407,7 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    let order_by = match key {
-        "" => format!("c.id{dir}"),
-        "w.place" => key.to_owned(),
-        _ => format!("{key}{dir}, c.id{dir}"),
-    };
+    let order_by = if f.order == Order::Newest { key.to_owned() } else { format!("{key}{dir}, c.id{dir}") };
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;

@@ -138,8 +138,8 @@ async fn render(
 }
 
 /// `POST /staff/assign`: the ticked cases (`case`, repeated), to whom
-/// (`assignee`: a user id, empty to unassign), and the queue to return to
-/// (`back`, its query string).
+/// (`assignee`: a user id, or `none` to unassign; empty is asked again), and
+/// the queue to return to (`back`, its query string).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AssignPost {
