@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use madoguchi::app::reports::{Month, month_csv};
+use madoguchi::app::reports::{Month, Period, period_csv, period_xlsx};
 use madoguchi::app::users::{NewUser, add_user};
 use madoguchi::config::Config;
 use madoguchi::domain::Role;
@@ -29,12 +29,17 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
-    /// Print a monthly report (CSV, UTF-8 with BOM) to standard output.
+    /// Write a month's report: the per-case CSV (UTF-8 with BOM) or the
+    /// workbook (sheets summary, cases, fees), to standard output or a file.
     Report {
+        /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
-        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
         format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Fill the database with N synthetic cases over five years (demo and benchmark data).
     Seed {
@@ -150,11 +155,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             }
         }
-        Cmd::Report { month, format: _ } => {
+        Cmd::Report { month, format, out } => {
             let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;
             let app = madoguchi::open(&config, String::new()).await?;
-            use std::io::Write;
-            std::io::stdout().write_all(&month_csv(&app, month).await?)?;
+            let period = Period::month(month);
+            let bytes = match format.as_str() {
+                "xlsx" => period_xlsx(&app, period, false, madoguchi::domain::Lang::JA).await?,
+                _ => period_csv(&app, period, false).await?,
+            };
+            match out {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            app.close().await;
         }
         Cmd::Seed { cases, month } => {
             let month = match month {

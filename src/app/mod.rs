@@ -23,6 +23,7 @@ pub mod results;
 pub mod retention;
 pub mod seed;
 pub mod settings;
+pub mod spreadsheet;
 mod store;
 pub mod users;
 

@@ -218,6 +218,12 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "new_password_confirm" => "new-password-again",
         "code" => "authentication-code",
         "form" => "sending",
+        "month" => "month",
+        "from" => "from-month",
+        "to" => "to-month",
+        "year" => "year",
+        "events_from" => "first-day",
+        "events_to" => "last-day",
         _ => "input",
     };
     lang.t(id)

@@ -47,6 +47,8 @@ pub struct TestApp {
     pub backend: &'static str,
     /// The data key the app was started with (a restore needs the same).
     pub data_key: Option<String>,
+    /// The database's URL, for the `madoguchi` command run beside the app.
+    pub database_url: String,
     pub seen: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
@@ -119,7 +121,7 @@ async fn spawn_configured(smtp_url: Option<String>, change: impl FnOnce(&mut Con
     };
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-    TestApp { running, db, base, client, dir, backend, data_key, seen: Default::default() }
+    TestApp { running, db, base, client, dir, backend, data_key, database_url: url, seen: Default::default() }
 }
 
 pub struct Page {

@@ -43,10 +43,11 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// The database. SQLite writes of services and jobs go through one
 /// connection (DESIGN.md §3); reads use a small pool; sessions have a pool of
 /// their own, so that loading a session never waits behind a write
-/// transaction (their writes are single statements, safe under busy_timeout).
+/// transaction (their writes are single statements, safe under busy_timeout);
+/// one more connection copies the write-ahead log back into the database.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite { write: SqlitePool, read: SqlitePool, sessions: SqlitePool },
+    Sqlite { write: SqlitePool, read: SqlitePool, sessions: SqlitePool, checkpoints: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -98,6 +99,35 @@ macro_rules! on {
 }
 pub(crate) use on;
 
+/// The write-ahead log the writer lets grow before it checkpoints itself
+/// (pages of 4 KiB), should the checkpointing task fall behind.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
+
+/// How often the log is copied back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies the write-ahead log back into the database every
+/// [`CHECKPOINT_EVERY`], without blocking the writer or the readers
+/// (`PASSIVE`), until the store is closed.
+fn start_checkpoints(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "checkpoint failed; the writer's own threshold remains");
+            }
+        }
+    });
+}
+
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
@@ -106,7 +136,11 @@ impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str) -> Result<Store> {
         if is_postgres_url(url) {
-            let opts = PgConnectOptions::from_str(url)?;
+            // Every statement is prepared once per connection, and after five
+            // runs PostgreSQL may keep one generic plan for all values: the
+            // queue's filters (a state, a due date, a search pattern) each
+            // need the plan of their own values (issue 14).
+            let opts = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -120,11 +154,16 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        // The writer leaves checkpoints (copying the log back into the
+        // database, with two fsyncs) to a connection of their own, so that
+        // no commit waits for one; its own threshold is only a backstop.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string()))
             .await?;
+        let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+        start_checkpoints(checkpoints.clone());
         let sessions = SqlitePoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(30))
@@ -135,7 +174,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Store::Sqlite { write, read, sessions })
+        Ok(Store::Sqlite { write, read, sessions, checkpoints })
     }
 
     /// The SQLite URL of a file in `dir`.
@@ -182,7 +221,8 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { write, read, sessions } => {
+            Store::Sqlite { write, read, sessions, checkpoints } => {
+                checkpoints.close().await;
                 read.close().await;
                 sessions.close().await;
                 write.close().await;

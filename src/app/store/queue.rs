@@ -97,10 +97,6 @@ pub enum Bind {
     I(i64),
 }
 
-/// PostgreSQL's searched text: the expression of the `cases_search_trgm` index.
-const PG_SEARCH: &str = "(coalesce(c.subject_name, '') || ' ' || coalesce(c.subject_name_kana, '') || ' ' || \
-    coalesce(c.contact_email, '') || ' ' || coalesce(c.subject_phone, '') || ' ' || coalesce(c.reference, '') || ' ' || c.details)";
-
 /// What a search looks for: the text NFKC-normalised as the form stores
 /// input (全角 ASCII, half-width kana), in hiragana and in katakana, so that
 /// 「やまだ」 finds 「ヤマダ」 and the other way round.
@@ -151,16 +147,21 @@ fn search_sql(q: &str, postgres: bool, taken: usize) -> (String, Vec<Bind>) {
             }
         }
     } else if postgres {
-        // The trigram index serves ILIKE of three characters or more.
-        for v in &variants {
-            let like = format!("%{}%", v.replace(['%', '_', '\\'], ""));
-            parts.push(format!("{PG_SEARCH} ILIKE {}", next(Bind::T(like), &mut binds)));
-        }
+        let likes: Vec<String> =
+            variants.iter().map(|v| format!("s.body LIKE lower({})", next(Bind::T(pg_like(v)), &mut binds))).collect();
+        parts.push(format!("c.id IN (SELECT s.id FROM case_search s WHERE {})", likes.join(" OR ")));
     } else {
         let m = next(Bind::T(fts_phrases(&variants)), &mut binds);
         parts.push(format!("c.id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH {m})"));
     }
     (parts.join(" OR "), binds)
+}
+
+/// PostgreSQL's pattern for a variant: the trigram index of `case_search`
+/// (migration 0009, in lower case) serves `LIKE lower(…)` of three
+/// characters or more.
+fn pg_like(v: &str) -> String {
+    format!("%{}%", v.replace(['%', '_', '\\'], ""))
 }
 
 /// FTS5's trigram tokenizer: each variant a phrase.
@@ -176,13 +177,20 @@ fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
         binds.push(v);
         sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
     };
+    // Among open cases the due date is also `open_due`, the key of the
+    // open queue's index (in its order: the walk stops at the page). A range
+    // on it says the case is open: PostgreSQL would count `IS NOT NULL`
+    // once more, expect a handful of rows, and sort them all.
+    let open = f.state.map_or(f.open_only, |s| s.is_open());
+    let ranged = open && (f.due_from.is_some() || f.due_until.is_some());
     if let Some(state) = &f.state {
         p(&mut sql, " AND c.state = $?", Bind::T(state.code().to_owned()));
-    } else if f.open_only {
+    }
+    if ((f.state.is_none() && f.open_only) || f.clock_running) && !ranged {
         sql.push_str(" AND c.open_due IS NOT NULL");
     }
     if f.clock_running {
-        sql.push_str(" AND c.open_due IS NOT NULL AND c.paused_on IS NULL");
+        sql.push_str(" AND c.paused_on IS NULL");
     }
     if let Some(kind) = &f.kind {
         p(&mut sql, " AND c.kind = $?", Bind::T(kind.code().to_owned()));
@@ -195,11 +203,15 @@ fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
         Some(None) => sql.push_str(" AND c.assignee_id IS NULL"),
         None => {}
     }
+    let due = if open { "c.open_due" } else { "c.due_on" };
     if let Some(d) = &f.due_from {
-        p(&mut sql, " AND c.due_on >= $?", Bind::T(d.to_string()));
+        p(&mut sql, &format!(" AND {due} >= $?"), Bind::T(d.to_string()));
+        if open && f.due_until.is_none() {
+            p(&mut sql, " AND c.open_due <> $?", Bind::T(NO_DUE.to_owned()));
+        }
     }
     if let Some(d) = &f.due_until {
-        p(&mut sql, " AND c.due_on <= $?", Bind::T(d.to_string()));
+        p(&mut sql, &format!(" AND {due} <= $?"), Bind::T(d.to_string()));
     }
     if f.letters {
         sql.push_str(" AND c.id IN (SELECT n.case_id FROM notices n WHERE n.by_post = 1 AND n.posted_on IS NULL)");
@@ -256,29 +268,28 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
         }
         (format!("SELECT DISTINCT id FROM ({}) a ORDER BY id DESC LIMIT $2", arms.join(" UNION ALL ")), binds)
     } else if postgres {
-        let (clause, binds) = search_sql(q, postgres, 3);
-        // The trigram index holds confirmed requests only (migration 0008).
-        let sql = format!(
-            "SELECT c.id FROM cases c WHERE c.state <> 'unconfirmed' AND (c.reference = $1 OR {clause}) \
-             AND c.id < $2 ORDER BY c.id DESC LIMIT $3"
-        );
-        (sql, [Bind::T(q.trim().to_owned()), Bind::I(below), Bind::I(limit)].into_iter().chain(binds).collect())
+        return pg_trigram_window(store, q, below, limit).await;
     } else {
         // The reference is in the full-text index too.
         let sql = "SELECT rowid AS id FROM cases_search WHERE cases_search MATCH $1 AND rowid < $2 \
                    ORDER BY rowid DESC LIMIT $3";
         (sql.to_owned(), vec![Bind::T(fts_phrases(&search_variants(q))), Bind::I(below), Bind::I(limit)])
     };
-    // The ids come joined in one text: a driver hands rows over one at a
-    // time (sqlx's SQLite driver from a worker thread, each row a wake-up),
-    // which cost more than the search itself for a window of thousands.
-    let joined = if postgres {
+    joined_ids(store, &sql, &binds).await
+}
+
+/// The ids a query of one column `id` selects, newest first. They come
+/// joined in one text: a driver hands rows over one at a time (sqlx's
+/// SQLite driver from a worker thread, each row a wake-up), which cost more
+/// than the search itself for a window of thousands.
+async fn joined_ids(store: &Store, sql: &str, binds: &[Bind]) -> Result<Vec<i64>> {
+    let joined = if store.is_postgres() {
         format!("SELECT string_agg(id::text, ',') FROM ({sql}) w")
     } else {
         format!("SELECT group_concat(id, ',') FROM ({sql}) w")
     };
     let (text,): (Option<String>,) =
-        on!(read store, c => bind_all!(sqlx::query_as(&joined), &binds).fetch_one(c).await)?;
+        on!(read store, c => bind_all!(sqlx::query_as(&joined), binds).fetch_one(c).await)?;
     let mut ids = text
         .unwrap_or_default()
         .split(',')
@@ -286,6 +297,83 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
         .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
         .collect::<Result<Vec<i64>>>()?;
     // Newest first, whatever order the join kept.
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ids)
+}
+
+/// How many of the newest rows PostgreSQL's search reads in order first.
+const PG_WALK: i64 = 2048;
+/// How many rows a second, longer walk may read when the first one showed
+/// the term common enough to fill the window that way.
+const PG_LONG_WALK: i64 = 65_536;
+
+/// PostgreSQL's search of three characters or more, in the narrow table of
+/// searched text (migration 0009; the reference is in it, unconfirmed
+/// requests are not). The trigram index finds a rare term's matches at
+/// once, but must visit every match before the newest can be picked: for a
+/// common term (an e-mail domain: most cases) that is hundreds of thousands
+/// of rows. So the newest rows are read in order first, stopping at the
+/// window; the matches seen tell how common the term is, and a term too
+/// rare to fill the window by reading on is looked up in the trigram index
+/// below what was read.
+async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
+    let mut binds = vec![Bind::I(below), Bind::I(limit), Bind::I(PG_WALK)];
+    let likes: Vec<String> = search_variants(q)
+        .iter()
+        .map(|v| {
+            binds.push(Bind::T(pg_like(v)));
+            format!("body LIKE lower(${})", binds.len())
+        })
+        .collect();
+    let matches = likes.join(" OR ");
+    // One walk: the rows read (their lowest id, how many), then the matches.
+    let walk = |binds: &[Bind]| {
+        let sql = format!(
+            "WITH w AS (SELECT id, body FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3) \
+             SELECT COALESCE((SELECT MIN(id) FROM w), 0), (SELECT COUNT(*) FROM w), \
+             (SELECT string_agg(id::text, ',') FROM (SELECT id FROM w WHERE {matches} ORDER BY id DESC LIMIT $2) m)"
+        );
+        let binds = binds.to_vec();
+        async move {
+            let (floor, read, ids): (i64, i64, Option<String>) =
+                on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
+            let ids = ids
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
+                .collect::<Result<Vec<i64>>>()?;
+            Ok::<_, StoreError>((floor, read, ids))
+        }
+    };
+    let (mut floor, read, mut ids) = walk(&binds).await?;
+    let mut exhausted = read < PG_WALK;
+    let wanted = |ids: &Vec<i64>| limit - ids.len() as i64;
+    // Common enough that a longer walk should fill the window: read on.
+    if !exhausted && wanted(&ids) > 0 && (ids.len() as i64) * PG_LONG_WALK >= wanted(&ids) * PG_WALK * 2 {
+        binds[0] = Bind::I(floor);
+        binds[1] = Bind::I(wanted(&ids));
+        binds[2] = Bind::I(PG_LONG_WALK);
+        let (f, read, more) = walk(&binds).await?;
+        floor = f;
+        exhausted = read < PG_LONG_WALK;
+        ids.extend(more);
+    }
+    if !exhausted && wanted(&ids) > 0 {
+        binds[0] = Bind::I(floor);
+        binds[1] = Bind::I(wanted(&ids));
+        binds.remove(2);
+        // The patterns were numbered after the walk's three values.
+        let likes: Vec<String> = (0..likes.len()).map(|i| format!("body LIKE lower(${})", i + 3)).collect();
+        // Materialised: told to stop at the window, the planner would walk
+        // the primary key backwards, expecting a match every few rows.
+        let sql = format!(
+            "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({}) AND id < $1) \
+             SELECT id FROM m ORDER BY id DESC LIMIT $2",
+            likes.join(" OR ")
+        );
+        ids.extend(joined_ids(store, &sql, &binds).await?);
+    }
     ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
 }
@@ -502,13 +590,14 @@ pub async fn export(store: &Store, f: &QueueFilter, out: tokio::sync::mpsc::Send
     Ok(())
 }
 
-/// The cases of a month's report: those received in it, then those closed
-/// in it but received before (indexed ranges, each case once). The month's
-/// arrivals are read in two halves at once, beside the closings, on
-/// separate connections: on SQLite the text of each range is built by one
-/// core.
-pub async fn month_export(store: &Store, first: Date, last: Date) -> Result<Vec<ExportRow>> {
-    let mid = first.saturating_add(jiff::ToSpan::days(14)).min(last);
+/// The cases of a report's period (whole months): those received in it,
+/// then those closed in it but received before (indexed ranges, each case
+/// once), with their ids. The arrivals are read in two halves at once,
+/// beside the closings, on separate connections: on SQLite the text of each
+/// range is built by one core.
+pub async fn period_export(store: &Store, first: Date, last: Date) -> Result<Vec<(i64, ExportRow)>> {
+    let half = (last - first).get_days() / 2;
+    let mid = first.saturating_add(jiff::ToSpan::days(half)).min(last);
     let (first, mid, last) = (first.to_string(), mid.to_string(), last.to_string());
     let early = [Bind::T(first.clone()), Bind::T(mid.clone())];
     let late = [Bind::T(mid), Bind::T(last.clone())];
@@ -518,7 +607,7 @@ pub async fn month_export(store: &Store, first: Date, last: Date) -> Result<Vec<
         export_rows(store, "c.received_on > $1 AND c.received_on <= $2", "", &late),
         export_rows(store, "c.closed_on >= $1 AND c.closed_on <= $2 AND c.received_on < $3", "", &closed),
     )?;
-    Ok(a.into_iter().chain(b).chain(c).map(|(_, r)| r).collect())
+    Ok(a.into_iter().chain(b).chain(c).collect())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -70,3 +70,70 @@ pub async fn count_events(store: &Store, kind: &str, from: i64, to: i64) -> Resu
         .bind(kind).bind(from).bind(to).fetch_one(c).await)?;
     Ok(n)
 }
+
+/// Arrivals per month (`YYYY-MM`) between two dates, for the trend.
+pub async fn received_by_month(store: &Store, first: &str, last: &str) -> Result<Vec<(String, i64)>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT substr(received_on, 1, 7) AS m, COUNT(*) FROM cases \
+         WHERE received_on >= $1 AND received_on <= $2 GROUP BY m")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// Closings per month between two dates, for the trend: (month, closed,
+/// withdrawn, closed on time and not withdrawn).
+pub async fn closed_by_month(store: &Store, first: &str, last: &str) -> Result<Vec<(String, i64, i64, i64)>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT substr(closed_on, 1, 7) AS m, COUNT(*), \
+         CAST(COALESCE(SUM(CASE WHEN outcome = 'withdrawn' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN outcome <> 'withdrawn' AND due_on IS NOT NULL AND closed_on <= due_on \
+              THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM cases WHERE closed_on >= $1 AND closed_on <= $2 GROUP BY m")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// One entry of the fee ledger, for the `fees` sheet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeeLine {
+    pub on_date: String,
+    pub reference: Option<String>,
+    pub entry: String,
+    pub method: Option<String>,
+    pub amount: i64,
+    pub payment_ref: Option<String>,
+}
+
+/// The fee ledger's entries dated between two days, in date order.
+pub async fn fee_lines(store: &Store, first: &str, last: &str) -> Result<Vec<FeeLine>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT f.on_date, c.reference, f.entry, f.method, CAST(f.amount AS BIGINT) AS amount, f.payment_ref \
+         FROM fee_entries f JOIN cases c ON c.id = f.case_id \
+         WHERE f.on_date >= $1 AND f.on_date <= $2 ORDER BY f.on_date, f.id")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// The names and addresses of a period's cases, for an export an admin
+/// asked for explicitly: (id, name, kana, e-mail, phone, agent).
+pub type Contact = (i64, String, Option<String>, Option<String>, Option<String>, Option<String>);
+
+pub async fn contacts(store: &Store, first: &str, last: &str) -> Result<Vec<Contact>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT id, subject_name, subject_name_kana, contact_email, subject_phone, agent_name FROM cases \
+         WHERE (received_on >= $1 AND received_on <= $2) OR (closed_on >= $1 AND closed_on <= $2)")
+        .bind(first).bind(last).fetch_all(c).await)?)
+}
+
+/// One event of the audit trail: (event id, reference, time in UTC
+/// microseconds, actor kind, the staff member's name, event code).
+pub type AuditLine = (i64, String, i64, String, Option<String>, String);
+
+/// Up to `limit` events in [from, to) after the event (`at`, `id`), in order
+/// of time: a keyset page of the audit export. Events of requests never
+/// confirmed (no reference) are not part of it.
+pub async fn audit_page(store: &Store, from: i64, to: i64, after: (i64, i64), limit: i64) -> Result<Vec<AuditLine>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT e.id, c.reference, e.at, e.actor_kind, u.display_name, e.kind FROM case_events e \
+         JOIN cases c ON c.id = e.case_id LEFT JOIN staff_users u ON u.id = e.actor_id AND e.actor_kind = 'staff' \
+         WHERE e.at < $1 AND (e.at > $2 OR (e.at = $2 AND e.id > $3)) AND e.at >= $4 AND c.reference IS NOT NULL \
+         ORDER BY e.at, e.id LIMIT $5")
+        .bind(to).bind(after.0).bind(after.1).bind(from).bind(limit).fetch_all(c).await)?)
+}

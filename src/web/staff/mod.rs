@@ -6,6 +6,7 @@ mod actions;
 mod admin;
 mod answers;
 mod case;
+mod charts;
 mod deadlines;
 mod queue;
 mod reports;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/reports", get(reports::reports_get))
         .route("/staff/reports/{file}", get(reports::report_file_get))
         .route("/staff/exports/cases.csv", get(reports::export_get))
+        .route("/staff/exports/events.csv", get(reports::events_get))
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
