@@ -304,6 +304,25 @@ mod tests {
     }
 
     #[test]
+    fn every_message_file_parses_and_no_message_is_defined_twice() {
+        for dir in LOCALES.dirs() {
+            let mut seen = BTreeSet::new();
+            for file in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")) {
+                let text = file.contents_utf8().unwrap_or_default().to_owned();
+                let resource = match FluentResource::try_new(text) {
+                    Ok(r) => r,
+                    Err((_, errors)) => panic!("{}: {errors:?}", file.path().display()),
+                };
+                for entry in resource.entries() {
+                    if let fluent_syntax::ast::Entry::Message(m) = entry {
+                        assert!(seen.insert(m.id.name.to_owned()), "{}: {} twice", file.path().display(), m.id.name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn messages_take_values() {
         let text = Lang::JA.f("documents-too-many", &[("max", Arg::Num(7))]);
         assert!(text.contains('7'), "{text}");

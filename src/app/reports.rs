@@ -324,7 +324,19 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
     let mut by_channel: Vec<(Channel, i64)> = Channel::ALL.iter().map(|c| (*c, 0)).collect();
     let mut by_filer: Vec<(Filer, i64)> = Filer::ALL.iter().map(|f| (*f, 0)).collect();
     let mut by_reason: Vec<(Reason, i64)> = Reason::ALL.iter().map(|r| (*r, 0)).collect();
-    for g in sr::closed_groups(&app.store, &first, &last).await? {
+    let not_begun = today < period.first();
+    let (from, to) = (app.start_of(period.first()), app.start_of(period.last().saturating_add(1.day())));
+    let as_of_text = as_of.to_string();
+    // Each count on its own connection, at once.
+    let (closed_groups, refusals, arrivals, (open_at_end, overdue_open), fee_sums, extensions) = futures::try_join!(
+        sr::closed_groups(&app.store, &first, &last),
+        sr::refusal_reasons(&app.store, &first, &last),
+        sr::received_groups(&app.store, &first, &last),
+        async { if not_begun { Ok((0, 0)) } else { sr::open_and_overdue_at(&app.store, &as_of_text).await } },
+        sr::month_fees(&app.store, &first, &last),
+        sr::count_events(&app.store, "extended", from, to),
+    )?;
+    for g in closed_groups {
         let (n, timely) = (g.n, g.timely);
         let count = usize::try_from(n).unwrap_or(0);
         let kind: RequestKind = store::code(&g.kind)?;
@@ -357,7 +369,7 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
             on_time += timely;
         }
     }
-    for (reasons, n) in sr::refusal_reasons(&app.store, &first, &last).await? {
+    for (reasons, n) in refusals {
         let mut seen = Vec::new();
         for reason in reasons.split(',').filter(|s| !s.is_empty()) {
             let reason: Reason = store::code(reason)?;
@@ -369,7 +381,7 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
             }
         }
     }
-    for (kind, channel, filer, n) in sr::received_groups(&app.store, &first, &last).await? {
+    for (kind, channel, filer, n) in arrivals {
         received += n;
         let (kind, channel, filer): (RequestKind, Channel, Filer) =
             (store::code(&kind)?, store::code(&channel)?, store::code(&filer)?);
@@ -383,15 +395,12 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
             e.1 += n;
         }
     }
-    let not_begun = today < period.first();
-    let (open_at_end, overdue_open) =
-        if not_begun { (0, 0) } else { sr::open_and_overdue_at(&app.store, &as_of.to_string()).await? };
     days.sort_unstable();
     business_days.sort_unstable();
     let counted = closed - withdrawn;
 
     let mut fees = Fees::default();
-    for (entry, method, amount) in sr::month_fees(&app.store, &first, &last).await? {
+    for (entry, method, amount) in fee_sums {
         match entry.as_str() {
             "requested" => fees.requested += amount,
             "payment" => {
@@ -407,9 +416,6 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
             _ => {}
         }
     }
-    let from = app.start_of(period.first());
-    let to = app.start_of(period.last().saturating_add(1.day()));
-    let extensions = sr::count_events(&app.store, "extended", from, to).await?;
     let kinds = kinds
         .into_iter()
         .map(|(mut line, mut d)| {
@@ -567,11 +573,12 @@ pub async fn audit_csv(
     let start = app.start_of(from);
     let end = app.start_of(to.saturating_add(1.day()));
     let app = app.clone();
-    let lines = futures::stream::try_unfold(Some((start - 1, 0i64)), move |after| {
+    // Strictly after (start - 1, the largest id): from `start` on.
+    let lines = futures::stream::try_unfold(Some((start - 1, i64::MAX)), move |after| {
         let app = app.clone();
         async move {
             let Some(after) = after else { return Ok(None) };
-            let batch = sr::audit_page(&app.store, start, end, after, AUDIT_BATCH).await?;
+            let batch = sr::audit_page(&app.store, after, end, AUDIT_BATCH).await?;
             let next = batch.last().filter(|_| batch.len() as i64 == AUDIT_BATCH).map(|l| (l.2, l.0));
             if batch.is_empty() {
                 return Ok(None);

@@ -90,6 +90,9 @@ pub fn workbook(
 ) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut book = Workbook::new();
+    // The fastest compression: a month of cases is compressed in a
+    // fraction of the time, for a file about a fifth larger.
+    book.set_zip_compression_level(1);
     summary(book.add_worksheet(), r, lang, &f)?;
     cases(book.add_worksheet_with_constant_memory()?, rows, contacts, &f)?;
     fee_sheet(book.add_worksheet_with_constant_memory()?, fees, &f)?;

@@ -40,11 +40,10 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The database. SQLite writes of services and jobs go through one
-/// connection (DESIGN.md §3); reads use a small pool; sessions have a pool of
-/// their own, so that loading a session never waits behind a write
-/// transaction (their writes are single statements, safe under busy_timeout);
-/// one more connection copies the write-ahead log back into the database.
+/// The database. SQLite writes of services, jobs and sessions go through one
+/// connection (DESIGN.md §3), in turn; reads use a small pool, and loading
+/// sessions two read connections of their own; one more connection copies
+/// the write-ahead log back into the database.
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite { write: SqlitePool, read: SqlitePool, sessions: SqlitePool, checkpoints: SqlitePool },
@@ -154,6 +153,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        // A checkpoint copies pages without reading them through a cache.
+        let small_cache = opts.clone().pragma("cache_size", "-256");
         // The writer leaves checkpoints (copying the log back into the
         // database, with two fsyncs) to a connection of their own, so that
         // no commit waits for one; its own threshold is only a backstop.
@@ -162,12 +163,14 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string()))
             .await?;
-        let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+        let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(small_cache).await?;
         start_checkpoints(checkpoints.clone());
+        // Loading the session of each request has two read connections of
+        // its own, so that pages do not queue behind it (nor it behind them).
         let sessions = SqlitePoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().read_only(true).pragma("cache_size", "-512"))
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
@@ -222,9 +225,9 @@ impl Store {
     pub async fn close(&self) {
         match self {
             Store::Sqlite { write, read, sessions, checkpoints } => {
+                sessions.close().await;
                 checkpoints.close().await;
                 read.close().await;
-                sessions.close().await;
                 write.close().await;
             }
             Store::Postgres(pool) => pool.close().await,

@@ -126,14 +126,15 @@ pub async fn contacts(store: &Store, first: &str, last: &str) -> Result<Vec<Cont
 /// microseconds, actor kind, the staff member's name, event code).
 pub type AuditLine = (i64, String, i64, String, Option<String>, String);
 
-/// Up to `limit` events in [from, to) after the event (`at`, `id`), in order
-/// of time: a keyset page of the audit export. Events of requests never
-/// confirmed (no reference) are not part of it.
-pub async fn audit_page(store: &Store, from: i64, to: i64, after: (i64, i64), limit: i64) -> Result<Vec<AuditLine>> {
+/// Up to `limit` events before `to` after the event (`at`, `id`), in order
+/// of time: a keyset page of the audit export, one range of the index on
+/// `(at, id)` (a row-value comparison: both backends walk it from the key).
+/// Events of requests never confirmed (no reference) are not part of it.
+pub async fn audit_page(store: &Store, after: (i64, i64), to: i64, limit: i64) -> Result<Vec<AuditLine>> {
     Ok(on!(read store, c => sqlx::query_as(
         "SELECT e.id, c.reference, e.at, e.actor_kind, u.display_name, e.kind FROM case_events e \
          JOIN cases c ON c.id = e.case_id LEFT JOIN staff_users u ON u.id = e.actor_id AND e.actor_kind = 'staff' \
-         WHERE e.at < $1 AND (e.at > $2 OR (e.at = $2 AND e.id > $3)) AND e.at >= $4 AND c.reference IS NOT NULL \
-         ORDER BY e.at, e.id LIMIT $5")
-        .bind(to).bind(after.0).bind(after.1).bind(from).bind(limit).fetch_all(c).await)?)
+         WHERE (e.at, e.id) > ($1, $2) AND e.at < $3 AND c.reference IS NOT NULL \
+         ORDER BY e.at, e.id LIMIT $4")
+        .bind(after.0).bind(after.1).bind(to).bind(limit).fetch_all(c).await)?)
 }

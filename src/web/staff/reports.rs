@@ -39,6 +39,7 @@ struct ReportPage {
     median: String,
     mean: String,
     median_business: String,
+    collected: String,
     kinds: Vec<KindRow>,
     by_outcome: Vec<(&'static str, i64)>,
     by_channel: Vec<(&'static str, i64)>,
@@ -151,7 +152,17 @@ async fn render(
     events: (String, String),
 ) -> Result<Response, WebError> {
     let app = &ctx.state.app;
-    let (r, trend) = futures::try_join!(ar::report(app, period), ar::trend(app, period.to))?;
+    let timed = |started: std::time::Instant| started.elapsed().as_secs_f64() * 1000.0;
+    let ((r, report_ms), (trend, trend_ms)) = futures::try_join!(
+        async {
+            let t = std::time::Instant::now();
+            ar::report(app, period).await.map(|r| (r, timed(t)))
+        },
+        async {
+            let t = std::time::Instant::now();
+            ar::trend(app, period.to).await.map(|r| (r, timed(t)))
+        }
+    )?;
     let p = ctx.page(Some(user)).await?;
     let lang: Lang = p.lang;
     let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("yen"));
@@ -199,6 +210,7 @@ async fn render(
         median: fmt1(r.median_days),
         mean: fmt1(r.mean_days),
         median_business: fmt1(r.median_business_days),
+        collected: yen_label(r.fees.collected),
         kinds: r
             .kinds
             .iter()
@@ -240,7 +252,14 @@ async fn render(
         p,
     };
     let status = if !page.errors.any() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok(html(status, &page))
+    // How long the counts and the trend took, for the browser's tools and
+    // the benchmark (they are read at once, side by side).
+    let timing = format!("report;dur={report_ms:.1}, trend;dur={trend_ms:.1}");
+    let mut res = html(status, &page);
+    if let Ok(v) = header::HeaderValue::from_str(&timing) {
+        res.headers_mut().insert(header::HeaderName::from_static("server-timing"), v);
+    }
+    Ok(res)
 }
 
 fn trend_row(t: &TrendPoint) -> TrendRow {
