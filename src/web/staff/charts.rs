@@ -86,7 +86,9 @@ fn month_labels(months: &[(i16, i8)], ja: bool) -> Vec<String> {
         .enumerate()
         .map(|(i, (y, m))| {
             let name = if ja { format!("{m}月") } else { EN[(*m as usize).saturating_sub(1) % 12].to_owned() };
-            if i == 0 || *m == 1 { format!("{name} {y}") } else { name }
+            // The year where it starts (unless January is next and says it) and where it changes.
+            let next_is_january = months.get(i + 1).is_some_and(|(_, m)| *m == 1);
+            if (i == 0 && !next_is_january) || *m == 1 { format!("{name} {y}") } else { name }
         })
         .collect()
 }

@@ -202,7 +202,7 @@ async fn render(
         title,
         prev,
         next,
-        month: if period.is_month() && q.month.is_empty() && errors.is_empty() { period.code() } else { q.month },
+        month: if q.month.is_empty() && period.is_month() { period.code() } else { q.month },
         from: q.from,
         to: q.to,
         year: q.year,
