@@ -245,6 +245,16 @@ async fn a_fixture_month_has_the_same_known_answers_on_the_page_in_the_csv_and_i
         assert!(page.body.contains(expected), "page: {expected}");
     }
     assert!(!page.body.contains("現在の期限超過"), "a month that is over says 'at the end'");
+    assert!(
+        page.body.contains(&format!(r#"<th scope="row">{month}</th><td>10</td><td>9</td><td>88%</td>"#)),
+        "the trend's month, from the month tally, agrees"
+    );
+    let app_ref = &app.running.app;
+    assert!(madoguchi::app::reports::check_month_tally(app_ref).await.unwrap(), "the tally agrees with the cases");
+    let drift = format!("UPDATE month_tally SET received = received + 5 WHERE month = '{month}'");
+    common::on!(read &app.db, c => sqlx::query(&drift).execute(c).await.map(|_| ())).unwrap();
+    assert!(!madoguchi::app::reports::check_month_tally(app_ref).await.unwrap(), "a drift made by hand is found");
+    assert!(madoguchi::app::reports::check_month_tally(app_ref).await.unwrap(), "and counted afresh");
     assert!(page.body.contains(r#"<figure class="chart">"#) && page.body.contains("<svg"), "charts");
 
     // The CSV, row by row.

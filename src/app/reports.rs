@@ -465,7 +465,8 @@ pub struct TrendPoint {
 pub const TREND_MONTHS: usize = 12;
 
 /// The twelve months up to `to`: arrivals, closings and the on-time rate
-/// of each, from two grouped reads over the covering indexes.
+/// of each, read from the month tally (twelve rows, whatever the number of
+/// cases).
 pub async fn trend(app: &App, to: Month) -> Result<Vec<TrendPoint>> {
     let mut months = vec![to];
     while months.len() < TREND_MONTHS {
@@ -473,22 +474,49 @@ pub async fn trend(app: &App, to: Month) -> Result<Vec<TrendPoint>> {
         months.push(m);
     }
     months.reverse();
-    let (first, last) = (months[0].first.to_string(), to.last.to_string());
-    let (received, closed) = futures::try_join!(
-        sr::received_by_month(&app.store, &first, &last),
-        sr::closed_by_month(&app.store, &first, &last)
-    )?;
+    let tally = sr::month_tally(&app.store, &months[0].code(), &to.code()).await?;
     Ok(months
         .into_iter()
         .map(|month| {
             let code = month.code();
-            let received = received.iter().find(|(m, _)| *m == code).map_or(0, |(_, n)| *n);
-            let (closed, withdrawn, timely) =
-                closed.iter().find(|(m, ..)| *m == code).map_or((0, 0, 0), |(_, c, w, t)| (*c, *w, *t));
+            let (received, closed, withdrawn, timely) =
+                tally.iter().find(|t| t.0 == code).map_or((0, 0, 0, 0), |t| (t.1, t.2, t.3, t.4));
             let counted = closed - withdrawn;
             TrendPoint { month, received, closed, on_time_rate: (counted > 0).then(|| timely as f64 / counted as f64) }
         })
         .collect())
+}
+
+/// Compares the month tally with a count of the cases themselves and, should
+/// they differ (only a change made to the database by hand could do that),
+/// counts the tally afresh. Returns whether they agreed. Run by the hourly
+/// housekeeping.
+pub async fn check_month_tally(app: &App) -> Result<bool> {
+    let (first, last) = ("0000-01-01", "9999-12-31");
+    let (received, closed, tally) = futures::try_join!(
+        sr::received_by_month(&app.store, first, last),
+        sr::closed_by_month(&app.store, first, last),
+        sr::month_tally(&app.store, "0000-01", "9999-12"),
+    )?;
+    let mut counted: std::collections::BTreeMap<String, (i64, i64, i64, i64)> = std::collections::BTreeMap::new();
+    for (m, n) in received {
+        counted.entry(m).or_default().0 = n;
+    }
+    for (m, c, w, t) in closed {
+        let e = counted.entry(m).or_default();
+        (e.1, e.2, e.3) = (c, w, t);
+    }
+    let kept: std::collections::BTreeMap<String, (i64, i64, i64, i64)> = tally
+        .into_iter()
+        .filter(|t| (t.1, t.2, t.3, t.4) != (0, 0, 0, 0))
+        .map(|t| (t.0, (t.1, t.2, t.3, t.4)))
+        .collect();
+    if kept == counted {
+        return Ok(true);
+    }
+    tracing::warn!("the month tally differed from the cases; counted afresh");
+    sr::rebuild_month_tally(&app.store).await?;
+    Ok(false)
 }
 
 /// A period's cases as its report sees them: arrivals and closings of the

@@ -72,6 +72,9 @@ pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     if let Err(e) = crate::app::queue::check_counts(app).await {
         tracing::error!(error = ?anyhow::Error::from(e), "checking the queue's counts failed");
     }
+    if let Err(e) = crate::app::reports::check_month_tally(app).await {
+        tracing::error!(error = ?anyhow::Error::from(e), "checking the month tally failed");
+    }
     if let Err(e) = housekeeping::prune_logins(app, sessions).await {
         tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
     }
