@@ -107,6 +107,24 @@ if [ "$BACKENDS" != logins ] && want ceiling; then
   row all "ceiling (a): bare axum GET" "$CEIL_RPS req/s, p99 $CEIL_P99 ms" "$CONNS connections"
 fi
 
+# Samples the server's RSS every 20 ms into $1/peak until stop_peak, which
+# sets PEAK to the peak in MB.
+start_peak() {
+  local d=$1
+  echo 0 >"$d/peak"
+  ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
+      r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+      [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$d/peak"
+      sleep 0.02
+    done ) &
+  SAMPLER_PID=$!
+}
+stop_peak() {
+  sleep 0.2
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+  PEAK=$(awk '{ printf "%.1f", $1 / 1024 }' "$1/peak")
+}
+
 bench_backend() {
   local backend=$1
   echo
@@ -237,16 +255,9 @@ bench_backend() {
     row "$backend" "monthly report CSV" "$(awk -v t="$best" 'BEGIN { printf "%.3f s", t }')" "target <= 0.5 s"
     local before peak
     before=$(rss_mb "$SERVER_PID")
-    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
-        r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
-        [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$dir/peak"
-        sleep 0.02
-      done ) &
-    SAMPLER_PID=$!
+    start_peak "$dir"
     t=$(curl -fs -b "$jar" -o "$dir/report.xlsx" -w '%{time_total}' "$BASE/staff/reports/$MONTH.xlsx")
-    sleep 0.2
-    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
-    peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$dir/peak")
+    stop_peak "$dir"; peak=$PEAK
     row "$backend" "monthly report XLSX ($(du -k "$dir/report.xlsx" | cut -f1) KiB)" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }')" \
       "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB); target <= 2 s, <= +100 MB"
     local first="$MONTH-01" last
@@ -258,16 +269,9 @@ bench_backend() {
     echo "== $backend: export of every case"
     local before peak lines
     before=$(rss_mb "$SERVER_PID")
-    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
-        r=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
-        [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$dir/peak"
-        sleep 0.02
-      done ) &
-    SAMPLER_PID=$!
+    start_peak "$dir"
     t=$(curl -fs -b "$jar" -o "$dir/export.csv" -w '%{time_total}' "$BASE/staff/exports/cases.csv")
-    sleep 0.2
-    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
-    peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$dir/peak")
+    stop_peak "$dir"; peak=$PEAK
     lines=$(($(wc -l <"$dir/export.csv") - 1))
     row "$backend" "export GET /staff/exports/cases.csv" "$(awk -v t="$t" 'BEGIN { printf "%.2f s", t }') for $lines rows" \
       "RSS $before -> peak $peak MB (+$(awk -v a="$before" -v b="$peak" 'BEGIN { printf "%.1f", b - a }') MB)"

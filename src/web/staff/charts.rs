@@ -107,15 +107,27 @@ pub fn counts_chart(months: &[(i16, i8)], series: &[(&'static str, &'static str,
             Line { class, name, points, dots }
         })
         .collect();
+    months_chart(months, ja, axis(top, step, |v| format!("{v:.0}")), lines, Vec::new())
+}
+
+/// A chart over `months` with its value axis, lines and bars.
+fn months_chart(
+    months: &[(i16, i8)],
+    ja: bool,
+    ticks: Vec<Tick>,
+    lines: Vec<Line>,
+    bars: Vec<(f64, f64, f64, f64)>,
+) -> MonthsChart {
+    let n = months.len();
     MonthsChart {
         height: HEIGHT,
         bottom: HEIGHT - BOTTOM,
         left: LEFT,
         right: WIDTH - RIGHT,
-        ticks: axis(top, step, |v| format!("{v:.0}")),
+        ticks,
         months: month_labels(months, ja).into_iter().enumerate().map(|(i, l)| (month_x(i, n), l)).collect(),
         lines,
-        bars: Vec::new(),
+        bars,
     }
 }
 
@@ -133,16 +145,7 @@ pub fn rate_chart(months: &[(i16, i8)], rates: &[Option<f64>], ja: bool) -> Mont
             Some((month_x(i, n) - slot * 0.3, TOP + plot_height() - h, slot * 0.6, h))
         })
         .collect();
-    MonthsChart {
-        height: HEIGHT,
-        bottom: HEIGHT - BOTTOM,
-        left: LEFT,
-        right: WIDTH - RIGHT,
-        ticks: axis(1.0, 0.25, |v| format!("{:.0}%", v * 100.0)),
-        months: month_labels(months, ja).into_iter().enumerate().map(|(i, l)| (month_x(i, n), l)).collect(),
-        lines: Vec::new(),
-        bars,
-    }
+    months_chart(months, ja, axis(1.0, 0.25, |v| format!("{:.0}%", v * 100.0)), Vec::new(), bars)
 }
 
 /// One kind's pair of bars.
