@@ -90,7 +90,7 @@ pub fn days_to_close(r: &ExportRow) -> Option<i64> {
 }
 
 /// Reason codes separated by spaces.
-fn reason_codes(r: &ExportRow) -> String {
+pub fn reason_codes(r: &ExportRow) -> String {
     r.reasons.iter().map(|x| x.code()).collect::<Vec<_>>().join(" ")
 }
 
@@ -128,19 +128,34 @@ fn csv_header(personal: bool) -> String {
     format!("\u{feff}{}\r\n", names.join(","))
 }
 
+/// Records as CSV lines (CRLF), without a header.
+fn csv_records<R, C>(records: impl IntoIterator<Item = R>) -> Result<Vec<u8>>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let mut w = csv::WriterBuilder::new().has_headers(false).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
+    for record in records {
+        for cell in record {
+            w.write_field(cell.as_ref()).map_err(err)?;
+        }
+        // An empty record ends the line.
+        w.write_record(None::<&[u8]>).map_err(err)?;
+    }
+    w.into_inner().map_err(|e| super::AppError::internal("the CSV could not be written", e.into_error()))
+}
+
 /// Rows as CSV lines (CRLF), without the header; each row's names and
 /// contact data follow when given.
 fn csv_lines<'a>(rows: impl IntoIterator<Item = (&'a ExportRow, Option<&'a sr::Contact>)>) -> Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
-    for (r, contact) in rows {
+    csv_records(rows.into_iter().map(|(r, contact)| {
         let mut line: Vec<Cow<'_, str>> = cells(r).into();
         if let Some(c) = contact {
             line.extend(contact_cells(c));
         }
-        w.write_record(line.iter().map(|c| c.as_bytes())).map_err(err)?;
-    }
-    w.into_inner().map_err(|e| super::AppError::internal("the CSV could not be written", e.into_error()))
+        line
+    }))
 }
 
 /// A person's cells, in [`PERSONAL_COLUMNS`]' order, neutralised.
@@ -291,11 +306,6 @@ fn mean(xs: &[i64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<i64>() as f64 / xs.len() as f64)
 }
 
-/// The report of one month (see [`report`]).
-pub async fn monthly(app: &App, month: Month) -> Result<Report> {
-    report(app, Period::month(month)).await
-}
-
 /// The report of a period (DESIGN.md §5): counts from SQL groups, the
 /// medians and date arithmetic here. "Open" and "overdue" are counted at
 /// the period's end, or today while it runs: a case received today is not
@@ -340,12 +350,12 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
         let (n, timely) = (g.n, g.timely);
         let count = usize::try_from(n).unwrap_or(0);
         let kind: RequestKind = store::code(&g.kind)?;
-        let line = kinds.iter_mut().find(|e| e.0.kind == kind);
+        let mut line = kinds.iter_mut().find(|e| e.0.kind == kind);
         if let (Some(rcv), Some(cls)) = (store::opt_date(&g.received_on)?, store::opt_date(&Some(g.closed_on))?) {
             let d = i64::from((cls - rcv).get_days());
             days.extend(std::iter::repeat_n(d, count));
             business_days.extend(std::iter::repeat_n(calendar.business_days_between(rcv, cls), count));
-            if let Some((_, kind_days)) = line {
+            if let Some((_, kind_days)) = line.as_mut() {
                 kind_days.extend(std::iter::repeat_n(d, count));
             }
         }
@@ -354,7 +364,7 @@ pub async fn report(app: &App, period: Period) -> Result<Report> {
         if let Some(e) = outcome.and_then(|o| by_outcome.iter_mut().find(|e| e.0 == o)) {
             e.1 += n;
         }
-        if let Some((line, _)) = kinds.iter_mut().find(|e| e.0.kind == kind) {
+        if let Some((line, _)) = line {
             line.closed += n;
             match outcome {
                 Some(Outcome::Granted | Outcome::PartiallyGranted | Outcome::Answered) => line.complied += n,
@@ -611,9 +621,7 @@ pub async fn audit_csv(
             if batch.is_empty() {
                 return Ok(None);
             }
-            let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-            let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
-            for (_, reference, at, actor_kind, name, kind) in &batch {
+            let bytes = csv_records(batch.iter().map(|(_, reference, at, actor_kind, name, kind)| {
                 let at = jiff::Timestamp::from_microsecond(*at)
                     .map(|t| t.to_zoned(app.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
                     .unwrap_or_default();
@@ -621,11 +629,8 @@ pub async fn audit_csv(
                     ("staff", Some(n)) => format!("staff:{n}"),
                     (k, _) => k.to_owned(),
                 };
-                w.write_record([safe_cell(reference).as_ref(), &at, safe_cell(&actor).as_ref(), kind]).map_err(err)?;
-            }
-            let bytes = w
-                .into_inner()
-                .map_err(|e| super::AppError::internal("the CSV could not be written", e.into_error()))?;
+                [safe_cell(reference).into_owned(), at, safe_cell(&actor).into_owned(), kind.clone()]
+            }))?;
             Ok::<_, super::AppError>(Some((bytes::Bytes::from(bytes), next)))
         }
     })

@@ -12,7 +12,9 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
 use super::records::ExportRow;
-use super::reports::{COLUMNS, PERSONAL_COLUMNS, Report, contact_cells, days_to_close, on_time, safe_cell};
+use super::reports::{
+    COLUMNS, PERSONAL_COLUMNS, Report, contact_cells, days_to_close, on_time, reason_codes, safe_cell,
+};
 use super::store::reports::{Contact, FeeLine};
 use crate::domain::Lang;
 
@@ -222,8 +224,7 @@ fn cases(
         *w = (*w).max(10);
     }
     for (id, r) in rows {
-        let reasons = r.reasons.iter().map(|x| x.code()).collect::<Vec<_>>().join(" ");
-        fit(&mut widths[9..10], &[&reasons]);
+        fit(&mut widths[9..10], &[&reason_codes(r)]);
         if let Some(c) = contacts.and_then(|c| c.get(id)) {
             let cells = contact_cells(c);
             let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
@@ -246,7 +247,7 @@ fn cases(
             sheet.write_string(row, 8, o.code())?;
         }
         if !r.reasons.is_empty() {
-            sheet.write_string(row, 9, r.reasons.iter().map(|x| x.code()).collect::<Vec<_>>().join(" "))?;
+            sheet.write_string(row, 9, reason_codes(r))?;
         }
         if let Some(t) = on_time(r) {
             sheet.write_string(row, 10, if t { "yes" } else { "no" })?;

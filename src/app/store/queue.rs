@@ -290,15 +290,19 @@ async fn joined_ids(store: &Store, sql: &str, binds: &[Bind]) -> Result<Vec<i64>
     };
     let (text,): (Option<String>,) =
         on!(read store, c => bind_all!(sqlx::query_as(&joined), binds).fetch_one(c).await)?;
-    let mut ids = text
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
-        .collect::<Result<Vec<i64>>>()?;
+    let mut ids = parse_ids(text)?;
     // Newest first, whatever order the join kept.
     ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
+}
+
+/// Ids joined with commas by the database (none when NULL).
+fn parse_ids(text: Option<String>) -> Result<Vec<i64>> {
+    text.unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
+        .collect()
 }
 
 /// How many of the newest rows PostgreSQL's search reads in order first.
@@ -337,13 +341,7 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
         async move {
             let (floor, read, ids): (i64, i64, Option<String>) =
                 on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
-            let ids = ids
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|s| s.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}"))))
-                .collect::<Result<Vec<i64>>>()?;
-            Ok::<_, StoreError>((floor, read, ids))
+            Ok::<_, StoreError>((floor, read, parse_ids(ids)?))
         }
     };
     let (mut floor, read, mut ids) = walk(&binds).await?;

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::Query;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -119,15 +119,7 @@ pub async fn access_log_csv(Manager(user): Manager, ctx: Ctx, Query(q): Query<Lo
     let f = filter(&ctx, &q)
         .map_err(|_| WebError::Unprocessable(crate::domain::Msg::new("enter-the-date-as-yyyy-mm-2")))?;
     let body = access::csv(&ctx.state.app, user.id, &f).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"access-log-{}-{}.csv\"", f.from, f.to)),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::attachment(super::CSV, &format!("access-log-{}-{}.csv", f.from, f.to), body))
 }
 
 /// `GET /staff/cases/{reference}/access` (managers): who looked at this case.

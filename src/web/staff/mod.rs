@@ -243,3 +243,21 @@ async fn intake_post(user: StaffUser, ctx: Ctx, CsrfForm(post): CsrfForm<Request
         Err(e) => Err(e.into()),
     }
 }
+
+/// The type of the CSV files staff download.
+const CSV: &str = "text/csv; charset=utf-8";
+
+/// A file to download, never cached.
+fn attachment(content_type: &str, name: &str, body: impl Into<axum::body::Body>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body.into(),
+    )
+        .into_response()
+}

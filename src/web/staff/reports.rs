@@ -5,10 +5,11 @@
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::charts::{self, KindsChart, MonthsChart};
+use super::{CSV, attachment};
 use crate::app::reports::{self as ar, MAX_FILE_MONTHS, Month, Period, Report, TrendPoint};
 use crate::domain::input::FieldError;
 use crate::domain::{Lang, Msg, Role};
@@ -291,7 +292,7 @@ pub async fn report_file_get(
     }
     let app = &ctx.state.app;
     let (body, kind) = match ext {
-        "csv" => (ar::period_csv(app, period, personal).await?, "text/csv; charset=utf-8"),
+        "csv" => (ar::period_csv(app, period, personal).await?, CSV),
         "xlsx" => (
             ar::period_xlsx(app, period, personal, ctx.lang).await?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -300,16 +301,7 @@ pub async fn report_file_get(
     };
     let what = if personal { ":personal" } else { "" };
     crate::app::cases::log_access(app, user.id, None, &format!("export:report:{}{what}.{ext}", period.code())).await?;
-    let disposition = format!("attachment; filename=\"madoguchi-{}.{ext}\"", period.code());
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(attachment(kind, &format!("madoguchi-{}.{ext}", period.code()), body))
 }
 
 /// `GET /staff/exports/cases.csv`: every case the queue's filters select
@@ -321,15 +313,7 @@ pub async fn export_get(
     axum::extract::Query(q): axum::extract::Query<crate::app::queue::QueueQuery>,
 ) -> Result<Response, WebError> {
     let stream = crate::app::reports::export(&ctx.state.app, &q, &user.actor()).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"madoguchi-cases.csv\"".to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
+    Ok(attachment(CSV, "madoguchi-cases.csv", axum::body::Body::from_stream(stream)))
 }
 
 #[derive(Deserialize, Default)]
@@ -354,24 +338,19 @@ pub async fn events_get(Manager(user): Manager, ctx: Ctx, Query(q): Query<Events
     if to.is_none() {
         errors.push(FieldError { field: "events_to", msg: Msg::new("give-the-date-as-yyyy-mm-dd") });
     }
-    let (Some(from), Some(to)) = (from, to) else {
+    let dates = match (from, to) {
+        (Some(from), Some(to)) if to < from => {
+            errors.push(FieldError { field: "events_to", msg: Msg::new("the-end-comes-before-the-start") });
+            None
+        }
+        (Some(from), Some(to)) => Some((from, to)),
+        _ => None,
+    };
+    let Some((from, to)) = dates else {
         let period = Period::month(Month::of(ctx.state.app.today()));
         return render(&user, ctx, period, ReportQuery::default(), errors, (q.from, q.to)).await;
     };
-    if to < from {
-        errors.push(FieldError { field: "events_to", msg: Msg::new("the-end-comes-before-the-start") });
-        let period = Period::month(Month::of(ctx.state.app.today()));
-        return render(&user, ctx, period, ReportQuery::default(), errors, (q.from, q.to)).await;
-    }
     let stream = ar::audit_csv(&ctx.state.app, from, to, user.id).await?;
-    let disposition = format!("attachment; filename=\"madoguchi-events-{from}-{to}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
+    let name = format!("madoguchi-events-{from}-{to}.csv");
+    Ok(attachment(CSV, &name, axum::body::Body::from_stream(stream)))
 }
