@@ -29,6 +29,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Manage the JSON API's tokens (also on /admin/api-tokens).
+    ApiToken {
+        #[command(subcommand)]
+        cmd: ApiTokenCmd,
+    },
     /// Write a month's report: the per-case CSV (UTF-8 with BOM) or the
     /// workbook (sheets summary, cases, fees), to standard output or a file.
     Report {
@@ -85,6 +90,32 @@ enum UserCmd {
     Disable {
         #[arg(long)]
         email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiTokenCmd {
+    /// Create a token and print its secret (shown this once) on standard output.
+    Add {
+        /// Which system uses it (shown on the timeline).
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: cases:read, cases:write, reports:read.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// The role it acts with.
+        #[arg(long, default_value = "staff", value_parser = ["staff", "manager"])]
+        role: String,
+        /// The e-mail of the admin creating it.
+        #[arg(long)]
+        by: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token by name: its next request is refused.
+    Revoke {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -154,6 +185,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Err(e) => return Err(e.into()),
                 },
             }
+        }
+        Cmd::ApiToken { cmd } => {
+            use madoguchi::app::api_tokens;
+            let app = madoguchi::open(&config, String::new()).await?;
+            match cmd {
+                ApiTokenCmd::Add { name, scopes, role, by } => {
+                    let admin = madoguchi::app::users::admin_by_email(&app, &by)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("{by} is not an active administrator"))?;
+                    let new = api_tokens::NewToken { name, scopes, role };
+                    match api_tokens::create(&app, &admin, &new).await {
+                        Ok((_, secret)) => println!("{secret}"),
+                        Err(madoguchi::app::AppError::Invalid(errors)) => {
+                            for e in errors {
+                                eprintln!("{}: {}", e.field, e.msg.get(madoguchi::domain::Lang::EN));
+                            }
+                            anyhow::bail!("token not created");
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                ApiTokenCmd::List => {
+                    for t in api_tokens::list(&app).await? {
+                        let scopes: Vec<&str> = t.scopes.iter().map(|s| s.code()).collect();
+                        let state = match t.revoked_at {
+                            Some(at) => format!("revoked {}", app.local_minute(at)),
+                            None => t
+                                .last_used_at
+                                .map(|at| format!("last used {}", app.local_minute(at)))
+                                .unwrap_or_else(|| "never used".into()),
+                        };
+                        println!("{}\t{}\t{}\t{}", t.name, scopes.join(","), t.role, state);
+                    }
+                }
+                ApiTokenCmd::Revoke { name } => {
+                    let live =
+                        api_tokens::list(&app).await?.into_iter().find(|t| t.name == name && t.revoked_at.is_none());
+                    let t = live.ok_or_else(|| anyhow::anyhow!("no live token named {name:?}"))?;
+                    api_tokens::revoke(&app, t.id).await?;
+                    println!("{name} revoked");
+                }
+            }
+            app.close().await;
         }
         Cmd::Report { month, format, out } => {
             let month = Month::parse(&month).ok_or_else(|| anyhow::anyhow!("--month takes YYYY-MM"))?;

@@ -549,6 +549,7 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("GET", format!("/staff/cases/{r}/access"), Manager, true),
         ("GET", "/admin/users".into(), Admin, true),
         ("GET", "/admin/settings".into(), Admin, true),
+        ("GET", "/admin/api-tokens".into(), Admin, true),
         ("POST", "/staff/login".into(), Anyone, true),
         ("POST", "/requests".into(), Anyone, true),
         ("POST", "/requests/confirm".into(), Anyone, false),
@@ -573,6 +574,8 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("POST", "/admin/users".into(), Admin, true),
         ("POST", format!("/admin/users/{other_id}"), Admin, true),
         ("POST", "/admin/settings".into(), Admin, true),
+        ("POST", "/admin/api-tokens".into(), Admin, true),
+        ("POST", "/admin/api-tokens/999999/revoke".into(), Admin, false),
     ];
     let mut unexpected = Vec::new();
     for (method, path, needed, exists) in &routes {

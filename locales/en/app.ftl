@@ -253,3 +253,20 @@ no-such-case = There is no request with this reference.
 choose-at-least-one-case = Tick at least one case to assign.
 choose-at-most-100-cases = At most 100 cases can be assigned at once.
 choose-whom-to-assign = Choose whom to assign them to (or "Nobody" to unassign).
+
+## API tokens and the JSON API
+scope-cases-read = read cases and the queue
+scope-cases-write = take in requests and run actions
+scope-reports-read = read the monthly numbers
+choose-at-least-one-scope = Choose at least one scope.
+a-token-with-this-name-exists = A token with this name exists. Choose another name.
+name-has-control-characters = Use letters, digits, spaces and punctuation only.
+api-unauthorized = A live API token is needed (Authorization: Bearer …).
+api-forbidden = This token may not do this.
+api-missing-scope = The token lacks the scope { $scope }.
+api-not-found = Not found.
+api-rate-limited = Too many requests for this token: wait and try again.
+api-invalid = Some fields need changing.
+api-unreadable = The request could not be read.
+api-illegal-move = Not possible in the case's present state.
+api-internal = Something went wrong on our side. Try again; if it persists, tell the desk's administrator.

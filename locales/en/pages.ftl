@@ -569,3 +569,25 @@ the-range-must-run-forward-at-most-ten-years = The last month must not come befo
 give-the-date-as-yyyy-mm-dd = Give the date as YYYY-MM-DD.
 the-end-comes-before-the-start = The last day comes before the first.
 fees-collected = Fees collected
+
+## API tokens (/admin/api-tokens)
+api-tokens = API tokens
+api-tokens-intro = A token lets another system (a call centre, a CRM, a help desk) take in requests, read cases and run actions through the JSON API, with the same rules as these pages. Each token acts under its own name: its changes show on the timeline and its reads in the access log.
+api-tokens-document = The API is described for client generators at
+api-token-created = Token “{ $name }” created
+api-token-shown-once = Copy it now: it is shown this once and stored only as a hash. If it is lost, revoke it and create another.
+api-token-secret = The token
+api-token-how-to-use = Send it with each request as
+no-api-tokens-yet = No tokens yet.
+api-token-scopes = Scopes
+api-token-acts-as = Acts as
+api-token-created-on = Created
+api-token-last-used = Last used
+api-token-never-used = Never
+api-token-revoke = Revoke
+api-token-revoke-named = Revoke the token “{ $name }”
+api-token-revoked = Revoked
+api-token-new = New token
+api-token-name-hint = Say which system uses it, for example “Call centre CRM”. Shown on the timeline beside what it does.
+api-token-role-hint = The role whose actions it may run: a manager's also waives fees, records refunds and reopens cases.
+api-token-create = Create the token

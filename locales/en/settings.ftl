@@ -73,5 +73,7 @@ setting-require_totp = Require two-factor sign-in (TOTP) of everyone
 setting-require_totp-effect = With "yes", staff without two-factor sign-in are asked to set it up before any other page.
 setting-access_log_days = Days the access log is kept
 setting-access_log_days-effect = The record of who viewed which case, document or export, and when, is kept this many days; older lines are deleted daily.
+setting-api_rate_per_minute = API requests a minute, per token
+setting-api_rate_per_minute-effect = Each API token may make this many requests a minute (in bursts of as many); past it the API answers 429 with Retry-After.
 setting-case_retention_years = Years a closed case is kept
 setting-case_retention_years-effect = This many years after closing, a case loses the person's name, contact details, address and the text of messages; kind, dates, outcome, reasons and fees stay, so past monthly reports do not change.

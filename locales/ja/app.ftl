@@ -253,3 +253,20 @@ no-such-case = この受付番号の請求はありません。
 choose-at-least-one-case = 割り当てる請求を一件以上選んでください。
 choose-at-most-100-cases = 一度に割り当てられるのは100件までです。
 choose-whom-to-assign = 割り当てる担当者を選んでください（担当を外すときは「担当なし」）。
+
+## APIトークンとJSON API
+scope-cases-read = ケースと一覧の参照
+scope-cases-write = 請求の受付と対応の操作
+scope-reports-read = 月次の数値の参照
+choose-at-least-one-scope = 権限の範囲を1つ以上選んでください。
+a-token-with-this-name-exists = 同じ名前のトークンがあります。別の名前にしてください。
+name-has-control-characters = 文字・数字・空白・記号で入力してください。
+api-unauthorized = 有効なAPIトークンが必要です（Authorization: Bearer …）。
+api-forbidden = このトークンではこの操作はできません。
+api-missing-scope = トークンに権限 { $scope } がありません。
+api-not-found = 見つかりません。
+api-rate-limited = このトークンからのリクエストが多すぎます。しばらく待ってからやり直してください。
+api-invalid = 直していただく項目があります。
+api-unreadable = リクエストを読み取れませんでした。
+api-illegal-move = ケースの現在の状態では行えません。
+api-internal = こちら側で問題が起きました。もう一度お試しください。続く場合は管理者に連絡してください。

@@ -569,3 +569,25 @@ the-range-must-run-forward-at-most-ten-years = 終了月は開始月以降、10�
 give-the-date-as-yyyy-mm-dd = 日付は 2026-04-01 の形で指定してください。
 the-end-comes-before-the-start = 終了日が開始日より前です。
 fees-collected = 手数料の入金額
+
+## APIトークン（/admin/api-tokens）
+api-tokens = APIトークン
+api-tokens-intro = トークンがあれば、ほかのシステム（コールセンター、CRM、ヘルプデスクなど）がJSON APIを通じて、この画面と同じルールで請求の受付・ケースの参照・対応の操作を行えます。トークンはそれぞれ自分の名前で動きます。変更は経過記録に、参照はアクセス記録に、その名前で残ります。
+api-tokens-document = クライアント生成用のAPI定義：
+api-token-created = トークン「{ $name }」を作成しました
+api-token-shown-once = いますぐコピーしてください。表示はこの1回だけで、保存されるのはハッシュ値のみです。なくした場合は失効させ、新しく作成してください。
+api-token-secret = トークン
+api-token-how-to-use = リクエストごとに次の形で送ります：
+no-api-tokens-yet = トークンはまだありません。
+api-token-scopes = 権限の範囲
+api-token-acts-as = 役割
+api-token-created-on = 作成
+api-token-last-used = 最終利用
+api-token-never-used = 未使用
+api-token-revoke = 失効させる
+api-token-revoke-named = トークン「{ $name }」を失効させる
+api-token-revoked = 失効
+api-token-new = 新しいトークン
+api-token-name-hint = 使うシステムがわかる名前にしてください（例：「コールセンターCRM」）。経過記録で操作の横に表示されます。
+api-token-role-hint = 実行できる操作の範囲です。管理者（マネージャー）は手数料の免除・返金の記録・ケースの再開もできます。
+api-token-create = トークンを作成

@@ -73,5 +73,7 @@ setting-require_totp = 二段階認証（TOTP）を全員に求める
 setting-require_totp-effect = 「はい」にすると、二段階認証を設定していないスタッフは、ほかのページを開く前に設定を求められます。
 setting-access_log_days = アクセス記録の保存期間（日）
 setting-access_log_days-effect = だれがいつどのケース・書類・出力を見たかの記録を、この日数だけ保存し、過ぎたものは毎日消去します。
+setting-api_rate_per_minute = APIの1分あたりの上限（トークンごと）
+setting-api_rate_per_minute-effect = APIトークン1つにつき、1分間にこの回数までリクエストを受け付けます。超えた分には429（Retry-After付き）を返します。
 setting-case_retention_years = 完了したケースの保存期間（年）
 setting-case_retention_years-effect = 完了からこの年数がたったケースは、氏名・連絡先・住所・やりとりの本文などを消去し、種類・日付・結果・理由・手数料などの記録だけを残します（月次報告の数字は変わりません）。

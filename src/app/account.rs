@@ -170,7 +170,7 @@ pub async fn disable_totp(app: &App, user: &Account, code: &str, password: &str)
 /// access log records who did it to whom.
 pub async fn reset_totp(app: &App, by: i64, user_id: i64) -> Result<()> {
     let mut tx = app.store.begin().await?;
-    users::by_id_in(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    users::by_id_in(&mut tx, user_id).await?.filter(|u| !u.api).ok_or(AppError::NotFound)?;
     users::disable_totp(&mut tx, user_id).await?;
     super::store::log_access(
         &mut tx,
@@ -228,7 +228,7 @@ const RESET_US: i64 = 3_600_000_000;
 
 /// An administrator e-mails a user a link to set a new password (an hour, once).
 pub async fn send_reset_link(app: &App, by: i64, user_id: i64) -> Result<()> {
-    let user = users::by_id(&app.store, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = users::by_id(&app.store, user_id).await?.filter(|u| !u.api).ok_or(AppError::NotFound)?;
     let token = keys::random_token();
     let settings = app.settings().await?;
     let m = crate::mail::MailView {

@@ -5,6 +5,7 @@
 pub mod abuse;
 pub mod access;
 pub mod account;
+pub mod api_tokens;
 pub mod audit;
 pub mod backup;
 pub mod cases;
@@ -144,6 +145,8 @@ pub struct App {
     pub mail_limit_per_recipient: u32,
     /// The access log's writer.
     access: Arc<access::Recorder>,
+    /// Each API token's requests a minute.
+    pub api_limits: Arc<api_tokens::RateLimits>,
 }
 
 impl App {
@@ -178,6 +181,7 @@ impl App {
             setup_token_hash: Arc::default(),
             hasher: Arc::default(),
             mail_limit_per_recipient: config.mail_limit_per_recipient,
+            api_limits: Arc::default(),
         })
     }
 
@@ -213,6 +217,13 @@ impl App {
 
     pub fn now_us(&self) -> i64 {
         micros(self.now())
+    }
+
+    /// A moment (µs) in the organisation's time zone, `YYYY-MM-DD HH:MM`.
+    pub fn local_minute(&self, us: i64) -> String {
+        jiff::Timestamp::from_microsecond(us)
+            .map(|t| t.to_zoned(self.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
     }
 
     /// Today in the organisation's time zone: legal dates are counted in it.

@@ -102,11 +102,7 @@ pub(crate) fn mail_view(app: &App, settings: &Settings, rec: &CaseRecord, lang: 
         kind: rec.case.kind.label(lang).to_owned(),
         received_on: rec.case.received_on.map(|d| d.to_string()).unwrap_or_default(),
         due_on: rec.case.due_on.map(|d| d.to_string()).unwrap_or_default(),
-        status_url: if reference.is_empty() {
-            String::new()
-        } else {
-            app.url(&format!("/status/{reference}?token={}", app.keys.status_token(&rec.status_nonce)))
-        },
+        status_url: super::requests::status_url(app, rec).unwrap_or_default(),
         case_url: if reference.is_empty() { String::new() } else { app.url(&format!("/staff/cases/{reference}")) },
         payment_instructions: settings.get("payment_instructions").to_owned(),
         payment_methods: settings.schedule().methods.iter().map(|pm| pm.label(lang).to_owned()).collect(),
@@ -284,6 +280,7 @@ mod tests {
             active: true,
             sessions_after: 0,
             totp_on: false,
+            api: false,
         }
     }
 

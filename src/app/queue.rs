@@ -9,6 +9,7 @@ use super::records::{Account, CaseRecord, QueueEntry};
 use super::store::cases::{self as sc, NO_DUE, Order, QueueFilter};
 use super::store::users;
 use super::{App, AppError, Result};
+use crate::domain::input::FieldError;
 use crate::domain::{Actor, Ask, DomainError, Lang, Reference, RequestKind, State};
 use crate::mail::{self, Kind};
 
@@ -128,7 +129,45 @@ pub struct QueuePage {
 /// One page of the queue for a staff member.
 pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> {
     let today = app.today();
-    let f = q.filter(user_id, today, true);
+    let Rows { items, next_cursor, order, search_error } = rows(app, q, user_id, PAGE_SIZE).await?;
+    let counts = sc::queue_counts(&app.store, today, today.saturating_add(6.days())).await?;
+    let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
+    let broad = (order == Order::Newest).then_some("search-newest-first");
+    Ok(QueuePage { items, counts, next_cursor, broad, search_error, staff })
+}
+
+/// The saved views (`view=`).
+pub const VIEWS: [&str; 6] = ["mine", "unassigned", "overdue", "week", "waiting", "letters"];
+
+/// Whether `s` is a cursor the queue gave (`<sort key>_<id>`).
+pub fn is_cursor(s: &str) -> bool {
+    s.rsplit_once('_').is_some_and(|(key, id)| id.parse::<i64>().is_ok() && (key == "n" || key.parse::<Date>().is_ok()))
+}
+
+/// The most rows one request of the API may ask for.
+pub const API_LIMIT_MAX: i64 = 200;
+
+/// Rows of the queue and the cursor after them, as the API lists them
+/// (`limit` rows at most; the same filters, order and cursors as the page).
+pub async fn list(app: &App, q: &QueueQuery, user_id: i64, limit: i64) -> Result<(Vec<QueueItem>, Option<String>)> {
+    let r = rows(app, q, user_id, limit.clamp(1, API_LIMIT_MAX)).await?;
+    if let Some(id) = r.search_error {
+        return Err(AppError::Invalid(vec![FieldError { field: "q", msg: crate::domain::Msg::new(id) }]));
+    }
+    Ok((r.items, r.next_cursor))
+}
+
+struct Rows {
+    items: Vec<QueueItem>,
+    next_cursor: Option<String>,
+    order: Order,
+    search_error: Option<&'static str>,
+}
+
+async fn rows(app: &App, q: &QueueQuery, user_id: i64, limit: i64) -> Result<Rows> {
+    let today = app.today();
+    let mut f = q.filter(user_id, today, true);
+    f.limit = limit + 1;
     // One character would match half the cases: ask for two (the page says so at the box).
     let search_error = f.q.as_deref().is_some_and(sc::is_too_short).then_some("search-needs-two-characters");
     let sc::QueueRows { mut rows, order, resume_below } = if search_error.is_some() {
@@ -136,15 +175,14 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
     } else {
         sc::queue(&app.store, &f).await?
     };
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
     let next_cursor = match order {
         // A broad search goes on where its window says.
         Order::Newest => resume_below.map(|id| format!("n_{id}")),
         _ if more => rows.last().map(|r| cursor(r, order)),
         _ => None,
     };
-    let counts = sc::queue_counts(&app.store, today, today.saturating_add(6.days())).await?;
     let calendar = app.settings().await?.calendar();
     let items = rows
         .into_iter()
@@ -162,9 +200,7 @@ pub async fn page(app: &App, q: &QueueQuery, user_id: i64) -> Result<QueuePage> 
             QueueItem { entry, days_left, urgency }
         })
         .collect();
-    let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
-    let broad = (order == Order::Newest).then_some("search-newest-first");
-    Ok(QueuePage { items, counts, next_cursor, broad, search_error, staff })
+    Ok(Rows { items, next_cursor, order, search_error })
 }
 
 /// The keyset cursor after `r`: its sort key and id.

@@ -156,6 +156,8 @@ pub struct Account {
     pub sessions_after: i64,
     /// A second factor (TOTP) is on.
     pub totp_on: bool,
+    /// The account an API token acts through, not a person's.
+    pub api: bool,
 }
 
 /// A row of the staff queue.

@@ -87,9 +87,10 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
     Ok(Submitted { email })
 }
 
-/// A letter, e-mail, call or visit taken in by staff: received at once, on
-/// its arrival date. Returns the reference.
-pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<Reference> {
+/// A letter, e-mail, call or visit taken in by staff (or by an API client):
+/// received at once, on its arrival date. Returns the case as stored, with
+/// its reference.
+pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<CaseRecord> {
     let today = app.today();
     let req = parse_request(form, Intake::Staff { today }, today).map_err(AppError::Invalid)?;
     let lang = form.lang.parse().unwrap_or_default();
@@ -103,7 +104,16 @@ pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<Refer
     let rec = persist(app, &mut tx, &settings, Change::new(rec, before, events, actor)).await?;
     tx.commit().await?;
     app.mail_wake.notify_one();
-    rec.reference.ok_or_else(|| AppError::Internal(anyhow::anyhow!("intake without a reference")))
+    if rec.reference.is_none() {
+        return Err(AppError::Internal(anyhow::anyhow!("intake without a reference")));
+    }
+    Ok(rec)
+}
+
+/// The requester's status link of a case (a secret: it opens the case's status page).
+pub fn status_url(app: &App, rec: &CaseRecord) -> Option<String> {
+    let reference = rec.reference.as_ref()?;
+    Some(app.url(&format!("/status/{reference}?token={}", app.keys.status_token(&rec.status_nonce))))
 }
 
 /// Whether a confirmation token is one we sent (the GET page changes nothing).

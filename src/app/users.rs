@@ -340,9 +340,15 @@ pub async fn setup_first_admin(
     users::by_id(&app.store, id).await?.ok_or(AppError::NotFound)
 }
 
-/// Every account, for the users page.
+/// An active administrator's account, by e-mail (the command line acting for one).
+pub async fn admin_by_email(app: &App, email: &str) -> Result<Option<Account>> {
+    let user = users::by_email(&app.store, &email.trim().to_lowercase()).await?;
+    Ok(user.filter(|u| u.active && u.role == Role::Admin && !u.api))
+}
+
+/// Every person's account, for the users page (API tokens have their own).
 pub async fn list(app: &App) -> Result<Vec<Account>> {
-    Ok(users::all(&app.store).await?)
+    Ok(users::people(&app.store).await?)
 }
 
 /// The account behind a staff session, if it still exists.
@@ -359,7 +365,7 @@ pub async fn update(app: &App, by: i64, id: i64, role: Role, active: bool) -> Re
         ))));
     }
     let mut tx = app.store.begin().await?;
-    let user = users::by_id_in(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let user = users::by_id_in(&mut tx, id).await?.filter(|u| !u.api).ok_or(AppError::NotFound)?;
     let loses_admin = user.role == Role::Admin && user.active && (role != Role::Admin || !active);
     if loses_admin && users::active_with_role_in(&mut tx, Role::Admin).await? <= 1 {
         return Err(AppError::field("role", "the-last-active-administrator-cannot-be"));

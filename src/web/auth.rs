@@ -46,6 +46,7 @@ impl StaffUser {
             active: true,
             sessions_after: self.sessions_after,
             totp_on: self.totp_on,
+            api: false,
         }
     }
 

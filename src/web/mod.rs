@@ -1,6 +1,7 @@
 //! HTTP: handlers parse and authorize, call a service, render. Routers are
 //! merged here, with the layers every response passes through.
 
+pub mod api;
 pub mod auth;
 pub mod client;
 pub mod csrf;
@@ -91,6 +92,7 @@ pub fn router(state: AppState, sessions: SessionStore, client_timeout: Duration)
     let hsts = state.secure_cookies.then(|| header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
 
     Router::new()
+        .merge(api::router().0)
         .merge(public::router())
         .merge(staff::router())
         .route("/healthz", get(healthz))
@@ -145,7 +147,10 @@ async fn scope_origin(State(state): State<AppState>, req: Request, next: Next) -
 /// Turns the bare 413 of the body limit into the friendly page.
 async fn friendly_limits(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    // Pages and the API's problems say it themselves.
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"text/html") || v.as_bytes().starts_with(api::problem::PROBLEM_JSON.as_bytes())
+    });
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
         return WebError::TooLarge.into_response();
     }

@@ -3,6 +3,7 @@
 //! `Store` or `Tx` holds, so the services never match on the backend.
 
 pub mod access;
+pub mod api;
 pub mod cases;
 pub mod documents;
 pub mod events;

@@ -14,6 +14,7 @@ struct UserRow {
     active: bool,
     sessions_after: i64,
     totp_on: bool,
+    api: bool,
 }
 
 /// An account with its password hash, for the login check only.
@@ -33,6 +34,7 @@ impl UserRow {
                 active: self.active,
                 sessions_after: self.sessions_after,
                 totp_on: self.totp_on,
+                api: self.api,
             },
             password_hash: self.password_hash,
         })
@@ -52,7 +54,7 @@ fn accounts(rows: Vec<UserRow>) -> Result<Vec<Account>> {
 }
 
 const COLUMNS: &str = "id, email, display_name, role, password_hash, active, sessions_after, \
-    (totp_enabled_at IS NOT NULL) AS totp_on";
+    (totp_enabled_at IS NOT NULL) AS totp_on, api";
 
 pub async fn count(store: &Store) -> Result<i64> {
     let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM staff_users").fetch_one(c).await)?;
@@ -93,9 +95,27 @@ pub async fn by_id_in(tx: &mut Tx, id: i64) -> Result<Option<Account>> {
     account(on!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
 }
 
+/// Every account, the API tokens' own included (names on the timeline).
 pub async fn all(store: &Store) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users ORDER BY id");
     accounts(on!(read store, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+}
+
+/// The people's accounts, without the API tokens' (the users page).
+pub async fn people(store: &Store) -> Result<Vec<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE api = $1 ORDER BY id");
+    accounts(on!(read store, c => sqlx::query_as(&sql).bind(false).fetch_all(c).await)?)
+}
+
+/// An API token's account: inactive (no mail, no assignments) and with no
+/// password a login could match.
+pub async fn insert_api(tx: &mut Tx, name: &str, role: Role, at: i64) -> Result<i64> {
+    let email = format!("api-{}@tokens.invalid", uuid::Uuid::new_v4().simple());
+    let (id,): (i64,) = on!(tx, c => sqlx::query_as(
+        "INSERT INTO staff_users (email, display_name, role, password_hash, active, created_at, api) \
+         VALUES ($1, $2, $3, '!', $4, $5, $6) RETURNING id")
+        .bind(&email).bind(name).bind(role.code()).bind(false).bind(at).bind(true).fetch_one(c).await)?;
+    Ok(id)
 }
 
 /// Every active account, in the transaction (recipients of staff notices).

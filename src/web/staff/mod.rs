@@ -5,6 +5,7 @@ mod account;
 mod actions;
 mod admin;
 mod answers;
+mod api_tokens;
 mod case;
 mod charts;
 mod deadlines;
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/exports/cases.csv", get(reports::export_get))
         .route("/staff/exports/events.csv", get(reports::events_get))
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
+        .route("/admin/api-tokens", get(api_tokens::tokens_get).post(api_tokens::tokens_post))
+        .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
         .route("/staff/deadlines", get(deadlines::deadlines_get).post(deadlines::deadlines_post))
@@ -233,7 +236,7 @@ async fn intake_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
 
 async fn intake_post(user: StaffUser, ctx: Ctx, CsrfForm(post): CsrfForm<RequestPost>) -> Result<Response, WebError> {
     match requests::intake(&ctx.state.app, &post.form, user.actor()).await {
-        Ok(reference) => Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
+        Ok(rec) => Ok(Redirect::to(&format!("/staff/cases/{}", rec.reference_str())).into_response()),
         Err(AppError::Invalid(errors)) => {
             let p = ctx.page(Some(&user)).await?;
             let s = ctx.state.app.settings().await?;

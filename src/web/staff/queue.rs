@@ -126,10 +126,7 @@ async fn render(
         kinds: RequestKind::ALL.iter().map(|k| (k.code(), k.label(lang))).collect(),
         ask_options: Ask::ALL.iter().map(|a| (a.code(), a.label(lang))).collect(),
         staff: page.staff.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect(),
-        views: ["mine", "unassigned", "overdue", "week", "waiting", "letters"]
-            .into_iter()
-            .map(|v| (v, lang.t(&format!("view-{v}"))))
-            .collect(),
+        views: queue::VIEWS.into_iter().map(|v| (v, lang.t(&format!("view-{v}")))).collect(),
         bulk,
         errors,
         ticked,
