@@ -59,9 +59,8 @@ pub async fn list(store: &Store) -> Result<Vec<TokenRow>> {
         .fetch_all(c).await)?)
 }
 
-/// The live token with this hash. Read from the writer's side on SQLite
-/// would not be needed: a revocation commits before its page answers, and
-/// every later read sees it.
+/// The live token with this hash. A revocation commits before its page
+/// answers, so every later request reads it revoked.
 pub async fn bearer(store: &Store, token_hash: &str) -> Result<Option<Bearer>> {
     let row: Option<(i64, i64, String, String, String, Option<i64>)> = on!(read store, c => sqlx::query_as(
         "SELECT t.id, t.user_id, t.name, u.role, t.scopes, t.last_used_at \
