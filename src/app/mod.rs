@@ -219,6 +219,14 @@ impl App {
         micros(self.now())
     }
 
+    /// A moment (µs) in the organisation's time zone, RFC 3339 with its
+    /// offset (`2026-12-05T09:15:38+09:00`): the audit trail's and the API's.
+    pub fn local_instant(&self, us: i64) -> String {
+        jiff::Timestamp::from_microsecond(us)
+            .map(|t| t.to_zoned(self.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .unwrap_or_default()
+    }
+
     /// A moment (µs) in the organisation's time zone, `YYYY-MM-DD HH:MM`.
     pub fn local_minute(&self, us: i64) -> String {
         jiff::Timestamp::from_microsecond(us)

@@ -79,6 +79,15 @@ pub struct TimelineEvent {
     pub at: i64,
 }
 
+/// Who did something, as the audit trail and the API write it:
+/// `requester`, `system` or `staff:<name>`.
+pub fn actor_label(kind: &str, name: Option<&str>) -> String {
+    match (kind, name) {
+        ("staff", Some(n)) => format!("staff:{n}"),
+        (k, _) => k.to_owned(),
+    }
+}
+
 /// A message to or from the requester.
 #[derive(Debug, Clone)]
 pub struct Message {

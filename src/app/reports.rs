@@ -622,14 +622,13 @@ pub async fn audit_csv(
                 return Ok(None);
             }
             let bytes = csv_records(batch.iter().map(|(_, reference, at, actor_kind, name, kind)| {
-                let at = jiff::Timestamp::from_microsecond(*at)
-                    .map(|t| t.to_zoned(app.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
-                    .unwrap_or_default();
-                let actor = match (actor_kind.as_str(), name) {
-                    ("staff", Some(n)) => format!("staff:{n}"),
-                    (k, _) => k.to_owned(),
-                };
-                [safe_cell(reference).into_owned(), at, safe_cell(&actor).into_owned(), kind.clone()]
+                let actor = super::records::actor_label(actor_kind, name.as_deref());
+                [
+                    safe_cell(reference).into_owned(),
+                    app.local_instant(*at),
+                    safe_cell(&actor).into_owned(),
+                    kind.clone(),
+                ]
             }))?;
             Ok::<_, super::AppError>(Some((bytes::Bytes::from(bytes), next)))
         }

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiJson, ApiPath, ApiQuery, Caller, Problem, json};
 use crate::app::api_tokens::Scope;
 use crate::app::queue::{API_LIMIT_MAX, QueueItem, QueueQuery};
+use crate::app::records::actor_label;
 use crate::app::reports::{self, Period};
 use crate::app::{cases, queue, requests};
 use crate::domain::action_form::ActionForm;
@@ -464,7 +465,6 @@ pub async fn get_case(caller: Caller, ApiPath(p): ApiPath<CasePath>) -> Result<R
     let reference = parse_reference(&p.reference, &caller)?;
     let actor = caller.client.actor();
     let file = cases::case_file(&caller.app, &reference, &actor).await.map_err(|e| caller.problem(e))?;
-    let tz = caller.app.tz.clone();
     let (rec, person) = (&file.rec, &file.rec.person);
     let detail = CaseDetail {
         reference: rec.reference_str().to_owned(),
@@ -507,13 +507,8 @@ pub async fn get_case(caller: Caller, ApiPath(p): ApiPath<CasePath>) -> Result<R
             .map(|e| EventItem {
                 seq: e.seq,
                 code: e.event.code().to_owned(),
-                at: jiff::Timestamp::from_microsecond(e.at)
-                    .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
-                    .unwrap_or_default(),
-                actor: match (e.actor_kind.code(), &e.actor_name) {
-                    ("staff", Some(n)) => format!("staff:{n}"),
-                    (k, _) => k.to_owned(),
-                },
+                at: caller.app.local_instant(e.at),
+                actor: actor_label(e.actor_kind.code(), e.actor_name.as_deref()),
             })
             .collect(),
         notices: file
