@@ -72,10 +72,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let server = tokio::spawn(web::serve::serve(listener, router, client_timeout));
     let sender = tokio::spawn(jobs::run_sender(app.clone(), transport));
     let housekeeping = tokio::spawn(jobs::run_housekeeping(app.clone(), sessions));
+    let hooks = tokio::spawn(jobs::run_webhooks(app.clone(), app::webhooks::Clients::new()?));
 
     tracing::info!("listening on http://{addr}");
     if let Some(link) = app::users::setup_link(&app).await? {
         tracing::info!("no staff user exists yet: open {link} to create the first administrator");
     }
-    Ok(Running { addr, app, tasks: vec![server, sender, housekeeping] })
+    Ok(Running { addr, app, tasks: vec![server, sender, housekeeping, hooks] })
 }

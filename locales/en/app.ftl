@@ -270,3 +270,12 @@ api-invalid = Some fields need changing.
 api-unreadable = The request could not be read.
 api-illegal-move = Not possible in the case's present state.
 api-internal = Something went wrong on our side. Try again; if it persists, tell the desk's administrator.
+
+## Webhooks
+webhook-url-unreadable = Enter a full address, such as https://hooks.example.com/madoguchi.
+webhook-url-not-http = Only http and https addresses can take webhooks.
+webhook-url-has-credentials = Leave the user name and password out of the address: the receiver checks the signature instead.
+webhook-url-unresolvable = This address's host name could not be found. Check the spelling, or try again later.
+webhook-url-private = This address is on this machine or a private network, which webhooks may not reach (the setting "Webhooks may go to private addresses" is "no").
+webhook-secret-too-short = The secret must be at least 16 characters long, or left empty for one to be made.
+webhook-choose-events = Tick at least one event, or choose "Every event".

@@ -75,5 +75,7 @@ setting-access_log_days = Days the access log is kept
 setting-access_log_days-effect = The record of who viewed which case, document or export, and when, is kept this many days; older lines are deleted daily.
 setting-api_rate_per_minute = API requests a minute, per token
 setting-api_rate_per_minute-effect = Each API token may make this many requests a minute (in bursts of as many); past it the API answers 429 with Retry-After.
+setting-webhooks_allow_private = Webhooks may go to private addresses
+setting-webhooks_allow_private-effect = "yes" lets a webhook's address be this machine (localhost) or a private network (10.x, 192.168.x, fc00::…). Leave "no" unless the receiver is inside your own network: otherwise anyone who can add a webhook can reach machines the internet cannot.
 setting-case_retention_years = Years a closed case is kept
 setting-case_retention_years-effect = This many years after closing, a case loses the person's name, contact details, address and the text of messages; kind, dates, outcome, reasons and fees stay, so past monthly reports do not change.

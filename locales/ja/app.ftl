@@ -270,3 +270,12 @@ api-invalid = 直していただく項目があります。
 api-unreadable = リクエストを読み取れませんでした。
 api-illegal-move = ケースの現在の状態では行えません。
 api-internal = こちら側で問題が起きました。もう一度お試しください。続く場合は管理者に連絡してください。
+
+## Webhooks
+webhook-url-unreadable = https://hooks.example.com/madoguchi のように、完全なアドレスを入力してください。
+webhook-url-not-http = Webhookの送信先にできるのは、httpまたはhttpsのアドレスだけです。
+webhook-url-has-credentials = アドレスにユーザー名やパスワードを含めないでください。受信側では署名で確認します。
+webhook-url-unresolvable = このアドレスのホスト名が見つかりません。綴りを確かめるか、しばらくしてからやり直してください。
+webhook-url-private = このアドレスはこのサーバー自身か社内ネットワークのもので、Webhookの送信先にできません（設定「Webhookの送信先にプライベートアドレスを許可する」が「no」です）。
+webhook-secret-too-short = 秘密鍵は16文字以上にしてください。空欄にすると作成します。
+webhook-choose-events = 出来事を1つ以上選ぶか、「すべての出来事」を選んでください。

@@ -75,5 +75,7 @@ setting-access_log_days = アクセス記録の保存期間（日）
 setting-access_log_days-effect = だれがいつどのケース・書類・出力を見たかの記録を、この日数だけ保存し、過ぎたものは毎日消去します。
 setting-api_rate_per_minute = APIの1分あたりの上限（トークンごと）
 setting-api_rate_per_minute-effect = APIトークン1つにつき、1分間にこの回数までリクエストを受け付けます。超えた分には429（Retry-After付き）を返します。
+setting-webhooks_allow_private = Webhookの送信先にプライベートアドレスを許可する
+setting-webhooks_allow_private-effect = 「yes」にすると、Webhookの送信先にこのサーバー自身（localhost）や社内ネットワーク（10.x、192.168.x、fc00::…）を指定できます。受信側が自社ネットワーク内にある場合を除き「no」のままにしてください。外部からは届かない機器に、Webhookを通じて要求が送られるおそれがあります。
 setting-case_retention_years = 完了したケースの保存期間（年）
 setting-case_retention_years-effect = 完了からこの年数がたったケースは、氏名・連絡先・住所・やりとりの本文などを消去し、種類・日付・結果・理由・手数料などの記録だけを残します（月次報告の数字は変わりません）。

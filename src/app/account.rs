@@ -252,7 +252,7 @@ pub async fn send_reset_link(app: &App, by: i64, user_id: i64) -> Result<()> {
     .await?;
     super::notify::enqueue(app, &mut tx, None, &out).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(())
 }
 

@@ -142,7 +142,7 @@ async fn run(
     };
     let rec = persist(app, &mut tx, settings, change).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(rec)
 }
 

@@ -228,7 +228,7 @@ pub async fn upload(
     let change = Change::new(rec, before, events, Actor::Requester);
     persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(id)
 }
 

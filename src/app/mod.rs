@@ -27,6 +27,7 @@ pub mod settings;
 pub mod spreadsheet;
 mod store;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -43,6 +44,7 @@ pub use settings::Settings;
 pub use store::StoreError as DbError;
 pub use store::outbox::MailRow as QueuedMail;
 pub use store::sessions::SessionStore;
+pub use store::webhooks::DeliveryRow as WebhookDelivery;
 
 /// The errors of the services. Internal ones keep their cause, so that the
 /// log shows the whole chain; none of them carries personal data.
@@ -137,6 +139,8 @@ pub struct App {
     pub clock: Arc<Clock>,
     /// Woken by every commit that enqueued mail.
     pub mail_wake: Arc<Notify>,
+    /// Woken by every commit that may have queued webhook deliveries.
+    pub hook_wake: Arc<Notify>,
     /// The hash of the one-time first-admin link, while no user exists.
     pub setup_token_hash: Arc<std::sync::Mutex<Option<String>>>,
     /// Where passwords are hashed, a bounded number at a time.
@@ -178,6 +182,7 @@ impl App {
             keys: Arc::new(keys),
             clock: Arc::default(),
             mail_wake: Arc::default(),
+            hook_wake: Arc::default(),
             setup_token_hash: Arc::default(),
             hasher: Arc::default(),
             mail_limit_per_recipient: config.mail_limit_per_recipient,
@@ -254,6 +259,12 @@ impl App {
     /// The start of a civil date in the organisation's zone, as UTC microseconds.
     pub fn start_of(&self, d: Date) -> i64 {
         d.to_zoned(self.tz.clone()).map(|z| micros(z.timestamp())).unwrap_or(0)
+    }
+
+    /// Wakes the mail sender and the webhook worker after a commit.
+    pub fn wake_workers(&self) {
+        self.mail_wake.notify_one();
+        self.hook_wake.notify_one();
     }
 
     pub fn url(&self, path: &str) -> String {

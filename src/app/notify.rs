@@ -238,7 +238,7 @@ pub(crate) async fn send_alone(app: &App, kind: Kind, to: &str, m: &MailView) ->
     let mut tx = app.store.begin().await?;
     enqueue(app, &mut tx, None, &out).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(())
 }
 

@@ -130,7 +130,8 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    sc::append_events(tx, case_id, &new_events).await?;
+    let seqs = sc::append_events(tx, case_id, &new_events).await?;
+    super::webhooks::enqueue_for(app, tx, &rec, &events, &seqs, &actor, now).await?;
 
     let today = app.today();
     for e in &events {

@@ -83,7 +83,7 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
     let mut tx = app.store.begin().await?;
     persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(Submitted { email })
 }
 
@@ -103,7 +103,7 @@ pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<CaseR
     let mut tx = app.store.begin().await?;
     let rec = persist(app, &mut tx, &settings, Change::new(rec, before, events, actor)).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     if rec.reference.is_none() {
         return Err(AppError::Internal(anyhow::anyhow!("intake without a reference")));
     }
@@ -140,7 +140,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<(Reference, String)> {
         persist(app, &mut tx, &settings, Change::new(rec, before, events, Actor::Requester)).await?
     };
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     let reference =
         rec.reference.clone().ok_or_else(|| AppError::Internal(anyhow::anyhow!("confirmed without a reference")))?;
     Ok((reference, app.keys.status_token(&rec.status_nonce)))
@@ -247,6 +247,6 @@ pub async fn resend(app: &App, reference: &Reference, email: &str) -> Result<()>
     let out = mail::render(Kind::StatusLink, &to, &m).map_err(|e| AppError::internal("a mail template failed", e))?;
     enqueue(app, &mut tx, Some(rec.id()), &out).await?;
     tx.commit().await?;
-    app.mail_wake.notify_one();
+    app.wake_workers();
     Ok(())
 }

@@ -152,6 +152,7 @@ defs! {
     Admin "identity_ask_days" = "30", Kind::Int { min: 1, max: 365, unit: Unit::Days };
     Admin "signoff_required" = "yes", Kind::Flag;
     Admin "api_rate_per_minute" = "600", Kind::Int { min: 1, max: 100_000, unit: Unit::Count };
+    Admin "webhooks_allow_private" = "no", Kind::Flag;
     Deadlines "deadline_clock_start" = "received", Kind::Choice(&["received", "identity_verified"]);
     Deadlines "deadline_pause" = "yes", Kind::Flag;
     Deadlines "deadline_escalation" = "yes", Kind::Flag;
@@ -346,6 +347,11 @@ impl Settings {
     /// Requests a minute one API token may make (DESIGN.md §4 "JSON API").
     pub fn api_rate_per_minute(&self) -> u32 {
         u32::try_from(self.int("api_rate_per_minute")).unwrap_or(600).max(1)
+    }
+
+    /// Whether webhooks may go to loopback and private addresses (SSRF guard off).
+    pub fn webhooks_allow_private(&self) -> bool {
+        self.get("webhooks_allow_private") == "yes"
     }
 
     pub fn case_retention_years(&self) -> i64 {

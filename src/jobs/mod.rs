@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::app::{App, Result, SessionStore, housekeeping};
+use crate::app::{App, Result, SessionStore, housekeeping, webhooks};
 use crate::mail::transport::Transport;
 
 pub use crate::app::housekeeping::{deadline_notices, fee_reminders};
@@ -46,6 +46,26 @@ pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
     Ok(rows.len())
 }
 
+/// Sends webhook deliveries, woken by every commit that may have queued
+/// some and every few seconds for retries.
+pub async fn run_webhooks(app: App, clients: webhooks::Clients) {
+    loop {
+        let claimed = match webhooks::deliver_due(&app, &clients).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = ?anyhow::Error::from(e), "webhooks: could not read the deliveries");
+                0
+            }
+        };
+        if claimed == 0 {
+            tokio::select! {
+                _ = app.hook_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    }
+}
+
 /// Hourly: retention, reminders, deadline notices, and forgetting
 /// unconfirmed submissions, expired sessions and old failed logins.
 pub async fn run_housekeeping(app: App, sessions: SessionStore) {
@@ -75,6 +95,7 @@ pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     if let Err(e) = crate::app::reports::check_month_tally(app).await {
         tracing::error!(error = ?anyhow::Error::from(e), "checking the month tally failed");
     }
+    log_outcome("old webhook deliveries forgotten", webhooks::prune(app).await);
     if let Err(e) = housekeeping::prune_logins(app, sessions).await {
         tracing::error!(error = ?anyhow::Error::from(e), "pruning sessions and failed logins failed");
     }

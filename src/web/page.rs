@@ -224,6 +224,11 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         "year" => "year",
         "events_from" => "first-day",
         "events_to" => "last-day",
+        "name" => "name",
+        "scopes" => "api-token-scopes",
+        "url" => "webhook-url",
+        "secret" => "webhook-secret",
+        "which" | "events" => "webhook-events",
         _ => "input",
     };
     lang.t(id)

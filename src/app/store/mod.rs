@@ -15,6 +15,7 @@ pub mod refusals;
 pub mod reports;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -140,6 +140,51 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every event's code, in the order of the enum (webhook filters).
+    pub const CODES: &'static [&'static str] = &[
+        "submitted",
+        "email_confirmed",
+        "received",
+        "assigned",
+        "note_added",
+        "message_sent",
+        "identity_requested",
+        "identity_reminder_sent",
+        "clarification_requested",
+        "fee_requested",
+        "fee_reminder_sent",
+        "due_soon_notified",
+        "overdue_notified",
+        "documents_submitted",
+        "requester_replied",
+        "identity_verified",
+        "identity_failed",
+        "payment_recorded",
+        "fee_waived",
+        "refund_recorded",
+        "ask_met",
+        "asks_cancelled",
+        "clock_started",
+        "clock_paused",
+        "clock_resumed",
+        "extended",
+        "started",
+        "closed",
+        "withdrawn",
+        "reopened",
+        "kind_changed",
+        "document_discarded",
+        "documents_purged",
+        "result_attached",
+        "result_removed",
+        "delivery_changed",
+        "notice_posted",
+        "result_downloaded",
+        "results_purged",
+        "status_link_revoked",
+        "anonymised",
+    ];
+
     /// The event's code, as stored in `case_events.kind`.
     pub fn code(&self) -> &'static str {
         match self {

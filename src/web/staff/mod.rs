@@ -11,6 +11,7 @@ mod charts;
 mod deadlines;
 mod queue;
 mod reports;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -66,6 +67,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
         .route("/admin/api-tokens", get(api_tokens::tokens_get).post(api_tokens::tokens_post))
         .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke_post))
+        .route("/admin/webhooks", get(webhooks::hooks_get).post(webhooks::hooks_post))
+        .route("/admin/webhooks/{id}/disable", post(webhooks::disable_post))
+        .route("/admin/webhooks/deliveries/{id}/resend", post(webhooks::resend_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
         .route("/staff/deadlines", get(deadlines::deadlines_get).post(deadlines::deadlines_post))
