@@ -1,4 +1,5 @@
--- GET staff pages with a logged-in session cookie (env COOKIE), rotating
+-- GET staff pages with a logged-in session cookie (env COOKIE), or API
+-- routes with a token (env AUTHORIZATION, the header's value), rotating
 -- over the paths in env PATHS (separated by spaces) or references in the
 -- file env REFS (for case pages). Only a 200 counts as a success.
 local threads = {}
@@ -7,6 +8,8 @@ function setup(thread) table.insert(threads, thread) end
 function init(args)
   ok, bad = 0, 0
   cookie = os.getenv("COOKIE")
+  local authorization = os.getenv("AUTHORIZATION")
+  headers = authorization and { ["Authorization"] = authorization } or { ["Cookie"] = cookie }
   paths = {}
   local refs = os.getenv("REFS")
   if refs then
@@ -19,7 +22,7 @@ end
 
 function request()
   local p = paths[math.random(#paths)]
-  return wrk.format("GET", p, { ["Cookie"] = cookie })
+  return wrk.format("GET", p, headers)
 end
 
 function response(status, headers, body)

@@ -24,7 +24,7 @@ BASE="http://127.0.0.1:$PORT"
 MONTH=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
 # BENCH_DIR keeps the seeded databases (and their data key) between runs, so
 # that one part can be measured again without seeding for minutes; BENCH_ONLY
-# names the parts to run (queue search cursor case reports export intake logins).
+# names the parts to run (queue search cursor case reports export intake api logins).
 WORK=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$WORK"
 ONLY=${BENCH_ONLY:-}
@@ -282,10 +282,44 @@ bench_backend() {
     read -r rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/intake.lua)
     row "$backend" "intake POST /requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
       "$(awk -v a="$rps" -v b="$ceil_b" 'BEGIN { printf "%.0f%% of (b)", 100 * a / b }'); $ok ok, $bad errors"
+    form_rps=$rps
   fi
+  if want api; then bench_api "$backend" "${form_rps:-0}"; fi
   if want logins; then login_burst "$backend"; fi
   row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+# Writes a business setting straight into the database, as the admin page would.
+put_setting() {
+  local sql="INSERT INTO settings (key, value) VALUES ('$2', '$3') ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+  if [ "$1" = postgres ]; then
+    psql "$DATABASE_URL" -qc "$sql" >/dev/null
+  else
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" "$MADOGUCHI_DATA_DIR/madoguchi.db" "$sql"
+  fi
+}
+
+# The JSON API (issue 16): requests in as a call centre's system sends them,
+# one token per wrk thread, against the web form's rate measured just before
+# ($2); then the queue's filters through GET /api/v1/cases.
+bench_api() {
+  local backend=$1 form_rps=$2 stamp tokens="" t rps p50 p99 ok bad
+  echo "== $backend: JSON API"
+  # The per-token limit is there for integrations gone wrong, not for the benchmark.
+  put_setting "$backend" api_rate_per_minute 100000
+  stamp=$(date +%s)
+  for i in 1 2; do
+    t=$($BIN api-token add --name "bench $stamp $i" --scopes cases:read,cases:write --role staff --by bench@example.jp 2>/dev/null | tail -n 1)
+    tokens="$tokens $t"
+  done
+  read -r rps p50 p99 ok bad < <(TOKENS="$tokens" run_wrk "$CONNS" "$BASE" -s bench/api.lua)
+  row "$backend" "API intake POST /api/v1/requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "$(awk -v a="$rps" -v b="$form_rps" 'BEGIN { if (b > 0) printf "%.0f%% of the form (%d req/s)", 100 * a / b, b; else printf "form not measured" }'); target >= the form; $ok ok, $bad errors"
+  t=${tokens# }; t=${t%% *}
+  read -r rps p50 p99 ok bad < <(AUTHORIZATION="Bearer $t" PATHS="/api/v1/cases /api/v1/cases?state=in_progress /api/v1/cases?due=week /api/v1/cases?kind=disclosure /api/v1/cases?assignee=none /api/v1/cases?state=closed" run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
+  row "$backend" "API queue GET /api/v1/cases (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 25 ms; $bad errors"
+  put_setting "$backend" api_rate_per_minute 600
 }
 
 # 100 parallel wrong logins, each from its own forwarded address at an unknown

@@ -1,0 +1,43 @@
+-- POST /api/v1/requests with a valid JSON body, as a call centre's system
+-- would: each wrk thread uses its own token (env TOKENS, separated by
+-- spaces); only a 201 counts as a success.
+local threads = {}
+
+local next_id = 0
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+
+function init(args)
+  ok, bad, last_bad, n = 0, 0, 0, 0
+  local tokens = {}
+  for t in string.gmatch(os.getenv("TOKENS") or "", "%S+") do table.insert(tokens, t) end
+  auth = "Bearer " .. tokens[(id % #tokens) + 1]
+  head = '{"kind":"disclosure","subject_name":"山田 太郎","subject_name_kana":"ヤマダ タロウ","filer":"self",'
+    .. '"delivery":"postal","channel":"phone","details":"電話で開示の請求を受けました。","lang":"ja",'
+    .. '"subject_address":"東京都千代田区千代田1-1","contact_email":"a' .. id .. '-'
+  tail = '@example.jp"}'
+end
+
+function request()
+  n = n + 1
+  return wrk.format("POST", "/api/v1/requests",
+    { ["Content-Type"] = "application/json", ["Authorization"] = auth },
+    head .. n .. tail)
+end
+
+function response(status, headers, body)
+  if status == 201 then ok = ok + 1 else bad = bad + 1; last_bad = status end
+end
+
+function done(summary, latency, requests)
+  local ok_total, bad_total = 0, 0
+  for _, t in ipairs(threads) do
+    if t:get("last_bad") ~= 0 then io.write(string.format("last error status: %d\n", t:get("last_bad"))) end
+    ok_total = ok_total + t:get("ok")
+    bad_total = bad_total + t:get("bad")
+  end
+  io.write(string.format("CHECKED ok=%d bad=%d boot=0\n", ok_total, bad_total))
+end
