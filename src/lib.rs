@@ -32,26 +32,51 @@ pub async fn open(config: &Config, base_url: String) -> anyhow::Result<App> {
 pub struct Running {
     pub addr: SocketAddr,
     pub app: App,
-    tasks: Vec<JoinHandle<()>>,
+    server: JoinHandle<()>,
+    /// The mail sender and the webhook worker: they stop between messages.
+    workers: Vec<JoinHandle<()>>,
+    housekeeping: JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Running {
+    /// Ends everything at once (tests).
     pub async fn shutdown(self) {
-        for t in &self.tasks {
+        let tasks: Vec<JoinHandle<()>> =
+            std::iter::once(self.server).chain(self.workers).chain(std::iter::once(self.housekeeping)).collect();
+        for t in &tasks {
             t.abort();
         }
-        for t in self.tasks {
+        for t in tasks {
             let _ = t.await;
         }
         self.app.close().await;
     }
 
-    /// Waits until the server stops (it runs until the process ends).
-    pub async fn wait(mut self) {
-        if !self.tasks.is_empty() {
-            let server = self.tasks.remove(0);
-            let _ = server.await;
+    /// Stops as an operator's SIGTERM asks: no new connections, the requests
+    /// under way answered, the workers stopped between two messages (the
+    /// ones they had claimed and not tried given back), housekeeping ended
+    /// (its transaction, if any, rolled back), the database closed. False
+    /// when something was still running after `within`.
+    pub async fn stop(self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        let _ = self.stop.send(true);
+        self.app.begin_stopping();
+        self.housekeeping.abort();
+        let mut clean = true;
+        for task in std::iter::once(self.server).chain(self.workers) {
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                clean = false;
+            }
         }
+        let _ = self.housekeeping.await;
+        self.app.close().await;
+        clean
+    }
+
+    /// Waits until the server stops (it runs until the process ends).
+    pub async fn wait(self) {
+        let _ = self.server.await;
     }
 }
 
@@ -69,7 +94,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = web::AppState::new(app.clone(), &config, base_url.starts_with("https://"));
     let client_timeout = std::time::Duration::from_secs(config.client_timeout_secs);
     let router = web::router(state, sessions.clone(), client_timeout);
-    let server = tokio::spawn(web::serve::serve(listener, router, client_timeout));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(web::serve::serve(listener, router, client_timeout, stopped));
     let sender = tokio::spawn(jobs::run_sender(app.clone(), transport));
     let housekeeping = tokio::spawn(jobs::run_housekeeping(app.clone(), sessions));
     let hooks = tokio::spawn(jobs::run_webhooks(app.clone(), app::webhooks::Clients::new()?));
@@ -78,5 +104,5 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     if let Some(link) = app::users::setup_link(&app).await? {
         tracing::info!("no staff user exists yet: open {link} to create the first administrator");
     }
-    Ok(Running { addr, app, tasks: vec![server, sender, housekeeping, hooks] })
+    Ok(Running { addr, app, server, workers: vec![sender, hooks], housekeeping, stop })
 }

@@ -136,9 +136,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd.unwrap_or(Cmd::Serve) {
         Cmd::Serve => {
             let running = madoguchi::start(config).await?;
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
-                _ = running_wait(running) => {}
-                _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("stopping: finishing what is under way (at most {} s)", STOP_WITHIN.as_secs());
+            if running.stop(STOP_WITHIN).await {
+                tracing::info!("stopped");
+            } else {
+                tracing::warn!("stopped before everything under way had finished");
             }
         }
         Cmd::Migrate => {
@@ -301,9 +308,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn running_wait(running: madoguchi::Running) {
-    running.wait().await;
-}
+/// How long a stop waits for the requests and messages under way: within the
+/// 10 s that service managers and orchestrators give before SIGKILL.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Tunes glibc's allocator before any thread exists. Left to itself, glibc
 /// raises its mmap threshold each time a large block is freed (up to 32 MiB),

@@ -73,6 +73,15 @@ pub async fn claim_mail(app: &App) -> Result<Vec<QueuedMail>> {
     Ok(outbox::claim(&app.store, app.now_us(), LEASE_US, 20).await?)
 }
 
+/// Gives back claimed mail that was not tried (the sender is stopping), so
+/// that it goes at the next start without waiting out its lease.
+pub async fn release_mail(app: &App, rows: &[QueuedMail]) -> Result<()> {
+    for row in rows {
+        outbox::release(&app.store, row.id).await?;
+    }
+    Ok(())
+}
+
 /// Records a sent message (its body is wiped).
 pub async fn mail_sent(app: &App, id: i64) -> Result<()> {
     Ok(outbox::mark_sent(&app.store, id, app.now_us()).await?)

@@ -141,6 +141,9 @@ pub struct App {
     pub mail_wake: Arc<Notify>,
     /// Woken by every commit that may have queued webhook deliveries.
     pub hook_wake: Arc<Notify>,
+    /// Set when the process is asked to stop: workers end between messages
+    /// and `/readyz` says not ready.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
     /// The hash of the one-time first-admin link, while no user exists.
     pub setup_token_hash: Arc<std::sync::Mutex<Option<String>>>,
     /// Where passwords are hashed, a bounded number at a time.
@@ -183,6 +186,7 @@ impl App {
             clock: Arc::default(),
             mail_wake: Arc::default(),
             hook_wake: Arc::default(),
+            stopping: Arc::default(),
             setup_token_hash: Arc::default(),
             hasher: Arc::default(),
             mail_limit_per_recipient: config.mail_limit_per_recipient,
@@ -259,6 +263,17 @@ impl App {
     /// The start of a civil date in the organisation's zone, as UTC microseconds.
     pub fn start_of(&self, d: Date) -> i64 {
         d.to_zoned(self.tz.clone()).map(|z| micros(z.timestamp())).unwrap_or(0)
+    }
+
+    /// From now on the workers end between messages and the desk reports
+    /// itself not ready.
+    pub fn begin_stopping(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake_workers();
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     /// Wakes the mail sender and the webhook worker after a commit.

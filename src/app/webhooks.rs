@@ -376,7 +376,7 @@ pub async fn deliver_due(app: &App, clients: &Clients) -> Result<usize> {
 async fn deliver_group(app: &App, client: &reqwest::Client, allow_private: bool, rows: Vec<Claimed>) -> Result<()> {
     let mut held = false;
     for row in rows {
-        if held {
+        if held || app.is_stopping() {
             sw::release(&app.store, row.id).await?;
             continue;
         }

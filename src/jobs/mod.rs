@@ -11,7 +11,7 @@ pub use crate::app::housekeeping::{deadline_notices, fee_reminders};
 /// Sends what the outbox holds, woken by every commit that enqueued mail and
 /// every few seconds for retries.
 pub async fn run_sender(app: App, transport: Transport) {
-    loop {
+    while !app.is_stopping() {
         let sent = match send_due(&app, &transport).await {
             Ok(n) => n,
             Err(e) => {
@@ -31,7 +31,12 @@ pub async fn run_sender(app: App, transport: Transport) {
 /// One pass: claims due rows and sends them; returns how many were tried.
 pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
     let rows = housekeeping::claim_mail(app).await?;
-    for row in &rows {
+    for (i, row) in rows.iter().enumerate() {
+        if app.is_stopping() {
+            // Given back, not left to wait out their lease.
+            housekeeping::release_mail(app, &rows[i..]).await?;
+            return Ok(i);
+        }
         match transport.send(&app.mail_from, row).await {
             Ok(()) => {
                 housekeeping::mail_sent(app, row.id).await?;
@@ -49,7 +54,7 @@ pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
 /// Sends webhook deliveries, woken by every commit that may have queued
 /// some and every few seconds for retries.
 pub async fn run_webhooks(app: App, clients: webhooks::Clients) {
-    loop {
+    while !app.is_stopping() {
         let claimed = match webhooks::deliver_due(&app, &clients).await {
             Ok(n) => n,
             Err(e) => {

@@ -162,6 +162,9 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    if state.app.is_stopping() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping").into_response();
+    }
     match state.app.ready().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {

@@ -69,6 +69,14 @@ pub async fn mark_sent(store: &Store, id: i64, at: i64) -> Result<()> {
     Ok(())
 }
 
+/// Gives back a claimed row that was not tried (the sender is stopping).
+pub async fn release(store: &Store, id: i64) -> Result<()> {
+    on!(write store, c => sqlx::query(
+        "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = $1 AND sent_at IS NULL")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Keeps a failed row for another try later; nothing is ever dropped.
 pub async fn mark_failed(store: &Store, id: i64, next_attempt_at: i64, error: &str) -> Result<()> {
     on!(write store, c => sqlx::query(
