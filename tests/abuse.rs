@@ -551,6 +551,7 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("GET", "/admin/settings".into(), Admin, true),
         ("GET", "/admin/api-tokens".into(), Admin, true),
         ("GET", "/admin/webhooks".into(), Admin, true),
+        ("GET", "/admin/outbox".into(), Admin, true),
         ("POST", "/staff/login".into(), Anyone, true),
         ("POST", "/requests".into(), Anyone, true),
         ("POST", "/requests/confirm".into(), Anyone, false),
@@ -578,6 +579,8 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("POST", "/admin/api-tokens".into(), Admin, true),
         ("POST", "/admin/api-tokens/999999/revoke".into(), Admin, false),
         ("POST", "/admin/webhooks".into(), Admin, true),
+        ("POST", "/admin/outbox/999999/resend".into(), Admin, false),
+        ("POST", "/admin/outbox/999999/handled".into(), Admin, false),
         ("POST", "/admin/webhooks/999999/disable".into(), Admin, false),
         ("POST", "/admin/webhooks/deliveries/999999/resend".into(), Admin, false),
     ];

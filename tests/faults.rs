@@ -175,3 +175,216 @@ async fn sigterm_under_load_answers_what_it_took_refuses_the_rest_exits_0_and_lo
     let exit = tokio::task::spawn_blocking(move || wait_exit(&mut again.child, Duration::from_secs(10))).await.unwrap();
     assert!(exit.is_some_and(|s| s.success()), "an idle server stops at once, with 0");
 }
+
+/// What the fake mail server answers to `MAIL FROM`.
+const ACCEPT: u16 = 250;
+
+/// A small SMTP server on loopback that answers `MAIL FROM` with the code it
+/// is told (250, 451, 550) and counts the messages it accepts by Message-ID;
+/// it can go down (its connections closed) and come back on its port.
+struct FakeSmtp {
+    addr: std::net::SocketAddr,
+    answer: Arc<std::sync::atomic::AtomicU16>,
+    accepted: Arc<std::sync::Mutex<Vec<String>>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl FakeSmtp {
+    async fn start() -> FakeSmtp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut s = FakeSmtp {
+            addr: listener.local_addr().unwrap(),
+            answer: Arc::new(std::sync::atomic::AtomicU16::new(ACCEPT)),
+            accepted: Arc::default(),
+            task: None,
+        };
+        s.serve(listener);
+        s
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let (answer, accepted) = (self.answer.clone(), self.accepted.clone());
+        self.task = Some(tokio::spawn(async move {
+            // Connections live in this task: stopping it closes them all.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                connections.spawn(smtp_session(stream, answer.clone(), accepted.clone()));
+            }
+        }));
+    }
+
+    async fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    async fn restart(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("the same port again");
+        self.serve(listener);
+    }
+
+    fn count(&self) -> usize {
+        self.accepted.lock().unwrap().len()
+    }
+}
+
+async fn smtp_session(
+    stream: tokio::net::TcpStream,
+    answer: Arc<std::sync::atomic::AtomicU16>,
+    accepted: Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+    while let Ok(Some(line)) = lines.next_line().await {
+        let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let reply: String = match verb.as_str() {
+            "EHLO" | "HELO" => "250-fake\r\n250 8BITMIME\r\n".into(),
+            "MAIL" => match answer.load(Ordering::SeqCst) {
+                250 => "250 2.1.0 ok\r\n".into(),
+                451 => "451 4.3.0 try again later\r\n".into(),
+                code => format!("{code} 5.1.1 mailbox unavailable\r\n"),
+            },
+            "RCPT" | "RSET" | "NOOP" => "250 ok\r\n".into(),
+            "DATA" => {
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let mut id = String::new();
+                while let Ok(Some(l)) = lines.next_line().await {
+                    if l == "." {
+                        break;
+                    }
+                    if l.to_ascii_lowercase().starts_with("message-id:") {
+                        id = l[11..].trim().to_owned();
+                    }
+                }
+                accepted.lock().unwrap().push(id);
+                "250 2.0.0 queued\r\n".into()
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ => "502 command not implemented\r\n".into(),
+        };
+        if write.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Makes the mail that waits for a retry due now and wakes the sender.
+async fn retry_mail_now(app: &TestApp) {
+    let sql = "UPDATE outbox SET next_attempt_at = 0 WHERE sent_at IS NULL AND failed_at IS NULL";
+    on!(read &app.db, c => sqlx::query(sql).execute(c).await.map(|_| ())).expect("due now");
+    app.running.app.wake_workers();
+}
+
+/// Makes waiting mail due again and again (as time passing would) until
+/// the count is `want`, up to 20 s.
+async fn pump_until(app: &TestApp, sql: &str, want: i64) {
+    for _ in 0..400 {
+        if app.count(sql).await == want {
+            return;
+        }
+        retry_mail_now(app).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {sql} to be {want} (it is {})", app.count(sql).await);
+}
+
+async fn submit(app: &TestApp, email: &str) {
+    let mut form = request_form();
+    form.retain(|(k, _)| *k != "contact_email");
+    form.push(("contact_email", email));
+    let page = app.post("/requests", &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "accepted: {}", page.body);
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_down_and_goes_exactly_once_when_it_is_back() {
+    let mut smtp = FakeSmtp::start().await;
+    smtp.stop().await;
+    let app = spawn_with_smtp(Some(smtp.url())).await;
+    for i in 0..3 {
+        submit(&app, &format!("down{i}@example.jp")).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases").await, 3, "requests are taken while mail cannot go");
+    pump_until(&app, "SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND sent_at IS NULL", 3).await;
+    for _ in 0..3 {
+        retry_mail_now(&app).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL").await,
+        0,
+        "a server down is not a refusal"
+    );
+
+    smtp.restart().await;
+    retry_mail_now(&app).await;
+    pump_until(&app, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", 0).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut ids = smtp.accepted.lock().unwrap().clone();
+    assert_eq!(ids.len(), 3, "each message delivered once: {ids:?}");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "no message twice");
+}
+
+#[tokio::test]
+async fn smtp_4xx_is_retried_5xx_is_set_aside_shown_to_admins_and_sent_again_or_marked_handled() {
+    let smtp = FakeSmtp::start().await;
+    smtp.answer.store(451, Ordering::SeqCst);
+    let app = spawn_with_smtp(Some(smtp.url())).await;
+    app.login_as(madoguchi::domain::Role::Admin).await;
+    submit(&app, "later@example.jp").await;
+    for tries in 1..=5 {
+        pump_until(&app, &format!("SELECT COUNT(*) FROM outbox WHERE attempts >= {tries}"), 1).await;
+        retry_mail_now(&app).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL").await, 0, "4xx: tried again");
+
+    smtp.answer.store(550, Ordering::SeqCst);
+    retry_mail_now(&app).await;
+    pump_until(&app, "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL", 1).await;
+    let queue = app.get("/staff").await;
+    assert!(queue.body.contains(r#"data-mail-failures="1""#), "the queue warns");
+    let page = app.get("/admin/outbox").await;
+    assert!(page.body.contains("later@example.jp") && page.body.contains("550"), "shown with the server's answer");
+    // Set aside: no more tries by itself.
+    let tried = app.count("SELECT attempts FROM outbox").await;
+    retry_mail_now(&app).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count("SELECT attempts FROM outbox").await, tried);
+
+    smtp.answer.store(ACCEPT, Ordering::SeqCst);
+    let id = app.count("SELECT id FROM outbox").await;
+    let res = app.post(&format!("/admin/outbox/{id}/resend"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    pump_until(&app, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL", 1).await;
+    assert_eq!(smtp.count(), 1, "sent once");
+    assert!(!app.get("/staff").await.body.contains("data-mail-failures"), "the warning is gone");
+
+    // Refused for good again: an admin who reached the person marks it handled.
+    smtp.answer.store(550, Ordering::SeqCst);
+    submit(&app, "nobody@example.jp").await;
+    for _ in 0..3 {
+        retry_mail_now(&app).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    pump_until(&app, "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL", 1).await;
+    let id = app.count("SELECT id FROM outbox WHERE sent_at IS NULL").await;
+    let res = app.post(&format!("/admin/outbox/{id}/handled"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!app.get("/staff").await.body.contains("data-mail-failures"), "handled: no warning");
+    assert!(app.get("/admin/outbox").await.body.contains("data-no-failures"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE handled_at IS NOT NULL").await, 1, "the row stays");
+}

@@ -103,6 +103,19 @@ async fn add_hook(app: &TestApp, url: &str, extra: &[(&str, &str)]) -> Page {
     app.post("/admin/webhooks", &fields).await
 }
 
+/// Makes what waits due again and again (as time passing would) until `done`
+/// holds, up to 20 s.
+async fn pump_until<F: AsyncFnMut() -> bool>(app: &TestApp, what: &str, mut done: F) {
+    for _ in 0..400 {
+        if done().await {
+            return;
+        }
+        retry_now(app).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
 /// Makes what waits for a retry due now (as time passing would, without
 /// ending the admin's session) and wakes the worker.
 async fn retry_now(app: &TestApp) {
@@ -173,9 +186,8 @@ async fn each_event_reaches_the_receiver_once_signed_and_what_waited_while_it_wa
     assert_eq!(receiver.bodies().len(), expected.len(), "nothing arrived while it was down");
 
     receiver.restart().await;
-    retry_now(&app).await;
     let all: Vec<String> = app.event_kinds(&reference).await.into_iter().filter(|k| k != "submitted").collect();
-    until("everything queued has arrived", async || receiver.bodies().len() >= all.len()).await;
+    pump_until(&app, "everything queued has arrived", async || receiver.bodies().len() >= all.len()).await;
     until("every delivery is marked delivered", async || {
         app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE delivered_at IS NULL").await == 0
     })
@@ -233,8 +245,7 @@ async fn a_failed_delivery_is_shown_and_sent_again_a_filter_and_a_stopped_webhoo
     receiver.status.store(204, Ordering::SeqCst);
     let page = app.post(&format!("/admin/webhooks/deliveries/{id}/resend"), &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    retry_now(&app).await;
-    until("everything is delivered", async || {
+    pump_until(&app, "everything is delivered", async || {
         app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = 1 AND delivered_at IS NOT NULL").await
             == n
     })

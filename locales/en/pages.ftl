@@ -630,3 +630,19 @@ webhook-send-again = Send again
 webhook-send-again-named = Send again: { $event }
 webhook-new = New webhook
 webhook-add = Add the webhook
+
+## Mail not sent (/admin/outbox) and the queue's warning
+outbox = Mail not sent
+outbox-intro = A message the mail server refuses for good (an SMTP 5xx answer, { $n } times) is set aside here, never dropped. Check the address or the server, then send it again; or, once you have reached the person another way, mark it handled. A message refused for a while (a 4xx answer, or the server down) is not listed: it is tried again by itself.
+outbox-waiting = { $n } messages are waiting to be sent.
+outbox-no-failures = Every message was accepted by the mail server.
+outbox-failed-n = { $n } messages not sent
+outbox-queued = Queued
+outbox-to = To
+outbox-server-answer = The server's answer
+outbox-what-to-do = What to do
+outbox-failed-at = set aside { $at }
+outbox-mark-handled = Mark as handled
+mail-failures-banner = { $n } e-mails could not be sent: the people waiting for them have not been told.
+mail-failures-see = See the messages not sent
+mail-failures-tell-admin = Ask an administrator to look at them.

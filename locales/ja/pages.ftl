@@ -630,3 +630,19 @@ webhook-send-again = 再送
 webhook-send-again-named = 再送：{ $event }
 webhook-new = Webhookの追加
 webhook-add = Webhookを追加
+
+## Mail not sent (/admin/outbox) and the queue's warning
+outbox = 未送信メール
+outbox-intro = メールサーバーが受け取りを拒んだメール（SMTPの5xx応答が{ $n }回）は、ここに残し、消しません。宛先やサーバーを確かめてから再送するか、ほかの方法で本人に連絡したら「対応済み」にしてください。一時的に送れないメール（4xx応答やサーバー停止）はここには出ず、自動で再送します。
+outbox-waiting = 送信待ちのメール：{ $n } 通
+outbox-no-failures = すべてのメールがメールサーバーに受け付けられています。
+outbox-failed-n = 送信できなかったメール { $n } 通
+outbox-queued = 登録日時
+outbox-to = 宛先
+outbox-server-answer = サーバーの応答
+outbox-what-to-do = 対応
+outbox-failed-at = { $at } 送信停止
+outbox-mark-handled = 対応済みにする
+mail-failures-banner = 送信できなかったメールが{ $n }通あります。受け取るはずの方には、まだ伝わっていません。
+mail-failures-see = 未送信メールを見る
+mail-failures-tell-admin = 管理者に確認を依頼してください。

@@ -87,11 +87,20 @@ pub async fn mail_sent(app: &App, id: i64) -> Result<()> {
     Ok(outbox::mark_sent(&app.store, id, app.now_us()).await?)
 }
 
+/// Tries a message the server refuses for good (SMTP 5xx) gets before it is
+/// set aside as failed for an admin.
+pub const MAIL_PERMANENT_TRIES: i64 = 3;
+
 /// Records a failed send: tried again after a back-off of 30 s, 1 min, 2 min
-/// … up to one hour, and never dropped.
-pub async fn mail_failed(app: &App, mail: &QueuedMail, error: &str) -> Result<()> {
+/// … up to one hour, and never dropped. A message refused for good
+/// [`MAIL_PERMANENT_TRIES`] times is set aside as failed (`/admin/outbox`);
+/// true when it was.
+pub async fn mail_failed(app: &App, mail: &QueuedMail, error: &str, permanent: bool) -> Result<bool> {
+    let now = app.now_us();
     let backoff = 30_000_000i64.saturating_mul(1 << mail.attempts.clamp(0, 7)).min(3_600_000_000);
-    Ok(outbox::mark_failed(&app.store, mail.id, app.now_us() + backoff, error).await?)
+    let failed = (permanent && mail.attempts >= MAIL_PERMANENT_TRIES).then_some(now);
+    outbox::mark_failed(&app.store, mail.id, now + backoff, failed, error).await?;
+    Ok(failed.is_some())
 }
 
 /// Messages not yet sent.

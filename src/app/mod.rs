@@ -15,6 +15,7 @@ pub mod housekeeping;
 pub mod keys;
 pub mod notices;
 mod notify;
+pub mod outbox;
 mod persist;
 pub mod queue;
 pub mod records;

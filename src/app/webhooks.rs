@@ -391,7 +391,7 @@ async fn deliver_group(app: &App, client: &reqwest::Client, allow_private: bool,
                 let next = now + backoff_us(tries);
                 let failed = (tries >= MAX_ATTEMPTS).then_some(now);
                 sw::mark_retry(&app.store, row.id, next, failed, status, &error).await?;
-                sw::hold(&app.store, row.webhook_id, next).await?;
+                sw::hold(&app.store, row.webhook_id, row.id, next).await?;
                 held = true;
                 if failed.is_some() {
                     tracing::error!(delivery = row.id, webhook = row.webhook_id, attempts = tries, error = %error,

@@ -43,8 +43,12 @@ pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
                 tracing::info!(outbox_id = row.id, "mail sent");
             }
             Err(e) => {
-                housekeeping::mail_failed(app, row, &e).await?;
-                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "mail not sent; will retry");
+                if housekeeping::mail_failed(app, row, &e.text, e.permanent).await? {
+                    tracing::error!(outbox_id = row.id, attempts = row.attempts, error = %e,
+                        "mail refused for good; set aside for an admin on /admin/outbox");
+                } else {
+                    tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "mail not sent; will retry");
+                }
             }
         }
     }

@@ -8,6 +8,26 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::app::QueuedMail as MailRow;
 
+/// Why a message was not sent. Permanent: the server refused it for good
+/// (SMTP 5xx) or it cannot be built; anything else may pass on a later try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    pub permanent: bool,
+    pub text: String,
+}
+
+impl SendFailure {
+    fn permanent(text: impl Into<String>) -> SendFailure {
+        SendFailure { permanent: true, text: text.into() }
+    }
+}
+
+impl std::fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(AsyncFileTransport<Tokio1Executor>),
@@ -28,9 +48,10 @@ impl Transport {
     }
 
     /// Sends one outbox row. The error text names no address or content.
-    pub async fn send(&self, from: &str, row: &MailRow) -> Result<(), String> {
-        let from: Mailbox = from.parse().map_err(|_| "MADOGUCHI_MAIL_FROM is not a valid address".to_owned())?;
-        let to: Mailbox = row.to_addr.parse().map_err(|_| "recipient address is not valid".to_owned())?;
+    pub async fn send(&self, from: &str, row: &MailRow) -> Result<(), SendFailure> {
+        let from: Mailbox =
+            from.parse().map_err(|_| SendFailure::permanent("MADOGUCHI_MAIL_FROM is not a valid address"))?;
+        let to: Mailbox = row.to_addr.parse().map_err(|_| SendFailure::permanent("recipient address is not valid"))?;
         let text = row.body_text.clone().unwrap_or_default();
         let body = match &row.body_html {
             Some(html) => MultiPart::alternative_plain_html(text, html.clone()),
@@ -43,10 +64,16 @@ impl Transport {
             .to(to)
             .subject(row.subject.clone())
             .multipart(body)
-            .map_err(|e| format!("message could not be built: {e}"))?;
+            .map_err(|e| SendFailure::permanent(format!("message could not be built: {e}")))?;
         match self {
-            Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| format!("smtp: {e}")),
-            Transport::Files(t) => t.send(msg).await.map(|_| ()).map_err(|e| format!("file: {e}")),
+            Transport::Smtp(t) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| SendFailure { permanent: e.is_permanent(), text: format!("smtp: {e}") }),
+            Transport::Files(t) => {
+                t.send(msg).await.map(|_| ()).map_err(|e| SendFailure { permanent: false, text: format!("file: {e}") })
+            }
         }
     }
 }

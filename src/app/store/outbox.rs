@@ -37,7 +37,7 @@ pub struct MailRow {
 /// Claims up to `limit` due rows for `lease_us` microseconds. On PostgreSQL
 /// several senders may run: `FOR UPDATE SKIP LOCKED` keeps them apart.
 pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result<Vec<MailRow>> {
-    let pick = "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+    let pick = "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 AND failed_at IS NULL \
                 AND (lease_until IS NULL OR lease_until < $2) ORDER BY id LIMIT $3";
     let sql = |lock: &str| {
         format!(
@@ -77,12 +77,66 @@ pub async fn release(store: &Store, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Keeps a failed row for another try later; nothing is ever dropped.
-pub async fn mark_failed(store: &Store, id: i64, next_attempt_at: i64, error: &str) -> Result<()> {
+/// Keeps a row that was not sent for another try later, or (`failed_at`)
+/// sets it aside for an admin; nothing is ever dropped.
+pub async fn mark_failed(
+    store: &Store,
+    id: i64,
+    next_attempt_at: i64,
+    failed_at: Option<i64>,
+    error: &str,
+) -> Result<()> {
     on!(write store, c => sqlx::query(
-        "UPDATE outbox SET lease_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3")
-        .bind(next_attempt_at).bind(error).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        "UPDATE outbox SET lease_until = NULL, next_attempt_at = $1, failed_at = $2, last_error = $3 WHERE id = $4")
+        .bind(next_attempt_at).bind(failed_at).bind(error).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// A message set aside as failed, as `/admin/outbox` lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FailedRow {
+    pub id: i64,
+    pub reference: Option<String>,
+    pub template: String,
+    pub to_addr: String,
+    pub created_at: i64,
+    pub failed_at: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The failed messages no admin has dealt with, oldest first.
+pub async fn failures(store: &Store) -> Result<Vec<FailedRow>> {
+    Ok(on!(read store, c => sqlx::query_as(
+        "SELECT o.id, c.reference, o.template, o.to_addr, o.created_at, o.failed_at, o.attempts, o.last_error \
+         FROM outbox o LEFT JOIN cases c ON c.id = o.case_id \
+         WHERE o.failed_at IS NOT NULL AND o.handled_at IS NULL AND o.sent_at IS NULL ORDER BY o.id LIMIT 500")
+        .fetch_all(c).await)?)
+}
+
+pub async fn failure_count(store: &Store) -> Result<i64> {
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL AND handled_at IS NULL AND sent_at IS NULL")
+        .fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// "Send again": a failed message is due now, with its tries counted afresh.
+pub async fn resend(store: &Store, id: i64, now: i64) -> Result<bool> {
+    let n = on!(write store, c => sqlx::query(
+        "UPDATE outbox SET failed_at = NULL, handled_at = NULL, handled_by = NULL, attempts = 0, \
+         next_attempt_at = $1, lease_until = NULL WHERE id = $2 AND failed_at IS NOT NULL AND sent_at IS NULL")
+        .bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// "Handled": an admin reached the person another way; the row stays.
+pub async fn mark_handled(store: &Store, id: i64, by: i64, at: i64) -> Result<bool> {
+    let n = on!(write store, c => sqlx::query(
+        "UPDATE outbox SET handled_at = $1, handled_by = $2 WHERE id = $3 AND failed_at IS NOT NULL \
+         AND handled_at IS NULL AND sent_at IS NULL")
+        .bind(at).bind(by).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 pub async fn pending_count(store: &Store) -> Result<i64> {

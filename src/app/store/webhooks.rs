@@ -166,11 +166,11 @@ pub async fn mark_retry(
 
 /// Holds back what else waits for a webhook whose receiver just failed, so
 /// that a receiver that is down is not knocked on once per event.
-pub async fn hold(store: &Store, webhook_id: i64, until: i64) -> Result<()> {
+pub async fn hold(store: &Store, webhook_id: i64, failed: i64, until: i64) -> Result<()> {
     on!(write store, c => sqlx::query(
-        "UPDATE webhook_deliveries SET next_attempt_at = $1, lease_until = NULL WHERE webhook_id = $2 \
+        "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE webhook_id = $2 AND id <> $3 \
          AND delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at < $1")
-        .bind(until).bind(webhook_id).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(until).bind(webhook_id).bind(failed).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod api_tokens;
 mod case;
 mod charts;
 mod deadlines;
+mod outbox;
 mod queue;
 mod reports;
 mod webhooks;
@@ -67,6 +68,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users_get).post(admin::users_post))
         .route("/admin/api-tokens", get(api_tokens::tokens_get).post(api_tokens::tokens_post))
         .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke_post))
+        .route("/admin/outbox", get(outbox::outbox_get))
+        .route("/admin/outbox/{id}/resend", post(outbox::resend_post))
+        .route("/admin/outbox/{id}/handled", post(outbox::handled_post))
         .route("/admin/webhooks", get(webhooks::hooks_get).post(webhooks::hooks_post))
         .route("/admin/webhooks/{id}/disable", post(webhooks::disable_post))
         .route("/admin/webhooks/deliveries/{id}/resend", post(webhooks::resend_post))

@@ -61,6 +61,8 @@ struct QueuePage {
     errors: FormErrors,
     /// The cases ticked when the bulk form came back with an error.
     ticked: Vec<String>,
+    /// Mail set aside as failed that no admin has dealt with.
+    mail_failures: i64,
 }
 
 impl QueuePage {
@@ -130,6 +132,7 @@ async fn render(
         bulk,
         errors,
         ticked,
+        mail_failures: crate::app::outbox::failure_count(app).await?,
         p,
     })
 }
