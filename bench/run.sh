@@ -172,6 +172,21 @@ bench_backend() {
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   fi
 
+  # Accounts and tokens are made before the server starts: the command's own
+  # connection would wait behind the server's writer (SQLite).
+  echo "$PASSWORD" | $BIN user add --email bench@example.jp --role admin >/dev/null 2>&1 || true
+  API_TOKENS=""
+  if want api; then
+    # The per-token limit is there for integrations gone wrong, not for the benchmark.
+    put_setting "$backend" api_rate_per_minute 100000
+    local stamp i t
+    stamp=$(date +%s)
+    for i in 1 2; do
+      t=$($BIN api-token add --name "bench $stamp $i" --scopes cases:read,cases:write --role staff --by bench@example.jp 2>/dev/null | tail -n 1)
+      API_TOKENS="$API_TOKENS $t"
+    done
+  fi
+
   echo "== $backend: server"
   $BIN >"$dir/server.log" 2>&1 &
   SERVER_PID=$!
@@ -184,7 +199,6 @@ bench_backend() {
   for _ in $(seq 1 1200); do grep -q "housekeeping done" "$dir/server.log" && break; sleep 0.5; done
   row "$backend" "first housekeeping after start-up" "$((SECONDS - t_hk)) s" "catch-up on the seeded cases"
 
-  echo "$PASSWORD" | $BIN user add --email bench@example.jp --role admin >/dev/null 2>&1 || true
   local jar="$dir/jar" token
   token=$(curl -fs -c "$jar" "$BASE/staff/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   local status
@@ -301,25 +315,22 @@ put_setting() {
 }
 
 # The JSON API (issue 16): requests in as a call centre's system sends them,
-# one token per wrk thread, against the web form's rate measured just before
-# ($2); then the queue's filters through GET /api/v1/cases.
+# one token per wrk thread (made before the server started, the rate limit
+# lifted), against the web form's rate measured just before ($2); then the
+# queue's filters through GET /api/v1/cases.
 bench_api() {
-  local backend=$1 form_rps=$2 stamp tokens="" t rps p50 p99 ok bad
+  local backend=$1 form_rps=$2 tokens=$API_TOKENS t rps p50 p99 ok bad
   echo "== $backend: JSON API"
-  # The per-token limit is there for integrations gone wrong, not for the benchmark.
-  put_setting "$backend" api_rate_per_minute 100000
-  stamp=$(date +%s)
-  for i in 1 2; do
-    t=$($BIN api-token add --name "bench $stamp $i" --scopes cases:read,cases:write --role staff --by bench@example.jp 2>/dev/null | tail -n 1)
-    tokens="$tokens $t"
-  done
+  local staff_rps
+  read -r staff_rps p50 p99 ok bad < <(run_wrk "$CONNS" "$BASE" -s bench/staff_intake.lua)
+  row "$backend" "staff intake POST /staff/intake" "$staff_rps req/s, p50 $p50 ms, p99 $p99 ms" \
+    "received at once, as the API's; $ok ok, $bad errors"
   read -r rps p50 p99 ok bad < <(TOKENS="$tokens" run_wrk "$CONNS" "$BASE" -s bench/api.lua)
   row "$backend" "API intake POST /api/v1/requests" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
-    "$(awk -v a="$rps" -v b="$form_rps" 'BEGIN { if (b > 0) printf "%.0f%% of the form (%d req/s)", 100 * a / b, b; else printf "form not measured" }'); target >= the form; $ok ok, $bad errors"
+    "$(awk -v a="$rps" -v b="$form_rps" -v c="$staff_rps" 'BEGIN { printf "%.0f%% of staff intake", 100 * a / c; if (b > 0) printf ", %.0f%% of the public form (%d req/s)", 100 * a / b, b }'); $ok ok, $bad errors"
   t=${tokens# }; t=${t%% *}
   read -r rps p50 p99 ok bad < <(AUTHORIZATION="Bearer $t" PATHS="/api/v1/cases /api/v1/cases?state=in_progress /api/v1/cases?due=week /api/v1/cases?kind=disclosure /api/v1/cases?assignee=none /api/v1/cases?state=closed" run_wrk "$READ_CONNS" "$BASE" -s bench/get.lua)
   row "$backend" "API queue GET /api/v1/cases (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "target p99 <= 25 ms; $bad errors"
-  put_setting "$backend" api_rate_per_minute 600
 }
 
 # 100 parallel wrong logins, each from its own forwarded address at an unknown

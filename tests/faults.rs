@@ -388,3 +388,134 @@ async fn smtp_4xx_is_retried_5xx_is_set_aside_shown_to_admins_and_sent_again_or_
     assert!(app.get("/admin/outbox").await.body.contains("data-no-failures"));
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE handled_at IS NOT NULL").await, 1, "the row stays");
 }
+
+/// A TCP proxy in front of PostgreSQL that can cut every connection and
+/// refuse new ones for a while, as a restart of the database does to the app.
+struct DbProxy {
+    addr: std::net::SocketAddr,
+    up: Arc<AtomicBool>,
+    cuts: tokio::sync::watch::Sender<u64>,
+}
+
+impl DbProxy {
+    async fn start(upstream: String) -> DbProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let (cuts, _) = tokio::sync::watch::channel(0u64);
+        let (up2, cuts2) = (up.clone(), cuts.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else { continue };
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // refused: dropped at once
+                }
+                let upstream = upstream.clone();
+                let mut cut = cuts2.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        DbProxy { addr, up, cuts }
+    }
+
+    fn down(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cuts.send_modify(|n| *n += 1);
+    }
+
+    fn back(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_database_restart_mid_load_is_a_calm_503_readyz_says_not_ready_and_the_app_recovers_by_itself() {
+    let Ok(admin) = std::env::var("MADOGUCHI_TEST_POSTGRES_URL") else {
+        eprintln!("PostgreSQL only (SQLite has no server to restart): set MADOGUCHI_TEST_POSTGRES_URL");
+        return;
+    };
+    let upstream = admin.split('@').nth(1).and_then(|h| h.split('/').next()).unwrap().to_owned();
+    let proxy = DbProxy::start(upstream.clone()).await;
+    let proxied = proxy.addr.to_string();
+    let app = spawn_with(|cfg| {
+        cfg.database_url = cfg.database_url.as_ref().map(|u| u.replacen(&upstream, &proxied, 1));
+        cfg.intake_limit_per_address = 0;
+    })
+    .await;
+    let direct = Db::Postgres(sqlx::PgPool::connect(&app.database_url.replacen(&proxied, &upstream, 1)).await.unwrap());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let statuses = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
+    let load: Vec<_> = (0..8)
+        .map(|n| {
+            let (base, stop, statuses) = (app.base.clone(), stop.clone(), statuses.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    let Ok(form) = client.get(format!("{base}/requests/new")).send().await else { continue };
+                    let status = form.status().as_u16();
+                    let html = form.text().await.unwrap_or_default();
+                    if status != 200 {
+                        statuses.lock().unwrap().push(status);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                    let email = format!("db{n}-{i}@example.jp");
+                    let token = csrf_of(&html);
+                    let mut fields = request_form();
+                    fields.retain(|(k, _)| *k != "contact_email");
+                    fields.push(("contact_email", &email));
+                    fields.push(("csrf_token", &token));
+                    if let Ok(r) = client.post(format!("{base}/requests")).form(&fields).send().await {
+                        statuses.lock().unwrap().push(r.status().as_u16());
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    proxy.down();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE, "not ready while the database is away");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let during = statuses.lock().unwrap().clone();
+    proxy.back();
+    let t0 = Instant::now();
+    while app.client.get(app.url("/readyz")).send().await.unwrap().status() != StatusCode::OK {
+        assert!(t0.elapsed() < Duration::from_secs(15), "ready again by itself");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = statuses.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::SeqCst);
+    for t in load {
+        t.await.unwrap();
+    }
+    let all = statuses.lock().unwrap().clone();
+    assert!(during.contains(&503), "requests during the outage are told 503: {during:?}");
+    assert!(all.iter().all(|s| *s == 303 || *s == 503), "only 303 and 503, never a 500: {all:?}");
+    assert!(all[before..].contains(&303), "requests are taken again without a restart");
+    let page = app.client.get(app.url("/requests/new")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // Nothing half-written: every case has its confirmation mail, and each 303 is a case.
+    let count = |sql: &'static str| {
+        let db = &direct;
+        async move {
+            let (n,): (i64,) = on!(read db, c => sqlx::query_as(sql).fetch_one(c).await).unwrap();
+            n
+        }
+    };
+    let cases = count("SELECT COUNT(*) FROM cases").await;
+    assert_eq!(count("SELECT COUNT(*) FROM outbox").await, cases, "one mail per case");
+    assert!(cases >= all.iter().filter(|s| **s == 303).count() as i64);
+}

@@ -279,3 +279,7 @@ webhook-url-unresolvable = This address's host name could not be found. Check th
 webhook-url-private = This address is on this machine or a private network, which webhooks may not reach (the setting "Webhooks may go to private addresses" is "no").
 webhook-secret-too-short = The secret must be at least 16 characters long, or left empty for one to be made.
 webhook-choose-events = Tick at least one event, or choose "Every event".
+
+## The database briefly out of reach (503)
+the-desk-is-briefly-unavailable = The desk is briefly unavailable
+nothing-was-saved-please-try-again = Nothing you sent was saved. Please wait a few seconds and send it again: your browser's Back button brings back what you typed.

@@ -279,3 +279,7 @@ webhook-url-unresolvable = このアドレスのホスト名が見つかりま�
 webhook-url-private = このアドレスはこのサーバー自身か社内ネットワークのもので、Webhookの送信先にできません（設定「Webhookの送信先にプライベートアドレスを許可する」が「no」です）。
 webhook-secret-too-short = 秘密鍵は16文字以上にしてください。空欄にすると作成します。
 webhook-choose-events = 出来事を1つ以上選ぶか、「すべての出来事」を選んでください。
+
+## The database briefly out of reach (503)
+the-desk-is-briefly-unavailable = 一時的にご利用いただけません
+nothing-was-saved-please-try-again = お送りいただいた内容は保存されていません。数秒待ってから、もう一度お送りください。ブラウザの「戻る」で、入力した内容に戻れます。

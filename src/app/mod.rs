@@ -90,6 +90,11 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
+    /// The database was briefly out of reach (see `StoreError::is_unavailable`).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Store(e) if e.is_unavailable())
+    }
+
     /// An internal failure, with what was being done and its cause.
     pub fn internal<E>(what: &'static str, cause: E) -> AppError
     where
@@ -201,8 +206,12 @@ impl App {
     }
 
     /// Whether the database answers (for `/readyz`).
+    /// Whether the database answers within two seconds (`/readyz`).
     pub async fn ready(&self) -> Result<()> {
-        Ok(self.store.ping().await?)
+        match tokio::time::timeout(std::time::Duration::from_secs(2), self.store.ping()).await {
+            Ok(answer) => Ok(answer?),
+            Err(_) => Err(AppError::Store(StoreError::Db(sqlx::Error::PoolTimedOut))),
+        }
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -75,15 +75,17 @@ impl StaffUser {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> WebError {
-    WebError::internal("the session store failed", e)
+fn internal(e: tower_sessions::session::Error) -> WebError {
+    WebError::session(e)
 }
 
 impl FromRequestParts<AppState> for StaffUser {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await.map_err(|(_, m)| internal(m))?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| WebError::internal("the session store failed", m))?;
         let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(internal)? else {
             return Err(WebError::LoginRequired);
         };

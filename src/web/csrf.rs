@@ -14,29 +14,29 @@ const KEY: &str = "csrf";
 
 /// The session's token, created on first use.
 pub async fn token(session: &Session) -> Result<String, WebError> {
-    let existing: Option<String> = session.get(KEY).await.map_err(|e| WebError::internal("session", e))?;
+    let existing: Option<String> = session.get(KEY).await.map_err(WebError::session)?;
     if let Some(t) = existing {
         return Ok(t);
     }
     let t = keys::random_token();
-    session.insert(KEY, &t).await.map_err(|e| WebError::internal("session", e))?;
+    session.insert(KEY, &t).await.map_err(WebError::session)?;
     Ok(t)
 }
 
 /// The session's token if it has one; never creates one.
 pub async fn existing(session: &Session) -> Result<Option<String>, WebError> {
-    session.get(KEY).await.map_err(|e| WebError::internal("session", e))
+    session.get(KEY).await.map_err(WebError::session)
 }
 
 /// A new token, at login: a token seen before the login is useless after it.
 pub async fn rotate(session: &Session) -> Result<(), WebError> {
-    session.insert(KEY, keys::random_token()).await.map_err(|e| WebError::internal("session", e))
+    session.insert(KEY, keys::random_token()).await.map_err(WebError::session)
 }
 
 /// Refuses (403) a form whose token is missing or not the session's; an
 /// error of the session store is an error, never a pass.
 pub async fn check(session: &Session, given: &str) -> Result<(), WebError> {
-    let expected: Option<String> = session.get(KEY).await.map_err(|e| WebError::internal("session", e))?;
+    let expected: Option<String> = session.get(KEY).await.map_err(WebError::session)?;
     match expected {
         Some(t) if !given.is_empty() && keys::eq(&t, given) => Ok(()),
         _ => Err(WebError::Csrf),

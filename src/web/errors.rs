@@ -28,6 +28,8 @@ pub enum WebError {
     },
     /// Too much work queued: try again in a few seconds (429).
     Busy,
+    /// The database is briefly out of reach: nothing was saved; try again (503).
+    Unavailable(anyhow::Error),
     TooLarge,
     /// A field is wrong (422) where no form is shown again.
     Unprocessable(Msg),
@@ -36,13 +38,48 @@ pub enum WebError {
 }
 
 impl WebError {
+    /// The session store failed. Its backend is the database and hands over
+    /// only the error's text: an outage (the pool timed out, the connection
+    /// lost, the server restarting, SQLite busy or full) is a 503; anything
+    /// else (a missing table, a record that is not JSON) is a fault (500).
+    pub fn session(e: tower_sessions::session::Error) -> WebError {
+        use tower_sessions::session::Error;
+        use tower_sessions::session_store::Error as StoreError;
+        match e {
+            Error::Store(StoreError::Backend(cause)) if looks_unavailable(&cause) => {
+                WebError::Unavailable(anyhow::anyhow!("the session store failed: {cause}"))
+            }
+            other => WebError::internal("the session store failed", other),
+        }
+    }
+
     pub fn internal(what: &'static str, cause: impl std::fmt::Display) -> WebError {
         WebError::Internal(anyhow::anyhow!("{what}: {cause}"))
     }
 }
 
+/// Whether a database error, as sqlx words it, is an outage.
+fn looks_unavailable(text: &str) -> bool {
+    const OUTAGE: [&str; 10] = [
+        "pool timed out",
+        "error communicating with database",
+        "closed pool",
+        "database is locked",
+        "database or disk is full",
+        "disk I/O error",
+        "terminating connection",
+        "the database system is",
+        "Connection refused",
+        "connection reset",
+    ];
+    OUTAGE.iter().any(|o| text.contains(o))
+}
+
 /// What a 429 asks the client to wait.
 pub const RETRY_AFTER_SECS: &str = "30";
+
+/// What a 503 (the database out of reach) asks the client to wait.
+pub const UNAVAILABLE_RETRY_SECS: &str = "5";
 
 tokio::task_local! {
     /// The id of the request being served (`x-request-id`), for the error page.
@@ -66,6 +103,7 @@ impl From<AppError> for WebError {
             AppError::LinkEnded { days } => WebError::LinkEnded { days },
             AppError::TooLarge(_) => WebError::TooLarge,
             AppError::Unauthorized => WebError::LoginRequired,
+            e @ AppError::Store(_) if e.is_unavailable() => WebError::Unavailable(anyhow::Error::new(e)),
             e @ AppError::Store(_) => WebError::Internal(anyhow::Error::new(e)),
             AppError::Internal(e) => WebError::Internal(e),
         }
@@ -170,6 +208,15 @@ impl IntoResponse for WebError {
                 Msg::new("we-are-busy-please-try-again"),
                 None,
             ),
+            WebError::Unavailable(error) => {
+                tracing::warn!(error = ?error, "database unavailable; answered 503");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Msg::new("the-desk-is-briefly-unavailable"),
+                    Msg::new("nothing-was-saved-please-try-again"),
+                    None,
+                )
+            }
             WebError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Msg::new("what-you-sent-is-too-large"),
@@ -208,6 +255,9 @@ impl IntoResponse for WebError {
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
             res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECS));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(UNAVAILABLE_RETRY_SECS));
         }
         res
     }

@@ -102,7 +102,7 @@ pub fn router(state: AppState, sessions: SessionStore, client_timeout: Duration)
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.clone(), public::remember_lang))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(friendly_limits))
+        .layer(middleware::from_fn_with_state(state.clone(), friendly_limits))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
@@ -145,7 +145,7 @@ async fn scope_origin(State(state): State<AppState>, req: Request, next: Next) -
 }
 
 /// Turns the bare 413 of the body limit into the friendly page.
-async fn friendly_limits(req: Request, next: Next) -> Response {
+async fn friendly_limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     // Pages and the API's problems say it themselves.
     let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
@@ -153,6 +153,17 @@ async fn friendly_limits(req: Request, next: Next) -> Response {
     });
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_page {
         return WebError::TooLarge.into_response();
+    }
+    // The session layer answers a bare 500 when it cannot save a session
+    // (it has logged why). Its store is the database: when that is out of
+    // reach, say so (503); otherwise it is a fault, shown as one.
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR && !is_page {
+        return match state.app.ready().await {
+            Err(e) if e.is_unavailable() => WebError::Unavailable(anyhow::Error::new(e)).into_response(),
+            _ => {
+                WebError::internal("the session could not be saved", "see the session layer's log line").into_response()
+            }
+        };
     }
     res
 }

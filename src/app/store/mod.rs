@@ -39,6 +39,29 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// Whether the database could not be reached or could not take the write
+    /// (connection lost or refused, PostgreSQL shutting down or starting,
+    /// SQLite busy or its disk full): a moment's outage, not a fault of the
+    /// request. Nothing was written: the transaction rolled back.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else { return false };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                // PostgreSQL: 08… connection exception, 57P… operator intervention
+                // (shutdown, cannot connect now), 53… insufficient resources.
+                // SQLite: 5 BUSY, 6 LOCKED, 10 IOERR, 13 FULL (primary codes).
+                c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") || {
+                    let primary = c.parse::<i64>().map(|n| n & 0xff).unwrap_or(-1);
+                    matches!(primary, 5 | 6 | 10 | 13)
+                }
+            }),
+            _ => false,
+        }
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -142,9 +165,11 @@ impl Store {
             // queue's filters (a state, a due date, a search pattern) each
             // need the plan of their own values (issue 14).
             let opts = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
+            // A request waits at most 5 s for a connection: through a restart
+            // of the database it then answers 503, and later ones recover.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
             return Ok(Store::Postgres(pool));

@@ -59,18 +59,21 @@ fn add_problems(op: &mut Operation, method: HttpMethod, has_path_params: bool, p
     };
     add("401", problem("No token, or not a live one."));
     add("403", problem("The token lacks the scope, or its role may not do this."));
-    let retry = ResponseBuilder::new()
-        .description("Past the token's requests a minute (`api_rate_per_minute`).")
-        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
-        .header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                .description(Some("Seconds to wait."))
-                .build(),
-        )
-        .build();
-    add("429", retry.into());
+    let retry = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait."))
+                    .build(),
+            )
+            .build()
+    };
+    add("429", retry("Past the token's requests a minute (`api_rate_per_minute`).").into());
+    add("503", retry("The database is briefly out of reach: nothing was saved; send it again.").into());
     if has_path_params {
         add("404", problem("No such case, month or action."));
     }

@@ -110,6 +110,17 @@ impl Problem {
             }
             AppError::Unauthorized => Problem::unauthorized(lang),
             AppError::LinkEnded { .. } => Problem::not_found(lang),
+            e @ AppError::Store(_) if e.is_unavailable() => {
+                tracing::warn!(error = ?anyhow::Error::new(e), "database unavailable; API answered 503");
+                let mut p = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    lang.t("the-desk-is-briefly-unavailable"),
+                )
+                .detail(lang.t("nothing-was-saved-please-try-again"));
+                p.retry_after = Some(5);
+                p
+            }
             e @ (AppError::Store(_) | AppError::Internal(_)) => {
                 tracing::error!(error = ?anyhow::Error::new(e), "API request failed");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang.t("api-internal"))
