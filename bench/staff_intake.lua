@@ -18,7 +18,7 @@ function init(args)
     .. "&filer=self&delivery=postal&channel=phone&lang=ja"
     .. "&subject_address=%E6%9D%B1%E4%BA%AC%E9%83%BD%E5%8D%83%E4%BB%A3%E7%94%B0%E5%8C%BA"
     .. "&details=%E9%9B%BB%E8%A9%B1%E3%81%A7%E9%96%8B%E7%A4%BA%E3%81%AE%E8%AB%8B%E6%B1%82&contact_email=s" .. id .. "-"
-  body_tail = "%40example.jp"
+  body_tail = "%40example.jp&received_on=" .. os.date("%Y-%m-%d")
 end
 
 function request()

@@ -474,8 +474,9 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
     }
     let mut sql = format!(
         "SELECT c.id, c.reference, c.kind, c.state, c.asks, c.subject_name, c.due_on, c.received_on, \
-         u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN EXISTS (SELECT 1 FROM notices n \
-         WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS letter_waiting \
+         u.display_name AS assignee_name, c.repeat_of, c.paused_on, CAST(CASE WHEN (SELECT n.case_id FROM notices n \
+         WHERE n.case_id = c.id AND n.by_post = 1 AND n.posted_on IS NULL LIMIT 1) IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) \
+         AS letter_waiting \
          FROM {from} \
          LEFT JOIN staff_users u ON u.id = c.assignee_id WHERE {cond}"
     );
