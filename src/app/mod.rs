@@ -147,6 +147,10 @@ pub struct App {
     pub mail_wake: Arc<Notify>,
     /// Woken by every commit that may have queued webhook deliveries.
     pub hook_wake: Arc<Notify>,
+    /// Set when a change queued webhook deliveries (or an admin asked for a
+    /// delivery again): the worker's wake-up then claims; otherwise it
+    /// leaves SQLite's one writer to the requests.
+    hooks_queued: Arc<std::sync::atomic::AtomicBool>,
     /// Set when the process is asked to stop: workers end between messages
     /// and `/readyz` says not ready.
     stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -192,6 +196,7 @@ impl App {
             clock: Arc::default(),
             mail_wake: Arc::default(),
             hook_wake: Arc::default(),
+            hooks_queued: Arc::default(),
             stopping: Arc::default(),
             setup_token_hash: Arc::default(),
             hasher: Arc::default(),
@@ -280,6 +285,16 @@ impl App {
     pub fn begin_stopping(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake_workers();
+    }
+
+    /// Notes that webhook deliveries wait (see `hooks_queued`).
+    pub fn note_hooks_queued(&self) {
+        self.hooks_queued.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether deliveries were queued since the last call.
+    pub fn take_hooks_queued(&self) -> bool {
+        self.hooks_queued.swap(false, Ordering::SeqCst)
     }
 
     pub fn is_stopping(&self) -> bool {

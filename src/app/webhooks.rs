@@ -241,6 +241,7 @@ pub async fn resend(app: &App, delivery: i64) -> Result<()> {
     if !sw::resend(&app.store, delivery, app.now_us()).await? {
         return Err(AppError::NotFound);
     }
+    app.note_hooks_queued();
     app.wake_workers();
     Ok(())
 }
@@ -299,6 +300,7 @@ pub(crate) async fn enqueue_for(
             sw::enqueue(tx, &d).await?;
         }
     }
+    app.note_hooks_queued();
     Ok(())
 }
 

@@ -58,20 +58,27 @@ pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
 /// Sends webhook deliveries, woken by every commit that may have queued
 /// some and every few seconds for retries.
 pub async fn run_webhooks(app: App, clients: webhooks::Clients) {
+    // A wake-up by a commit claims only when that commit queued deliveries
+    // (most commits do not, and claiming takes SQLite's one writer); the
+    // timer claims what came due for a retry.
+    let mut look = true;
     while !app.is_stopping() {
-        let claimed = match webhooks::deliver_due(&app, &clients).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(error = ?anyhow::Error::from(e), "webhooks: could not read the deliveries");
-                0
+        let claimed = if look || app.take_hooks_queued() {
+            match webhooks::deliver_due(&app, &clients).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = ?anyhow::Error::from(e), "webhooks: could not read the deliveries");
+                    0
+                }
             }
+        } else {
+            0
         };
-        if claimed == 0 {
-            tokio::select! {
-                _ = app.hook_wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            }
-        }
+        look = claimed > 0
+            || tokio::select! {
+                _ = app.hook_wake.notified() => false,
+                _ = tokio::time::sleep(Duration::from_secs(5)) => true,
+            };
     }
 }
 

@@ -85,12 +85,18 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` due deliveries of live webhooks for `lease_us`, in
-/// the order they were written. On PostgreSQL several workers may run:
+/// the order they were written, none ahead of an earlier one still waiting. On PostgreSQL several workers may run:
 /// `FOR UPDATE SKIP LOCKED` keeps them apart.
 pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result<Vec<Claimed>> {
+    // A delivery waits behind an earlier one to the same webhook that waits
+    // for its retry or is being sent: the receiver gets them in order.
     let pick = "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $2 \
-                AND (d.lease_until IS NULL OR d.lease_until < $2) AND w.disabled_at IS NULL ORDER BY d.id LIMIT $3";
+                AND (d.lease_until IS NULL OR d.lease_until < $2) AND w.disabled_at IS NULL \
+                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id AND e.id < d.id \
+                    AND e.delivered_at IS NULL AND e.failed_at IS NULL \
+                    AND (e.next_attempt_at > $2 OR e.lease_until >= $2)) \
+                ORDER BY d.id LIMIT $3";
     let sql = |lock: &str| {
         format!(
             "WITH claimed AS (UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN ({pick}{lock}) \
