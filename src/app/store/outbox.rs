@@ -140,7 +140,7 @@ pub async fn mark_handled(store: &Store, id: i64, by: i64, at: i64) -> Result<bo
 }
 
 pub async fn pending_count(store: &Store) -> Result<i64> {
-    let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+    let (n,): (i64,) = on!(read store, c => sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
         .fetch_one(c).await)?;
     Ok(n)
 }
