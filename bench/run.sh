@@ -211,7 +211,7 @@ bench_backend() {
   local rps p50 p99 ok bad
   if want queue; then
     echo "== $backend: queue"
-    read -r rps p50 p99 ok bad < <(staff_paths "/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?state=closed")
+    read -r rps p50 p99 ok bad < <(staff_paths "/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?assignee=none /staff?view=letters /staff?state=closed")
     row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
       "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); target p99 <= 25 ms; $bad errors"
   fi
