@@ -519,3 +519,89 @@ async fn a_database_restart_mid_load_is_a_calm_503_readyz_says_not_ready_and_the
     assert_eq!(count("SELECT COUNT(*) FROM outbox").await, cases, "one mail per case");
     assert!(cases >= all.iter().filter(|s| **s == 303).count() as i64);
 }
+
+#[tokio::test]
+async fn two_instances_on_one_postgresql_send_each_mail_once_notify_each_deadline_once_and_share_sessions() {
+    if std::env::var("MADOGUCHI_TEST_POSTGRES_URL").is_err() {
+        eprintln!("PostgreSQL only (SQLite is one process's file): set MADOGUCHI_TEST_POSTGRES_URL");
+        return;
+    }
+    let a = spawn_with(|cfg| cfg.intake_limit_per_address = 0).await;
+    let dir_b = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir_b.path().to_path_buf(), Some(a.database_url.clone()), None);
+    cfg.data_key = a.data_key.clone();
+    cfg.intake_limit_per_address = 0;
+    let b = madoguchi::start(cfg).await.expect("a second instance on the same database");
+    let b_base = format!("http://{}", b.addr);
+
+    // Sessions are in the database: logged in on A, known on B.
+    a.login_as(madoguchi::domain::Role::Manager).await;
+    let on_b = a.client.get(format!("{b_base}/staff")).send().await.unwrap();
+    assert_eq!(on_b.status(), StatusCode::OK, "the session made on A is valid on B");
+
+    // Requests through both; both senders work the one outbox.
+    for i in 0..12 {
+        submit(&a, &format!("a{i}@example.jp")).await;
+        let form = a.client.get(format!("{b_base}/requests/new")).send().await.unwrap().text().await.unwrap();
+        let token = csrf_of(&form);
+        let email = format!("b{i}@example.jp");
+        let mut fields = request_form();
+        fields.retain(|(k, _)| *k != "contact_email");
+        fields.push(("contact_email", &email));
+        fields.push(("csrf_token", &token));
+        let r = a.client.post(format!("{b_base}/requests")).form(&fields).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let mut rows = 0;
+    for _ in 0..400 {
+        rows = a.count("SELECT COUNT(*) FROM outbox").await;
+        if a.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await == 0 {
+            break;
+        }
+        a.running.app.wake_workers();
+        b.app.wake_workers();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(a.count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").await, 0, "all sent");
+    let eml = |d: &std::path::Path| {
+        std::fs::read_dir(d.join("outbox"))
+            .map(|r| r.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "eml"))).count())
+            .unwrap_or(0)
+    };
+    let (from_a, from_b) = (eml(a.dir.path()), eml(dir_b.path()));
+    assert_eq!(
+        from_a + from_b,
+        rows as usize,
+        "each mail written once, by one instance or the other ({from_a} + {from_b})"
+    );
+
+    // A case near its due date: both instances' housekeeping run at once, one notice.
+    let page = a
+        .post(
+            "/staff/intake",
+            &[
+                ("kind", "correction"),
+                ("subject_name", "佐藤 花子"),
+                ("filer", "self"),
+                ("details", "住所の訂正を求める手紙"),
+                ("channel", "post"),
+                ("received_on", &a.running.app.today().to_string()),
+                ("contact_email", ""),
+                ("lang", "ja"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let reference = page.location.unwrap().trim_start_matches("/staff/cases/").to_owned();
+    for (days, event) in [(12, "due_soon_notified"), (20, "overdue_notified")] {
+        a.running.app.clock.advance_days(days - if event == "overdue_notified" { 12 } else { 0 });
+        b.app.clock.advance_days(days - if event == "overdue_notified" { 12 } else { 0 });
+        let (x, y) =
+            tokio::join!(madoguchi::jobs::deadline_notices(&a.running.app), madoguchi::jobs::deadline_notices(&b.app));
+        x.unwrap();
+        y.unwrap();
+        let n = a.event_kinds(&reference).await.iter().filter(|k| *k == event).count();
+        assert_eq!(n, 1, "{event} once, though two instances ran their housekeeping together");
+    }
+    b.shutdown().await;
+}

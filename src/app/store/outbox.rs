@@ -105,18 +105,21 @@ pub struct FailedRow {
     pub last_error: Option<String>,
 }
 
-/// The failed messages no admin has dealt with, oldest first.
+/// The failed messages no admin has dealt with, in the order they failed.
 pub async fn failures(store: &Store) -> Result<Vec<FailedRow>> {
     Ok(on!(read store, c => sqlx::query_as(
         "SELECT o.id, c.reference, o.template, o.to_addr, o.created_at, o.failed_at, o.attempts, o.last_error \
          FROM outbox o LEFT JOIN cases c ON c.id = o.case_id \
-         WHERE o.failed_at IS NOT NULL AND o.handled_at IS NULL AND o.sent_at IS NULL ORDER BY o.id LIMIT 500")
+         WHERE o.failed_at IS NOT NULL AND o.handled_at IS NULL ORDER BY o.failed_at, o.id LIMIT 500")
         .fetch_all(c).await)?)
 }
 
 pub async fn failure_count(store: &Store) -> Result<i64> {
+    // A failed row is never sent (the sender skips it; "send again" clears
+    // `failed_at` first): no `sent_at` term, which SQLite would answer from
+    // the pending index over every unsent mail instead of the failed one.
     let (n,): (i64,) = on!(read store, c => sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL AND handled_at IS NULL AND sent_at IS NULL")
+        "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL AND handled_at IS NULL")
         .fetch_one(c).await)?;
     Ok(n)
 }
