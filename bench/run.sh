@@ -211,9 +211,13 @@ bench_backend() {
   local rps p50 p99 ok bad
   if want queue; then
     echo "== $backend: queue"
-    read -r rps p50 p99 ok bad < <(staff_paths "/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?assignee=none /staff?view=letters /staff?state=closed")
+    read -r rps p50 p99 ok bad < <(staff_paths "/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?assignee=me /staff?assignee=none /staff?state=closed")
     row "$backend" "queue GET /staff (filters)" "$rps req/s, p50 $p50 ms, p99 $p99 ms" \
       "$(awk -v a="$rps" -v b="$CEIL_RPS" 'BEGIN { printf "%.1f%% of (a)", 100 * a / b }'); target p99 <= 25 ms; $bad errors"
+    local letters
+    letters=$(count_sql "$backend" "SELECT COUNT(*) FROM notices WHERE by_post = 1 AND posted_on IS NULL")
+    read -r rps p50 p99 ok bad < <(staff_paths "/staff?view=letters")
+    row "$backend" "queue view 'letters to post'" "$rps req/s, p50 $p50 ms, p99 $p99 ms" "$letters letters waiting; target p99 <= 25 ms; $bad errors"
   fi
   if want search; then
     echo "== $backend: search"
@@ -302,6 +306,15 @@ bench_backend() {
   if want logins; then login_burst "$backend"; fi
   row "$backend" "RSS at the end" "$(rss_mb "$SERVER_PID") MB" ""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+# One number from the database.
+count_sql() {
+  if [ "$1" = postgres ]; then
+    psql "$DATABASE_URL" -Atc "$2"
+  else
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$MADOGUCHI_DATA_DIR/madoguchi.db" "$2"
+  fi
 }
 
 # Writes a business setting straight into the database, as the admin page would.
