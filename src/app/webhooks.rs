@@ -192,8 +192,9 @@ pub async fn create(app: &App, by: &Account, new: &NewHook) -> Result<(i64, Opti
             Vec::new()
         }
     };
-    let Ok(url) = url.map_err(|_| ()).and_then(|u| if errors.is_empty() { Ok(u) } else { Err(()) }) else {
-        return Err(AppError::Invalid(errors));
+    let url = match url {
+        Ok(url) if errors.is_empty() => url,
+        _ => return Err(AppError::Invalid(errors)),
     };
     let (secret, made) = if secret.is_empty() {
         let s = format!("whsec_{}", keys::random_token());
@@ -409,11 +410,13 @@ async fn deliver_group(app: &App, client: &reqwest::Client, allow_private: bool,
 }
 
 /// The body as sent: the stored payload with the time of sending, which the
-/// signature covers (a receiver refuses one too old: a replay).
-fn body_of(payload: &str, timestamp: u64) -> Option<String> {
+/// signature covers (a receiver refuses one too old: a replay); and the
+/// payload's id, for the delivery header.
+fn body_of(payload: &str, timestamp: u64) -> Option<(String, String)> {
     let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(payload).ok()?;
+    let id = v.get("id").and_then(|i| i.as_str()).unwrap_or_default().to_owned();
     v.insert("timestamp".into(), timestamp.into());
-    serde_json::to_string(&v).ok()
+    Some((serde_json::to_string(&v).ok()?, id))
 }
 
 async fn send(app: &App, client: &reqwest::Client, allow_private: bool, row: &Claimed) -> Outcome {
@@ -435,13 +438,9 @@ async fn send(app: &App, client: &reqwest::Client, allow_private: bool, row: &Cl
     }
     let timestamp =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let Some(body) = body_of(&row.payload, timestamp) else {
+    let Some((body, id)) = body_of(&row.payload, timestamp) else {
         return refused("the stored payload is not JSON");
     };
-    let id = serde_json::from_str::<serde_json::Value>(&row.payload)
-        .ok()
-        .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
-        .unwrap_or_default();
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -531,7 +530,8 @@ mod tests {
 
     #[test]
     fn the_body_sent_is_the_payload_with_its_timestamp() {
-        let body = body_of(r#"{"id":"x","event":{"code":"closed"}}"#, 1_700_000_000).unwrap();
+        let (body, id) = body_of(r#"{"id":"x","event":{"code":"closed"}}"#, 1_700_000_000).unwrap();
+        assert_eq!(id, "x");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["timestamp"], 1_700_000_000);
         assert_eq!(v["event"]["code"], "closed");
