@@ -30,6 +30,9 @@ mod store;
 pub mod users;
 pub mod webhooks;
 
+#[cfg(test)]
+mod props;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 

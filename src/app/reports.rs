@@ -129,7 +129,7 @@ fn csv_header(personal: bool) -> String {
 }
 
 /// Records as CSV lines (CRLF), without a header.
-fn csv_records<R, C>(records: impl IntoIterator<Item = R>) -> Result<Vec<u8>>
+pub(super) fn csv_records<R, C>(records: impl IntoIterator<Item = R>) -> Result<Vec<u8>>
 where
     R: IntoIterator<Item = C>,
     C: AsRef<str>,
@@ -137,22 +137,28 @@ where
     let mut w = csv::WriterBuilder::new().has_headers(false).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let err = |e: csv::Error| super::AppError::internal("the CSV could not be written", e);
     for record in records {
-        for cell in record {
-            w.write_field(cell.as_ref()).map_err(err)?;
-        }
-        // An empty record ends the line.
-        w.write_record(None::<&[u8]>).map_err(err)?;
+        // Whole records, so that a line of one empty cell is written `""`
+        // (an empty line would be skipped by readers).
+        let cells: Vec<C> = record.into_iter().collect();
+        w.write_record(cells.iter().map(|c| c.as_ref().as_bytes())).map_err(err)?;
     }
     w.into_inner().map_err(|e| super::AppError::internal("the CSV could not be written", e.into_error()))
 }
 
 /// Rows as CSV lines (CRLF), without the header; each row's names and
 /// contact data follow when given.
-fn csv_lines<'a>(rows: impl IntoIterator<Item = (&'a ExportRow, Option<&'a sr::Contact>)>) -> Result<Vec<u8>> {
+fn csv_lines<'a>(
+    rows: impl IntoIterator<Item = (&'a ExportRow, Option<&'a sr::Contact>)>,
+    personal: bool,
+) -> Result<Vec<u8>> {
     csv_records(rows.into_iter().map(|(r, contact)| {
         let mut line: Vec<Cow<'_, str>> = cells(r).into();
-        if let Some(c) = contact {
-            line.extend(contact_cells(c));
+        match contact {
+            Some(c) => line.extend(contact_cells(c)),
+            // A case whose details could not be read with the rest (it
+            // changed between the two reads) keeps its line, without names.
+            None if personal => line.extend(PERSONAL_COLUMNS.map(|_| Cow::Borrowed(""))),
+            None => {}
         }
         line
     }))
@@ -566,7 +572,7 @@ pub async fn period_csv(app: &App, period: Period, personal: bool) -> Result<Vec
     let rows = period_rows(app, period).await?;
     let contacts = if personal { Some(period_contacts(app, period).await?) } else { None };
     let mut out = Vec::from(csv_header(personal).as_bytes());
-    out.extend(csv_lines(rows.iter().map(|(id, r)| (r, contacts.as_ref().and_then(|c| c.get(id)))))?);
+    out.extend(csv_lines(rows.iter().map(|(id, r)| (r, contacts.as_ref().and_then(|c| c.get(id)))), personal)?);
     Ok(out)
 }
 
@@ -663,7 +669,8 @@ pub async fn export(
     });
     let rows = futures::stream::unfold(rx, |mut rx| async move {
         let batch = rx.recv().await?;
-        let lines = csv_lines(batch.iter().map(|r| (r, None))).map(bytes::Bytes::from).map_err(std::io::Error::other);
+        let lines =
+            csv_lines(batch.iter().map(|r| (r, None)), false).map(bytes::Bytes::from).map_err(std::io::Error::other);
         Some((lines, rx))
     });
     let header = csv_header(false);
@@ -710,7 +717,7 @@ mod tests {
     #[test]
     fn a_csv_line_holds_codes_dates_timeliness_and_the_fee_status() {
         let late = row(Some(Outcome::Refused), Some(jiff::civil::date(2026, 11, 16)), Reason::ALL[..2].to_vec());
-        let text = String::from_utf8(csv_lines([(&late, None)]).expect("csv")).expect("utf-8");
+        let text = String::from_utf8(csv_lines([(&late, None)], false).expect("csv")).expect("utf-8");
         let reasons = format!("{} {}", Reason::ALL[0].code(), Reason::ALL[1].code());
         assert_eq!(
             text,
@@ -726,7 +733,8 @@ mod tests {
     fn a_withdrawal_or_a_missing_due_date_is_never_on_time() {
         let withdrawn = row(Some(Outcome::Withdrawn), Some(jiff::civil::date(2026, 12, 1)), vec![]);
         let undated = row(Some(Outcome::Granted), None, vec![]);
-        let text = String::from_utf8(csv_lines([(&withdrawn, None), (&undated, None)]).expect("csv")).expect("utf-8");
+        let text =
+            String::from_utf8(csv_lines([(&withdrawn, None), (&undated, None)], false).expect("csv")).expect("utf-8");
         let cells: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
         assert_eq!((cells[0][10], cells[0][11]), ("", "18"), "withdrawn: no on-time verdict");
         assert_eq!(cells[1][10], "no", "granted without a due date");

@@ -50,7 +50,7 @@ impl RequestForm {
             agent_name: n(&self.agent_name),
             agent_relationship: n(&self.agent_relationship),
             delivery: n(&self.delivery),
-            details: self.details.nfkc().collect::<String>().trim().replace("\r\n", "\n"),
+            details: self.details.nfkc().collect::<String>().trim().replace("\r\n", "\n").replace('\r', "\n"),
             consent: n(&self.consent),
             website: self.website.clone(),
             lang: n(&self.lang),

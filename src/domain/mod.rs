@@ -10,6 +10,8 @@ pub mod decide;
 pub mod documents;
 pub mod fees;
 pub mod input;
+#[cfg(test)]
+mod input_props;
 pub mod us_calendar;
 
 pub use case::{Case, FeeLedger, IdentityChecks};

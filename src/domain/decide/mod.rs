@@ -51,4 +51,6 @@ fn invalid(field: &'static str, id: &'static str) -> DomainError {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
