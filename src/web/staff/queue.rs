@@ -161,7 +161,11 @@ pub async fn assign_post(
     CsrfForm(form): CsrfForm<AssignPost>,
 ) -> Result<Response, WebError> {
     let lang = ctx.lang;
-    let back = form.back.trim_start_matches('?').to_owned();
+    // The queue's own query string, as the browser encoded it; anything
+    // else (a control character, raw non-ASCII) is not one, and the queue
+    // is returned to unfiltered rather than put into a header.
+    let back = form.back.trim_start_matches('?');
+    let back = if back.bytes().all(|b| b.is_ascii_graphic()) { back.to_owned() } else { String::new() };
     let assignee = match form.assignee.trim() {
         "" => Err(AppError::field("assignee", "choose-whom-to-assign")),
         "none" => Ok(None),
