@@ -22,6 +22,16 @@ fn free_port() -> u16 {
 }
 
 async fn start(dir: &std::path::Path, database_url: Option<&str>, key: &str) -> Server {
+    start_logging_to(dir, database_url, key, dir).await
+}
+
+/// The binary, its log written in `logs` (as `server-<port>.log`).
+async fn start_logging_to(
+    dir: &std::path::Path,
+    database_url: Option<&str>,
+    key: &str,
+    logs: &std::path::Path,
+) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
     cmd.env_clear()
@@ -33,7 +43,10 @@ async fn start(dir: &std::path::Path, database_url: Option<&str>, key: &str) -> 
         .env("MADOGUCHI_MAIL_LIMIT_PER_RECIPIENT", "1000000")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap());
+        .stderr(Stdio::null());
+    // The log goes to standard output.
+    let log = std::fs::File::create(logs.join(format!("server-{port}.log"))).unwrap();
+    cmd.stdout(log.try_clone().unwrap()).stderr(log);
     if let Some(url) = database_url {
         cmd.env("DATABASE_URL", url);
     }
@@ -604,4 +617,80 @@ async fn two_instances_on_one_postgresql_send_each_mail_once_notify_each_deadlin
         assert_eq!(n, 1, "{event} once, though two instances ran their housekeeping together");
     }
     b.shutdown().await;
+}
+
+/// Fills the file system `path` is on, to the last block; the filler's path.
+fn fill_disk(path: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let filler = path.join(format!("filler-{}", uuid::Uuid::new_v4().simple()));
+    let mut f = std::fs::File::create(&filler).unwrap();
+    for size in [1 << 20, 1 << 12, 1 << 9, 1] {
+        let chunk = vec![0u8; size];
+        while f.write_all(&chunk).and_then(|()| f.sync_data()).is_ok() {}
+    }
+    filler
+}
+
+#[tokio::test]
+#[ignore = "needs MADOGUCHI_TEST_SMALL_DISK: a small file system of its own (.ci/run mounts a tmpfs)"]
+async fn a_full_disk_is_a_calm_503_and_a_log_line_corrupts_nothing_and_writes_resume_when_space_returns() {
+    let small = std::path::PathBuf::from(std::env::var("MADOGUCHI_TEST_SMALL_DISK").expect("a small file system"));
+    let dir = small.join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::create_dir(&dir).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let key = config(dir.clone(), None, None).data_key.unwrap();
+    let mut server = start_logging_to(&dir, None, &key, logs.path()).await;
+    let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
+    let token =
+        csrf_of(&client.get(format!("{}/requests/new", server.base)).send().await.unwrap().text().await.unwrap());
+    let send = |email: &'static str| {
+        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        async move {
+            let mut fields = request_form();
+            fields.retain(|(k, _)| *k != "contact_email");
+            fields.extend([("contact_email", email), ("csrf_token", token.as_str())]);
+            let res = client.post(format!("{base}/requests")).form(&fields).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    assert_eq!(send("before@example.jp").await.0, StatusCode::SEE_OTHER);
+
+    let filler = fill_disk(&small);
+    let mut refused = 0;
+    for email in ["full-1@example.jp", "full-2@example.jp", "full-3@example.jp", "full-4@example.jp"] {
+        let (status, body) = send(email).await;
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "a full disk is not a fault page: {body}");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(body.contains("保存されていません"), "the page says nothing was saved: {body}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "with the disk full, submissions are refused");
+    let log = std::fs::read_dir(logs.path()).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap());
+    let log: String = log.collect();
+    assert!(log.contains("the database's disk is full"), "the log names the cause:\n{log}");
+
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = send("after@example.jp").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "writes resume once there is space: {body}");
+    // Saved means saved: another connection sees it at once. (A commit
+    // refused for the full disk once left the writer inside a transaction,
+    // and what was answered as saved afterwards was lost at shutdown.)
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("madoguchi.db").display())).await.unwrap();
+    let (live,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&db).await.unwrap();
+    assert_eq!(live, 2 + (4 - refused), "what was answered as saved is in the database");
+    db.close().await;
+
+    sigterm(&server.child);
+    let exit =
+        tokio::task::spawn_blocking(move || wait_exit(&mut server.child, Duration::from_secs(10))).await.unwrap();
+    assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("madoguchi.db").display())).await.unwrap();
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&db).await.unwrap();
+    assert_eq!(check, "ok");
+    let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&db).await.unwrap();
+    assert_eq!(cases, 2 + (4 - refused), "the submissions before and after, and any taken while full, whole");
+    let (mails,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox").fetch_one(&db).await.unwrap();
+    assert_eq!(mails, cases, "each submission taken has its confirmation mail, none without");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

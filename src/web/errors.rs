@@ -58,6 +58,13 @@ impl WebError {
     }
 }
 
+/// Whether the outage is a full disk (SQLite's SQLITE_FULL, PostgreSQL's
+/// disk_full), which the operator must free, not wait out.
+fn is_disk_full(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    ["database or disk is full", "No space left on device", "could not extend file"].iter().any(|t| text.contains(t))
+}
+
 /// Whether a database error, as sqlx words it, is an outage.
 fn looks_unavailable(text: &str) -> bool {
     const OUTAGE: [&str; 10] = [
@@ -209,7 +216,11 @@ impl IntoResponse for WebError {
                 None,
             ),
             WebError::Unavailable(error) => {
-                tracing::warn!(error = ?error, "database unavailable; answered 503");
+                if is_disk_full(&error) {
+                    tracing::error!(error = ?error, "the database's disk is full: nothing can be saved until space is freed; answered 503");
+                } else {
+                    tracing::warn!(error = ?error, "database unavailable; answered 503");
+                }
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     Msg::new("the-desk-is-briefly-unavailable"),

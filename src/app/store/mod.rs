@@ -152,6 +152,19 @@ fn start_checkpoints(pool: SqlitePool) {
     });
 }
 
+/// Whether SQLite has a transaction open on this connection (or it cannot
+/// tell, which is treated the same).
+async fn in_transaction(conn: &mut sqlx::SqliteConnection) -> bool {
+    let Ok(mut handle) = conn.lock_handle().await else { return true };
+    // SAFETY: the handle is locked for the length of this call, and
+    // sqlite3_get_autocommit only reads the connection's state.
+    let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) };
+    if autocommit == 0 {
+        tracing::error!("a write connection was handed back inside a transaction; it is closed and replaced");
+    }
+    autocommit == 0
+}
+
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
@@ -188,6 +201,13 @@ impl Store {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // A connection handed back inside a transaction is closed, not
+            // reused (closing rolls the transaction back; the next write
+            // opens a fresh connection). A COMMIT refused for a full disk
+            // leaves SQLite's transaction open while sqlx believes it ended:
+            // every later commit was then a savepoint inside it, answered as
+            // saved yet seen by no reader and lost at shutdown (issue 17).
+            .after_release(|conn, _| Box::pin(async move { Ok(!in_transaction(conn).await) }))
             .connect_with(opts.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string()))
             .await?;
         let checkpoints = SqlitePoolOptions::new().max_connections(1).connect_with(small_cache).await?;
