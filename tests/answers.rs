@@ -133,6 +133,17 @@ async fn a_result_can_be_removed_before_closing_and_is_never_offered_after() {
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("ファイルが空です"), "an empty file is refused with its message");
     assert!(empty.body.contains(r#"value="中身のない一覧表""#), "the label typed is kept");
+    // The label is one clean line: no line break, control character or NUL
+    // (found by tests/fuzz.rs: PostgreSQL refused the NUL with a 500).
+    for label in ["写し\n追伸", "写し\u{0}", "\u{202e}vsc.exe"] {
+        let page = app.attach_result(&reference, label, "kaiji.csv", b"a,b\n").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{label:?}");
+        assert!(
+            page.body.contains(r#"aria-invalid="true" aria-describedby="attach-result-label-error""#),
+            "{label:?}: the error is tied to the label field"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents WHERE content IS NOT NULL").await, 0, "none stored");
     app.running.shutdown().await;
 }
 

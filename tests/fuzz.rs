@@ -82,6 +82,64 @@ fn encode(fields: &[(String, String)]) -> Vec<u8> {
 
 /// One mutated request: a body and its content type.
 fn mutate(fields: &[&str], token: &str, rng: &mut StdRng) -> (Vec<u8>, String) {
+    let pairs = mutate_pairs(fields, token, rng);
+    let mut body = encode(&pairs);
+    let form = "application/x-www-form-urlencoded".to_owned();
+    let content_type = match rng.gen_range(0..20) {
+        0 => {
+            body.truncate(rng.gen_range(0..=body.len()));
+            form
+        }
+        1 => {
+            body.extend_from_slice(b"&%E3%81&x=%ZZ&=&&==");
+            form
+        }
+        2 => {
+            body = (0..rng.gen_range(0..400)).map(|_| rng.r#gen::<u8>()).collect();
+            form
+        }
+        3 => "application/json".into(),
+        4 => "multipart/form-data; boundary=XYZ".into(),
+        5 => "text/plain".into(),
+        6 => {
+            let mut b = b"--B\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n".to_vec();
+            b.extend_from_slice(token.as_bytes());
+            for name in ["label", "target", "doc_type"] {
+                let part = format!("\r\n--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{}", junk(rng));
+                b.extend_from_slice(part.as_bytes());
+            }
+            b.extend_from_slice(
+                b"\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n",
+            );
+            b.extend((0..rng.gen_range(0..2000)).map(|_| rng.r#gen::<u8>()));
+            if rng.gen_bool(0.5) {
+                b.extend_from_slice(b"\r\n--B--\r\n");
+            }
+            body = b;
+            "multipart/form-data; boundary=B".into()
+        }
+        _ => form,
+    };
+    (body, content_type)
+}
+
+/// A mutated query string: the fields' pairs mutated, percent-encoded, and
+/// now and then broken escapes after them.
+fn mutate_query(fields: &[&str], rng: &mut StdRng) -> String {
+    let mut query = String::from_utf8(encode(&mutate_pairs(fields, "", rng))).unwrap();
+    if rng.gen_bool(0.2) {
+        query.push_str("&%E3%81&x=%ZZ&=&&==&q=%00");
+    }
+    query.truncate(query.len().min(6000));
+    while !query.is_char_boundary(query.len()) {
+        query.pop();
+    }
+    query
+}
+
+/// The fields, with plausible values and the CSRF token, mutated once to
+/// three times: a field dropped, doubled, turned to junk, renamed, added.
+fn mutate_pairs(fields: &[&str], token: &str, rng: &mut StdRng) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = fields.iter().map(|f| (f.to_string(), plausible(f, rng))).collect();
     pairs.push(("csrf_token".into(), token.into()));
     for _ in 0..rng.gen_range(1..4) {
@@ -106,40 +164,7 @@ fn mutate(fields: &[&str], token: &str, rng: &mut StdRng) -> (Vec<u8>, String) {
             _ => pairs.shuffle(rng),
         }
     }
-    let mut body = encode(&pairs);
-    let form = "application/x-www-form-urlencoded".to_owned();
-    let content_type = match rng.gen_range(0..20) {
-        0 => {
-            body.truncate(rng.gen_range(0..=body.len()));
-            form
-        }
-        1 => {
-            body.extend_from_slice(b"&%E3%81&x=%ZZ&=&&==");
-            form
-        }
-        2 => {
-            body = (0..rng.gen_range(0..400)).map(|_| rng.r#gen::<u8>()).collect();
-            form
-        }
-        3 => "application/json".into(),
-        4 => "multipart/form-data; boundary=XYZ".into(),
-        5 => "text/plain".into(),
-        6 => {
-            let mut b = b"--B\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n".to_vec();
-            b.extend_from_slice(token.as_bytes());
-            b.extend_from_slice(
-                b"\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n",
-            );
-            b.extend((0..rng.gen_range(0..2000)).map(|_| rng.r#gen::<u8>()));
-            if rng.gen_bool(0.5) {
-                b.extend_from_slice(b"\r\n--B--\r\n");
-            }
-            body = b;
-            "multipart/form-data; boundary=B".into()
-        }
-        _ => form,
-    };
-    (body, content_type)
+    pairs
 }
 
 /// The rows that matter, in one reading: cases, their events, messages,
@@ -180,7 +205,7 @@ fn rss() -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_mutated_posts_get_no_5xx_and_refused_ones_write_nothing() {
+async fn ten_thousand_mutated_posts_and_two_thousand_gets_get_no_5xx_and_refused_posts_write_nothing() {
     let app = spawn_with(|c| {
         // The limits would soon answer 429 to everything; the parser is what is tried here.
         c.intake_limit_per_address = 1_000_000;
@@ -296,6 +321,33 @@ async fn ten_thousand_mutated_posts_get_no_5xx_and_refused_ones_write_nothing() 
                 app.login("admin@example.jp", "correct horse battery staple").await;
             }
             tokens[2] = token_of(admin.clone(), app.url("/requests/new")).await;
+        }
+    }
+    // Query strings too: every GET that reads parameters, with the same
+    // mutations (no body; the parameters are the input).
+    let gets: Vec<(&reqwest::Client, String, Vec<&str>)> = vec![
+        (
+            &admin,
+            "/staff".into(),
+            vec!["state", "ask", "kind", "assignee", "due", "q", "cursor", "view", "repeat", "sort"],
+        ),
+        (&admin, "/staff/reports".into(), vec!["period", "month", "from", "to"]),
+        (&admin, "/staff/exports/events.csv".into(), vec!["from", "to"]),
+        (&admin, "/staff/access-log".into(), vec!["who", "reference", "from", "to", "cursor"]),
+        (&admin, format!("/staff/cases/{r}"), vec!["tab", "action"]),
+        (&anyone, "/requests/confirm".into(), vec!["token"]),
+        (&anyone, "/setup".into(), vec!["token"]),
+        (&anyone, "/staff/reset".into(), vec!["token"]),
+        (&anyone, "/requests/new".into(), vec!["kind", "lang"]),
+        (&requester, format!("/status/{r}"), vec!["lang", "t"]),
+    ];
+    for i in 0..REQUESTS / 5 {
+        let (client, path, fields) = &gets[i % gets.len()];
+        let query = mutate_query(fields, &mut rng);
+        let status = client.get(format!("{}?{query}", app.url(path))).send().await.unwrap().status();
+        *statuses.entry(status.as_u16()).or_default() += 1;
+        if status.is_server_error() {
+            failures.push(format!("{status} from GET {path}?{}", &query[..query.len().min(300)]));
         }
     }
     let rss_after = rss();

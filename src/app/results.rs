@@ -50,6 +50,11 @@ fn clean_name(name: &str) -> String {
 pub async fn attach(app: &App, reference: &Reference, upload: Upload, actor: Actor) -> Result<i64> {
     let settings = app.settings().await?;
     let label = upload.label.trim();
+    // The label is shown to the requester and named in mail: one clean line
+    // (and PostgreSQL stores no NUL).
+    if let Some(msg) = crate::domain::input::line_problem(label) {
+        return Err(AppError::Invalid(vec![crate::domain::input::FieldError { field: "label", msg }]));
+    }
     if label.chars().count() > 200 {
         return Err(AppError::Invalid(vec![crate::domain::input::FieldError {
             field: "label",

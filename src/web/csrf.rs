@@ -79,15 +79,32 @@ pub async fn read_form<T: DeserializeOwned + HasCsrf>(req: Request, state: &AppS
     let session = Session::from_request_parts(&mut parts, state)
         .await
         .map_err(|(_, m)| FormRejection::Other(WebError::internal("no session", m)))?;
-    let req = Request::from_parts(parts, body);
+    let unreadable =
+        || FormRejection::Other(WebError::Unprocessable(crate::domain::Msg::new("what-was-sent-could-not-be")));
+    let bytes =
+        axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state).await.map_err(|r| {
+            use axum::response::IntoResponse;
+            if r.into_response().status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                FormRejection::Other(WebError::TooLarge)
+            } else {
+                unreadable()
+            }
+        })?;
+    // No one types a NUL character, and PostgreSQL cannot store one in
+    // text: a form carrying one is refused whole, before any field of it
+    // reaches a query.
+    if bytes.contains(&0) || bytes.windows(3).any(|w| w == b"%00") {
+        return Err(unreadable());
+    }
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
     let axum_extra::extract::Form(form) =
         axum_extra::extract::Form::<T>::from_request(req, state).await.map_err(|r| {
             use axum::response::IntoResponse;
-            FormRejection::Other(if r.into_response().status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                WebError::TooLarge
+            if r.into_response().status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                FormRejection::Other(WebError::TooLarge)
             } else {
-                WebError::Unprocessable(crate::domain::Msg::new("what-was-sent-could-not-be"))
-            })
+                unreadable()
+            }
         })?;
     match check(&session, form.csrf_token()).await {
         Ok(()) => Ok(form),

@@ -48,15 +48,22 @@ impl StoreError {
         let StoreError::Db(e) = self else { return false };
         match e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => true,
-            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-                // PostgreSQL: 08… connection exception, 57P… operator intervention
-                // (shutdown, cannot connect now), 53… insufficient resources.
-                // SQLite: 5 BUSY, 6 LOCKED, 10 IOERR, 13 FULL (primary codes).
-                c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") || {
-                    let primary = c.parse::<i64>().map(|n| n & 0xff).unwrap_or(-1);
-                    matches!(primary, 5 | 6 | 10 | 13)
-                }
-            }),
+            sqlx::Error::Database(db) => {
+                let sqlite = db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
+                db.code().is_some_and(|c| {
+                    if sqlite {
+                        // SQLite: 5 BUSY, 6 LOCKED, 10 IOERR, 13 FULL (primary codes).
+                        let primary = c.parse::<i64>().map(|n| n & 0xff).unwrap_or(-1);
+                        matches!(primary, 5 | 6 | 10 | 13)
+                    } else {
+                        // PostgreSQL: 08… connection exception, 57P… operator
+                        // intervention (shutdown, cannot connect now), 53…
+                        // insufficient resources. (Read as SQLite's, 22021 — a
+                        // NUL in text — once passed for BUSY.)
+                        c.starts_with("08") || c.starts_with("57P") || c.starts_with("53")
+                    }
+                })
+            }
             _ => false,
         }
     }
