@@ -534,7 +534,7 @@ async fn a_database_restart_mid_load_is_a_calm_503_readyz_says_not_ready_and_the
 }
 
 #[tokio::test]
-async fn two_instances_on_one_postgresql_send_each_mail_once_notify_each_deadline_once_and_share_sessions() {
+async fn two_instances_on_one_postgresql_send_each_mail_once_notify_each_deadline_and_purge_once_and_share_sessions() {
     if std::env::var("MADOGUCHI_TEST_POSTGRES_URL").is_err() {
         eprintln!("PostgreSQL only (SQLite is one process's file): set MADOGUCHI_TEST_POSTGRES_URL");
         return;
@@ -616,6 +616,51 @@ async fn two_instances_on_one_postgresql_send_each_mail_once_notify_each_deadlin
         let n = a.event_kinds(&reference).await.iter().filter(|k| *k == event).count();
         assert_eq!(n, 1, "{event} once, though two instances ran their housekeeping together");
     }
+
+    // Closed cases past their retention: both instances' purges at once
+    // anonymise each case once, and the run is recorded once.
+    // (The clocks moved on 20 days: the session made above has ended.)
+    a.login("manager@example.jp", "correct horse battery staple").await;
+    let mut closed = vec![reference.clone()];
+    for _ in 0..5 {
+        let page = a
+            .post(
+                "/staff/intake",
+                &[
+                    ("kind", "complaint"),
+                    ("subject_name", "鈴木 一郎"),
+                    ("filer", "self"),
+                    ("details", "苦情の電話"),
+                    ("channel", "phone"),
+                    ("received_on", &a.running.app.today().to_string()),
+                    ("contact_email", ""),
+                    ("lang", "ja"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        closed.push(page.location.unwrap().trim_start_matches("/staff/cases/").to_owned());
+    }
+    for r in &closed {
+        let page = a.post(&format!("/staff/cases/{r}/withdraw"), &[("reason", "電話で取下げ")]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "withdrawing {r}");
+    }
+    a.running.app.clock.advance_days(4 * 366);
+    b.app.clock.advance_days(4 * 366);
+    let (x, y) = tokio::join!(
+        madoguchi::app::retention::run_bounded(&a.running.app, false, Some(2000)),
+        madoguchi::app::retention::run_bounded(&b.app, false, Some(2000))
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let done = x.count("closed_cases_anonymised") + y.count("closed_cases_anonymised");
+    assert_eq!(done, closed.len() as i64, "each case anonymised by one run or the other");
+    for r in &closed {
+        let n = a.event_kinds(r).await.iter().filter(|k| *k == "anonymised").count();
+        assert_eq!(n, 1, "{r} anonymised once");
+    }
+    let runs =
+        a.count("SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM retention_runs WHERE class = 'closed_cases_anonymised'").await;
+    assert_eq!(runs, closed.len() as i64, "recorded once");
     b.shutdown().await;
 }
 
