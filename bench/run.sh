@@ -2,6 +2,7 @@
 # Benchmarks madoguchi against its own ceilings, on loopback, bounded in time.
 #
 #   bench/run.sh [sqlite|postgres|both|logins]
+#   bench/run.sh soak [sqlite|postgres]
 #
 # Builds in release mode, seeds BENCH_CASES cases (BENCH_MONTH_CASES of them in
 # last month), starts the server, drives it with wrk, and prints one table,
@@ -95,7 +96,7 @@ ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 |"); printf '%-8s %-46s %-28s %s\n' "$1" "$2" "$3" "$4"; }
 
 CEIL_RPS=1
-if [ "$BACKENDS" != logins ] && want ceiling; then
+if [ "$BACKENDS" != logins ] && [ "$BACKENDS" != soak ] && want ceiling; then
   echo "== ceiling (a): a bare axum handler"
   $CEIL http "127.0.0.1:$CEILING_PORT" &
   CEIL_PID=$!
@@ -408,11 +409,121 @@ login_section() {
   printf '%s\n' "${ROWS[@]}"
 }
 
+# Replaces the section of bench/RESULTS.md headed "## $1" (or adds it at
+# the end) with what the command $2 prints.
+replace_section() {
+  awk -v t="## $1" 'index($0, t) == 1 { skip = 1; next } skip && /^## / { skip = 0 } !skip' bench/RESULTS.md |
+    sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >bench/RESULTS.md.new
+  "$2" >>bench/RESULTS.md.new
+  mv bench/RESULTS.md.new bench/RESULTS.md
+}
+
 if [ "$BACKENDS" = logins ]; then
   logins_only
-  { sed '/^## Login burst (issue 12)/,$d' bench/RESULTS.md | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; login_section; } >bench/RESULTS.md.new
-  mv bench/RESULTS.md.new bench/RESULTS.md
+  replace_section "Login burst (issue 12)" login_section
   cat bench/RESULTS.md
+  exit 0
+fi
+
+# Soak (issue 17): SOAK_SECONDS (300) of mixed traffic at 64 connections on
+# a database of SOAK_CASES (20,000) cases, five wrk processes side by side:
+# requests filed on the public form (16 connections), requesters' status
+# pages (12), the staff queue rotated over its filters (12), case pages (12)
+# and notes added to cases (12). Every answer is checked; the server's RSS is
+# sampled every 5 s and compared between minutes 1 and 5.
+SOAK_ROWS=()
+soak() {
+  local backend=$1 dir="$WORK/soak-$1" duration=${SOAK_SECONDS:-300} cases=${SOAK_CASES:-20000}
+  rm -rf "$dir"; mkdir -p "$dir"
+  export MADOGUCHI_DATA_DIR="$dir" MADOGUCHI_DATA_KEY="$KEY" MADOGUCHI_BIND="127.0.0.1:$PORT" MADOGUCHI_BASE_URL="$BASE"
+  if [ "$backend" = postgres ]; then
+    export DATABASE_URL="${PG_ADMIN%/*}/madoguchi_soak"
+    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS madoguchi_soak" >/dev/null
+    psql "$PG_ADMIN" -qc "CREATE DATABASE madoguchi_soak" >/dev/null
+  else
+    unset DATABASE_URL
+  fi
+  echo "== soak, $backend: seeding $cases cases"
+  $BIN seed --cases "$cases" >/dev/null
+  echo "$PASSWORD" | $BIN user add --email soak@example.jp --role admin >/dev/null
+  $BIN >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_ready
+  for _ in $(seq 1 600); do grep -q "housekeeping done" "$dir/server.log" && break; sleep 0.5; done
+
+  local jar="$dir/jar" token status
+  token=$(curl -fs -c "$jar" "$BASE/staff/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" --data-urlencode "email=soak@example.jp" \
+    --data-urlencode "password=$PASSWORD" --data-urlencode "csrf_token=$token" "$BASE/staff/login")
+  [ "$status" = 303 ] || { echo "login failed ($status)" >&2; return 1; }
+  export COOKIE TOKEN
+  COOKIE="madoguchi_session=$(awk '$6 == "madoguchi_session" { print $7 }' "$jar")"
+  TOKEN=$(curl -fs -b "$jar" "$BASE/staff/intake" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  random_refs "$backend" >"$dir/refs"
+  echo "== soak, $backend: 24 requesters file and confirm, for their status pages"
+  python3 bench/requesters.py "$BASE" "$dir/outbox" 24 >"$dir/status"
+
+  echo "== soak, $backend: ${duration} s of mixed traffic at 64 connections"
+  local t0=$SECONDS
+  ( while kill -0 "$SERVER_PID" 2>/dev/null; do
+      echo "$((SECONDS - t0)) $(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
+      sleep 5
+    done ) >"$dir/rss" &
+  SAMPLER_PID=$!
+  local w="wrk -t1 -d${duration}s --timeout 10s --latency"
+  $w -c16 -s bench/intake.lua "$BASE" >"$dir/intake.out" 2>&1 &
+  STATUS="$dir/status" $w -c12 -s bench/status.lua "$BASE" >"$dir/status.out" 2>&1 &
+  PATHS="/staff /staff?state=in_progress /staff?due=week /staff?kind=disclosure /staff?view=mine /staff?view=unassigned /staff?view=waiting /staff?q=%E5%B1%B1%E7%94%B0" \
+    $w -c12 -s bench/get.lua "$BASE" >"$dir/queue.out" 2>&1 &
+  REFS="$dir/refs" $w -c12 -s bench/get.lua "$BASE" >"$dir/case.out" 2>&1 &
+  REFS="$dir/refs" $w -c12 -s bench/note.lua "$BASE" >"$dir/note.out" 2>&1 &
+  wait $(jobs -p | grep -v "^$SERVER_PID$" | grep -v "^$SAMPLER_PID$")
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+
+  local name out rps p50 p99 ok bad sock errors=0
+  for name in "intake POST /requests:intake" "status page GET /status/{ref}:status" "queue GET /staff (8 filters):queue" \
+    "case page GET /staff/cases/{ref}:case" "note POST /staff/cases/{ref}/note:note"; do
+    out="$dir/${name##*:}.out"
+    p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    read -r ok bad < <(awk '/^CHECKED/ { sub("ok=", "", $2); sub("bad=", "", $3); print $2, $3 }' "$out")
+    sock=$(awk '/Socket errors/ { n = 0; for (i = 3; i <= NF; i += 2) n += $(i + 1) + 0; print n }' "$out")
+    rps=$(awk -v ok="$ok" -v s="$duration" 'BEGIN { printf "%.0f", ok / s }')
+    errors=$((errors + bad + ${sock:-0}))
+    SOAK_ROWS+=("| $backend | ${name%:*} | $rps req/s, p50 $p50 ms, p99 $p99 ms | $ok ok, $bad errors, ${sock:-0} socket errors |")
+    printf '%-8s %-40s %s req/s p50 %s p99 %s ok %s bad %s sock %s\n' "$backend" "${name%:*}" "$rps" "$p50" "$p99" "$ok" "$bad" "${sock:-0}"
+  done
+  local m1 m5 growth
+  m1=$(awk '$1 >= 60 || NR == 1 { v = $2 } $1 >= 60 { exit } END { printf "%.1f", v / 1024 }' "$dir/rss")
+  m5=$(awk '$1 <= 300 { v = $2 } END { printf "%.1f", v / 1024 }' "$dir/rss")
+  growth=$(awk -v a="$m1" -v b="$m5" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }')
+  SOAK_ROWS+=("| $backend | server RSS, minute 1 -> minute 5 | $m1 MB -> $m5 MB ($growth %) | target growth < 10 %; samples every 5 s in the run's rss file |")
+  SOAK_ROWS+=("| $backend | errors, all routes | $errors | target 0 |")
+  echo "RSS minute 1 $m1 MB, minute 5 $m5 MB ($growth %); $errors errors"
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+soak_section() {
+  echo
+  echo "## Soak (issue 17)"
+  echo
+  echo "Run on $(date -u +%Y-%m-%d) on $(nproc) cores: \`bench/run.sh soak\`. ${SOAK_SECONDS:-300} s of mixed traffic at 64 connections"
+  echo "(five wrk processes side by side on the same cores as the server) on a database seeded with ${SOAK_CASES:-20000} cases,"
+  echo "growing by every request filed. Every answer is checked (a 303 for posts, a 200 for pages); p99 per route."
+  echo
+  echo "| backend | route | result | notes |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${SOAK_ROWS[@]}"
+}
+
+if [ "$BACKENDS" = soak ]; then
+  case "${2:-sqlite}" in
+    sqlite | postgres) soak "${2:-sqlite}" ;;
+    both) soak sqlite; soak postgres ;;
+    *) echo "usage: bench/run.sh soak [sqlite|postgres|both]" >&2; exit 2 ;;
+  esac
+  replace_section "Soak (issue 17)" soak_section
+  printf '%s\n' "${SOAK_ROWS[@]}"
   exit 0
 fi
 
