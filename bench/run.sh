@@ -504,6 +504,11 @@ soak() {
 }
 
 soak_section() {
+  # Rows of a backend not soaked this time stay, from the run before.
+  local ran kept
+  ran=$(printf '%s\n' "${SOAK_ROWS[@]}" | awk -F' [|] ' '{ print $1 }' | sort -u | tr -d '| ' | paste -sd'|')
+  kept=$(awk '/^## Soak \(issue 17\)/ { s = 1; next } s && /^## / { s = 0 } s && /^\| (sqlite|postgres) \|/' bench/RESULTS.md |
+    grep -Ev "^\| ($ran) \|" || true)
   echo
   echo "## Soak (issue 17)"
   echo
@@ -513,6 +518,7 @@ soak_section() {
   echo
   echo "| backend | route | result | notes |"
   echo "|---|---|---|---|"
+  [ -z "$kept" ] || echo "$kept"
   printf '%s\n' "${SOAK_ROWS[@]}"
 }
 

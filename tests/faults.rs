@@ -739,3 +739,29 @@ async fn a_full_disk_is_a_calm_503_and_a_log_line_corrupts_nothing_and_writes_re
     assert_eq!(mails, cases, "each submission taken has its confirmation mail, none without");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Found by the soak (PostgreSQL): two staff adding notes to one case at
+/// the same moment got "someone else changed this case first" for one of
+/// them. A person's action now waits for the other and both land.
+#[tokio::test]
+async fn twenty_notes_added_to_one_case_at_once_all_land() {
+    let app = spawn().await;
+    let (reference, _) = file_request(&app, &request_form()).await;
+    app.login_as(madoguchi::domain::Role::Staff).await;
+    let token = csrf_of(&app.get(&format!("/staff/cases/{reference}")).await.body);
+    let posts: Vec<_> = (0..20)
+        .map(|i| {
+            let (client, url, token) =
+                (app.client.clone(), app.url(&format!("/staff/cases/{reference}/note")), token.clone());
+            tokio::spawn(async move {
+                let body = format!("同時のメモ {i}");
+                client.post(url).form(&[("body", body.as_str()), ("csrf_token", &token)]).send().await.unwrap().status()
+            })
+        })
+        .collect();
+    for p in posts {
+        assert_eq!(p.await.unwrap(), StatusCode::SEE_OTHER);
+    }
+    let notes = app.event_kinds(&reference).await.iter().filter(|k| *k == "note_added").count();
+    assert_eq!(notes, 20);
+}

@@ -83,7 +83,16 @@ async fn run(
     make: impl FnOnce(&CaseRecord) -> Result<Command>,
 ) -> Result<CaseRecord> {
     let mut tx = app.store.begin().await?;
-    let rec = sc::by_reference(&mut tx, reference).await?.ok_or(AppError::NotFound)?;
+    // A person's action waits for one under way on the same case and is
+    // decided on what it left (two notes at once both land). The
+    // application's own jobs keep the version check: one instance's
+    // reminder or purge that lost the race is skipped, not sent twice.
+    let rec = if matches!(actor, Actor::System) {
+        sc::by_reference(&mut tx, reference).await?
+    } else {
+        sc::by_reference_for_update(&mut tx, reference).await?
+    };
+    let rec = rec.ok_or(AppError::NotFound)?;
     let cmd = make(&rec)?;
     let cmd = match cmd {
         // The document must be this case's, and still stored.

@@ -314,6 +314,16 @@ pub async fn by_reference(tx: &mut Tx, reference: &Reference) -> Result<Option<C
     record(on!(tx, c => sqlx::query_as(&sql).bind(reference.as_str()).fetch_optional(c).await)?)
 }
 
+/// The case, its row locked until the transaction ends (PostgreSQL; SQLite's
+/// one writer already runs write transactions one at a time): a person's
+/// action racing another on the same case waits for it and is decided on
+/// what it left, instead of failing on the version check.
+pub async fn by_reference_for_update(tx: &mut Tx, reference: &Reference) -> Result<Option<CaseRecord>> {
+    let lock = if matches!(tx, Tx::Postgres(_)) { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE reference = $1{lock}");
+    record(on!(tx, c => sqlx::query_as(&sql).bind(reference.as_str()).fetch_optional(c).await)?)
+}
+
 pub async fn by_confirm_hash(tx: &mut Tx, hash: &str) -> Result<Option<CaseRecord>> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE confirm_token_hash = $1");
     record(on!(tx, c => sqlx::query_as(&sql).bind(hash).fetch_optional(c).await)?)
