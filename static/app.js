@@ -19,5 +19,22 @@
     if (print) print.addEventListener("click", function () { window.print(); });
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
+    // A link in an error summary puts the focus in its field: a group of
+    // choices is named by its box, so its first choice (or the one
+    // chosen) takes the focus.
+    Array.prototype.forEach.call(document.querySelectorAll(".error-summary"), function (box) {
+      box.addEventListener("click", function (e) {
+        var a = e.target.closest && e.target.closest('a[href^="#"]');
+        var target = a && document.getElementById(a.getAttribute("href").slice(1));
+        if (!target) return;
+        var field = target.matches("input, select, textarea")
+          ? target
+          : target.querySelector("input:checked, input:not([type=hidden]), select, textarea");
+        if (!field) return;
+        e.preventDefault();
+        target.scrollIntoView({ block: "center" });
+        field.focus();
+      });
+    });
   });
 })();
