@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{TestApp, csrf_of, file_request, link, request_form, spawn_with};
+use common::{TestApp, csrf_of, file_request, link, request_form, rss, spawn_with};
 use madoguchi::domain::Role;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -193,15 +193,6 @@ async fn rows(app: &TestApp) -> Vec<i64> {
     let store = &app.db;
     let c: Counts = common::on!(read store, c => sqlx::query_as(&sql).fetch_one(c).await).unwrap();
     vec![c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11]
-}
-
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

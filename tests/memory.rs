@@ -4,18 +4,8 @@
 
 mod common;
 
-use common::spawn_with;
+use common::{rss, spawn_with};
 use reqwest::StatusCode;
-
-/// The resident set of this process, in bytes.
-fn rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_parallel_logins_do_not_exhaust_memory() {

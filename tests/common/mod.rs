@@ -436,3 +436,13 @@ pub async fn file_request(app: &TestApp, fields: &[(&str, &str)]) -> (String, Ve
     mails.extend(app.take_mails().await);
     (location.trim_start_matches("/status/").split('?').next().unwrap().to_owned(), mails)
 }
+
+/// The resident set of this process, in bytes (0 where there is no /proc).
+pub fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

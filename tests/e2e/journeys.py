@@ -9,7 +9,11 @@ the screenshots (screens/), and on failure the page's screenshot and HTML.
 AXE_JS is axe-core's axe.min.js. Exit status 0 when every journey passed
 and no page had a serious or critical accessibility violation.
 """
+import base64
+import hashlib
+import hmac
 import mailbox
+import struct
 import os
 import re
 import sys
@@ -374,6 +378,143 @@ def manager_and_admin_pages(page):
     assert d.value.suggested_filename.endswith(".xlsx"), d.value.suggested_filename
 
 
+STAFF = ("tanto@example.jp", "担当者のパスワード 2026 春")
+MANAGER = ("bucho@example.jp", "部長のパスワード 2026 夏")
+
+
+def totp(secret_base32, at=None):
+    """RFC 6238 (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
+    key = base64.b32decode(secret_base32.replace(" ", "").upper() + "=" * (-len(secret_base32.replace(" ", "")) % 8))
+    counter = int((at or time.time()) // 30)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(struct.unpack('>I', mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def login_as(page, who, code_of=None):
+    page.goto(BASE + "/staff/login")
+    page.fill("#email", who[0])
+    page.fill("#password", who[1])
+    page.locator('main button[type="submit"]').first.click()
+    page.wait_for_load_state()
+    if "/staff/login/totp" in page.url:
+        seen(page, "staff-login-totp")
+        page.fill("#code", code_of())
+        page.locator('main button[type="submit"]').first.click()
+        page.wait_for_load_state()
+    assert re.search(r"/staff(\?.*)?$", page.url), f"logged in: {page.url}"
+
+
+def admin_adds_staff_and_a_manager_and_changes_a_setting(page):
+    page.set_viewport_size(DESKTOP)
+    login(page)
+    for (email, password), name, role in [(STAFF, "担当 一郎", "staff"), (MANAGER, "部長 次郎", "manager")]:
+        page.goto(BASE + "/admin/users")
+        form = page.locator('form[action="/admin/users"]')
+        form.locator("#email").fill(email)
+        form.locator("#display_name").fill(name)
+        form.locator("#role").select_option(role)
+        form.locator("#password").fill(password)
+        form.locator('button[type="submit"]').click()
+        page.wait_for_load_state()
+        assert page.locator(".error-summary").count() == 0, page.locator("main").inner_text()[:500]
+    page.goto(BASE + "/admin/settings")
+    hours = "平日 9:00〜17:00（年末年始を除く）"
+    page.fill("#window_hours", hours)
+    page.locator('main form button[type="submit"]').last.click()
+    page.wait_for_load_state()
+    page.goto(BASE + "/")
+    assert hours in page.locator("main").inner_text(), "the new opening hours are on the public page"
+    page.goto(BASE + "/?lang=en")
+    seen(page, "home-en")
+    for path, name in [("/status/resend?lang=en", "resend-en"), ("/requests/print?lang=en", "print-en"),
+                       ("/status/resend", "resend"), ("/requests/print", "print")]:
+        page.goto(BASE + path)
+        seen(page, name)
+
+
+def staff_with_two_factor_are_told_a_refusal_needs_a_manager_who_signs_it(page):
+    page.set_viewport_size(DESKTOP)
+    login_as(page, STAFF)
+    page.goto(BASE + "/staff/account")
+    page.locator('form[action="/staff/account/totp/start"] button').click()
+    page.wait_for_load_state()
+    seen(page, "staff-account-totp-enrol")
+    secret = page.locator("[data-totp-secret]").inner_text()
+    page.fill("#code", totp(secret))
+    page.locator('form[action="/staff/account/totp/confirm"] button').click()
+    page.wait_for_load_state()
+    assert page.locator("[data-recovery-codes] li").count() >= 8, "recovery codes are shown once"
+    used = int(time.time() // 30)
+    page.locator('form[action="/staff/logout"] button').click()
+    page.wait_for_load_state()
+    # A code is taken once: the next one comes with the next half-minute.
+    while int(time.time() // 30) == used:
+        time.sleep(0.5)
+    login_as(page, STAFF, code_of=lambda: totp(secret))
+
+    page.goto(BASE + "/staff/intake")
+    seen(page, "staff-intake-form")
+    page.locator('input[name="kind"][value="correction"]').check()
+    page.fill("#subject_name", "高橋 三郎")
+    page.locator('input[name="filer"][value="self"]').check()
+    page.fill("#details", "電話：住所の訂正を求める。")
+    page.locator("#channel").select_option("phone")
+    page.locator('main form button[type="submit"]').last.click()
+    page.wait_for_url(re.compile(r".*/staff/cases/\d{4}-\d{6}$"))
+    case_url = page.url
+
+    def refuse(p):
+        p.goto(case_url)
+        p.locator('details:has(form[action$="/close"]) > summary').first.click()
+        p.locator("#close-outcome").select_option("refused")
+        p.locator("#close-reasons input[type=checkbox]").first.check()
+        p.fill("#close-explanation", "訂正の対象となる記録を保有していないため、ご請求に応じられません。")
+        p.locator('form[action$="/close"] button[type="submit"]').first.click()
+        p.wait_for_load_state()
+
+    refuse(page)
+    assert "管理者の承認が必要です" in page.locator("main").inner_text(), "the staff member is told a manager must sign"
+    assert page.locator("#close-explanation").input_value().startswith("訂正の対象"), "what was typed is kept"
+    seen(page, "staff-case-refusal-needs-manager")
+    manager = page.context.browser.new_context(bypass_csp=True, locale="ja-JP", viewport=DESKTOP).new_page()
+    login_as(manager, MANAGER)
+    refuse(manager)
+    assert manager.url == case_url, manager.locator("main").inner_text()[:600]
+    assert "完了" in manager.locator("main").inner_text(), "the case is closed"
+    seen(manager, "staff-case-refused")
+    manager.context.close()
+
+
+def the_keyboard_reaches_every_action_of_the_case_page(page):
+    page.set_viewport_size(DESKTOP)
+    login(page)
+    page.goto(f"{BASE}/staff/cases/{state['reference']}")
+    summaries = page.locator("details > summary").count()
+    reached, steps = set(), 0
+    while steps < 400:
+        page.keyboard.press("Tab")
+        steps += 1
+        info = page.evaluate(
+            """() => { const a = document.activeElement; if (!a || a === document.body) return null;
+                 const s = getComputedStyle(a);
+                 return [a.tagName, a.textContent.trim().slice(0, 30), !a.matches(':focus') || s.outlineStyle !== 'none'
+                         || s.boxShadow !== 'none']; }"""
+        )
+        if info is None:
+            if reached:
+                break
+            continue
+        assert info[2], f"{info[0]} {info[1]!r} shows where the focus is"
+        if info[0] == "SUMMARY":
+            reached.add(info[1])
+    assert len(reached) == summaries, f"every action is reached by Tab ({len(reached)} of {summaries})"
+    # Enter opens an action, and its first field takes the typing.
+    page.locator("details > summary").first.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details[open]").count() >= 1, "Enter opens the action"
+
+
 def main():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -396,6 +537,12 @@ def main():
             results.append(journey("an agent files for someone else in English",
                                    agent_files_for_someone_else_in_english, browser, locale="en-GB"))
             results.append(journey("manager and admin pages", manager_and_admin_pages, browser))
+            results.append(journey("an admin adds staff and a manager and changes a setting seen on the public page",
+                                   admin_adds_staff_and_a_manager_and_changes_a_setting, browser))
+            results.append(journey("staff with two-factor sign-in are told a refusal needs a manager, who signs it",
+                                   staff_with_two_factor_are_told_a_refusal_needs_a_manager_who_signs_it, browser))
+            results.append(journey("the keyboard reaches every action of the case page",
+                                   the_keyboard_reaches_every_action_of_the_case_page, browser))
         browser.close()
     print(f"{sum(results)}/{len(results)} journeys passed; {len(audited)} pages audited by axe-core "
           f"({state.get('axe_rules', 0)} rule checks; {len(minor)} moderate or minor findings)")
