@@ -279,17 +279,35 @@ def requester_downloads_the_result(page):
 
 def bad_input_is_kept_and_each_error_leads_to_its_field(page):
     page.goto(BASE + "/requests/new")
-    page.fill("#subject_name", "佐藤 花子")
-    page.fill("#details", "改行を\n含む詳細")
+    seen(page, "request-form-desktop")
+    # The empty form: one error per required field, each a link to its field.
     page.locator('form button[type="submit"]').last.click()
     page.wait_for_load_state()
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
+    assert page.evaluate("() => document.activeElement.id") == "error-summary", "the summary takes the focus"
+    links = summary.locator("a")
+    assert links.count() >= 6, f"one link per missing field: {summary.inner_text()}"
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href")
+        links.nth(i).click()
+        assert page.evaluate(
+            "(sel) => { const t = document.querySelector(sel); const a = document.activeElement; return t === a || t.contains(a); }",
+            href,
+        ), f"following {href} puts the focus in that field"
+    # Part of it typed, with a bad address: what was typed stays.
+    page.fill("#subject_name", "佐藤 花子")
+    page.fill("#details", "改行を\n含む詳細")
+    page.fill("#contact_email", "sato@example")
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_load_state()
     seen(page, "request-form-errors")
     assert page.locator("#subject_name").input_value() == "佐藤 花子", "what was typed is kept"
     assert "改行を" in page.locator("#details").input_value()
-    links = summary.locator("a")
-    assert links.count() >= 3, "one link per missing field"
+    assert page.locator("#contact_email").input_value() == "sato@example"
+    assert page.locator("#contact_email").get_attribute("aria-invalid") == "true"
+    links = page.locator(".error-summary a")
+    assert links.count() >= 3, "one link per field still wrong"
     for i in range(links.count()):
         href = links.nth(i).get_attribute("href")
         links.nth(i).click()
@@ -369,13 +387,17 @@ def manager_and_admin_pages(page):
         page.goto(BASE + path)
         assert page.locator("h1").count() >= 1, path
         seen(page, name)
-    page.goto(BASE + "/staff/reports")
-    with page.expect_download() as d:
-        page.locator('button[formaction$=".csv"]').first.click()
-    assert d.value.suggested_filename.endswith(".csv"), d.value.suggested_filename
-    with page.expect_download() as d:
-        page.locator('form.downloads button[type="submit"]:not([formaction])').first.click()
-    assert d.value.suggested_filename.endswith(".xlsx"), d.value.suggested_filename
+    # Every staff page again in English (audited; the screenshots stay Japanese).
+    for path, name in [("/staff?lang=en", "staff-queue-en"), ("/staff/reports", "staff-reports-en"),
+                       ("/staff/deadlines", "staff-deadlines-en"), ("/staff/access-log", "staff-access-log-en"),
+                       ("/staff/account", "staff-account-en"), ("/staff/intake", "staff-intake-en"),
+                       ("/admin/users", "admin-users-en"), ("/admin/settings", "admin-settings-en"),
+                       ("/admin/api-tokens", "admin-api-tokens-en"), ("/admin/webhooks", "admin-webhooks-en"),
+                       ("/admin/outbox", "admin-outbox-en"), (f"/staff/cases/{state['reference']}", "staff-case-en")]:
+        page.goto(BASE + path)
+        assert page.locator("html").get_attribute("lang") == "en", path
+        audit(page, name)
+    page.goto(BASE + "/staff?lang=ja")
 
 
 STAFF = ("tanto@example.jp", "担当者のパスワード 2026 春")
@@ -425,6 +447,7 @@ def admin_adds_staff_and_a_manager_and_changes_a_setting(page):
     page.wait_for_load_state()
     page.goto(BASE + "/")
     assert hours in page.locator("main").inner_text(), "the new opening hours are on the public page"
+    seen(page, "home-desktop")
     page.goto(BASE + "/?lang=en")
     seen(page, "home-en")
     for path, name in [("/status/resend?lang=en", "resend-en"), ("/requests/print?lang=en", "print-en"),
@@ -483,6 +506,14 @@ def staff_with_two_factor_are_told_a_refusal_needs_a_manager_who_signs_it(page):
     assert manager.url == case_url, manager.locator("main").inner_text()[:600]
     assert "完了" in manager.locator("main").inner_text(), "the case is closed"
     seen(manager, "staff-case-refused")
+    # The manager takes the month's report, as CSV and as a workbook.
+    manager.goto(BASE + "/staff/reports")
+    with manager.expect_download() as d:
+        manager.locator('button[formaction$=".csv"]').first.click()
+    assert d.value.suggested_filename.endswith(".csv"), d.value.suggested_filename
+    with manager.expect_download() as d:
+        manager.locator('form.downloads button[type="submit"]:not([formaction])').first.click()
+    assert d.value.suggested_filename.endswith(".xlsx"), d.value.suggested_filename
     manager.context.close()
 
 
