@@ -364,9 +364,13 @@ def agent_files_for_someone_else_in_english(page):
     seen(page, "request-sent-en")
     text = mail_to("agent@example.com", "")
     page.goto(link_in(text, "/requests/confirm?token="))
+    seen(page, "confirm-en")
     page.locator('button[type="submit"]').first.click()
     page.wait_for_url(re.compile(r".*/status/\d{4}-\d{6}.*"))
     seen(page, "status-en")
+    page.goto(BASE + "/staff/login?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    audit(page, "staff-login-en")
 
 
 def manager_and_admin_pages(page):
