@@ -67,6 +67,18 @@ pub(crate) fn unseal(app: &App, aad: &[u8], stored: &[u8]) -> Result<Vec<u8>> {
 #[error("the image is damaged")]
 pub struct Damaged;
 
+/// A JPEG segment that says something besides the picture: every
+/// application segment but APP0 (JFIF), APP2 (ICC colour) and APP14 (Adobe
+/// colour), and comments.
+pub(crate) fn is_metadata_segment(marker: u8) -> bool {
+    ((0xE1..=0xEF).contains(&marker) && marker != 0xE2 && marker != 0xEE) || marker == 0xFE
+}
+
+/// A PNG chunk of text, EXIF or time.
+pub(crate) fn is_text_chunk(kind: &[u8; 4]) -> bool {
+    matches!(kind, b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME")
+}
+
 /// Removes what a photo says besides the picture: EXIF (with GPS), XMP,
 /// comments and text chunks. PDFs are kept as sent.
 pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec<u8>, Damaged> {
@@ -74,18 +86,13 @@ pub fn strip_metadata(kind: FileKind, bytes: Vec<u8>) -> std::result::Result<Vec
         FileKind::Jpeg => {
             let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(bytes)).map_err(|_| Damaged)?;
             jpeg.set_exif(None);
-            // Keep APP0 (JFIF), APP2 (ICC colour) and APP14 (Adobe colour); drop every
-            // other application segment and comments.
-            jpeg.segments_mut().retain(|s| {
-                let m = s.marker();
-                !((0xE1..=0xEF).contains(&m) && m != 0xE2 && m != 0xEE) && m != 0xFE
-            });
+            jpeg.segments_mut().retain(|s| !is_metadata_segment(s.marker()));
             Ok(jpeg.encoder().bytes().to_vec())
         }
         FileKind::Png => {
             let mut png = img_parts::png::Png::from_bytes(Bytes::from(bytes)).map_err(|_| Damaged)?;
             png.set_exif(None);
-            png.chunks_mut().retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME"));
+            png.chunks_mut().retain(|c| !is_text_chunk(&c.kind()));
             Ok(png.encoder().bytes().to_vec())
         }
         FileKind::Pdf => Ok(bytes),

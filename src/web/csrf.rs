@@ -97,15 +97,9 @@ pub async fn read_form<T: DeserializeOwned + HasCsrf>(req: Request, state: &AppS
         return Err(unreadable());
     }
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    // The body is read already, within its limit: only its shape can fail now.
     let axum_extra::extract::Form(form) =
-        axum_extra::extract::Form::<T>::from_request(req, state).await.map_err(|r| {
-            use axum::response::IntoResponse;
-            if r.into_response().status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                FormRejection::Other(WebError::TooLarge)
-            } else {
-                unreadable()
-            }
-        })?;
+        axum_extra::extract::Form::<T>::from_request(req, state).await.map_err(|_| unreadable())?;
     match check(&session, form.csrf_token()).await {
         Ok(()) => Ok(form),
         Err(WebError::Csrf) => Err(FormRejection::Expired(form)),

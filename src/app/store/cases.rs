@@ -310,8 +310,7 @@ pub async fn update(tx: &mut Tx, rec: &CaseRecord) -> Result<()> {
 }
 
 pub async fn by_reference(tx: &mut Tx, reference: &Reference) -> Result<Option<CaseRecord>> {
-    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE reference = $1");
-    record(on!(tx, c => sqlx::query_as(&sql).bind(reference.as_str()).fetch_optional(c).await)?)
+    select_by_reference(tx, reference, "").await
 }
 
 /// The case, its row locked until the transaction ends (PostgreSQL; SQLite's
@@ -320,6 +319,10 @@ pub async fn by_reference(tx: &mut Tx, reference: &Reference) -> Result<Option<C
 /// what it left, instead of failing on the version check.
 pub async fn by_reference_for_update(tx: &mut Tx, reference: &Reference) -> Result<Option<CaseRecord>> {
     let lock = if matches!(tx, Tx::Postgres(_)) { " FOR UPDATE" } else { "" };
+    select_by_reference(tx, reference, lock).await
+}
+
+async fn select_by_reference(tx: &mut Tx, reference: &Reference, lock: &str) -> Result<Option<CaseRecord>> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE reference = $1{lock}");
     record(on!(tx, c => sqlx::query_as(&sql).bind(reference.as_str()).fetch_optional(c).await)?)
 }
