@@ -552,6 +552,10 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("GET", "/admin/api-tokens".into(), Admin, true),
         ("GET", "/admin/webhooks".into(), Admin, true),
         ("GET", "/admin/outbox".into(), Admin, true),
+        ("GET", "/admin/inventory".into(), Staff, true),
+        ("GET", "/admin/inventory.csv".into(), Staff, true),
+        ("GET", "/admin/inventory/999999".into(), Admin, false),
+        ("GET", "/staff/provisions".into(), Staff, true),
         ("POST", "/staff/login".into(), Anyone, true),
         ("POST", "/requests".into(), Anyone, true),
         ("POST", "/requests/confirm".into(), Anyone, false),
@@ -583,6 +587,12 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("POST", "/admin/outbox/999999/handled".into(), Admin, false),
         ("POST", "/admin/webhooks/999999/disable".into(), Admin, false),
         ("POST", "/admin/webhooks/deliveries/999999/resend".into(), Admin, false),
+        ("POST", "/admin/inventory".into(), Admin, true),
+        ("POST", "/admin/inventory/import".into(), Admin, true),
+        ("POST", "/admin/inventory/999999".into(), Admin, false),
+        ("POST", "/admin/inventory/999999/retire".into(), Admin, false),
+        ("POST", "/staff/provisions".into(), Staff, true),
+        ("POST", format!("/staff/cases/{r}/tasks/999999"), Staff, false),
     ];
     let mut unexpected = Vec::new();
     for (method, path, needed, exists) in &routes {
@@ -597,7 +607,7 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
             } else {
                 let form = client.get(app.url("/requests/new")).send().await.unwrap().text().await.unwrap();
                 let token = common::csrf_of(&form);
-                if path.ends_with("/documents") || path.ends_with("/attach-result") {
+                if path.ends_with("/documents") || path.ends_with("/attach-result") || path.ends_with("/import") {
                     let form = reqwest::multipart::Form::new().text("csrf_token", token);
                     client.post(app.url(path)).multipart(form).send().await.unwrap()
                 } else {

@@ -184,15 +184,19 @@ async fn rows(app: &TestApp) -> Vec<i64> {
         "webhooks",
         "webhook_deliveries",
         "settings",
+        "systems",
+        "system_changes",
+        "case_tasks",
+        "provisions",
     ];
     let sql = format!(
         "SELECT {}",
         tables.iter().map(|t| format!("(SELECT COUNT(*) FROM {t})")).collect::<Vec<_>>().join(", ")
     );
-    type Counts = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    type Counts = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
     let store = &app.db;
     let c: Counts = common::on!(read store, c => sqlx::query_as(&sql).fetch_one(c).await).unwrap();
-    vec![c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11]
+    vec![c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11, c.12, c.13, c.14, c.15]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,6 +246,30 @@ async fn ten_thousand_mutated_posts_and_two_thousand_gets_get_no_5xx_and_refused
         (Who::Admin, "/admin/settings".into(), vec!["org_name", "fee_disclosure", "due_soon_days"]),
         (Who::Admin, "/admin/outbox/1/resend".into(), vec![]),
         (Who::Admin, "/admin/webhooks/1/disable".into(), vec![]),
+        (
+            Who::Admin,
+            "/admin/inventory".into(),
+            vec!["name", "owner", "categories", "purposes", "retention", "location", "recipients", "kinds"],
+        ),
+        (Who::Admin, "/admin/inventory/1".into(), vec!["name", "owner", "retention", "location", "kinds"]),
+        (Who::Admin, "/admin/inventory/import".into(), vec!["file"]),
+        (
+            Who::Admin,
+            "/staff/provisions".into(),
+            vec![
+                "direction",
+                "on_date",
+                "counterparty",
+                "counterparty_address",
+                "subject",
+                "subject_birth_date",
+                "items",
+                "basis",
+                "source_obtained",
+                "record_form",
+            ],
+        ),
+        (Who::Admin, format!("/staff/cases/{r}/tasks/1"), vec!["status", "note"]),
     ];
     let action_fields = vec![
         "assignee",
@@ -326,8 +354,9 @@ async fn ten_thousand_mutated_posts_and_two_thousand_gets_get_no_5xx_and_refused
         (
             &admin,
             "/staff".into(),
-            vec!["state", "ask", "kind", "assignee", "due", "q", "cursor", "view", "repeat", "sort"],
+            vec!["state", "ask", "kind", "assignee", "task_owner", "due", "q", "cursor", "view", "repeat", "sort"],
         ),
+        (&admin, "/staff/provisions".into(), vec!["q", "saved"]),
         (&admin, "/staff/reports".into(), vec!["period", "month", "from", "to"]),
         (&admin, "/staff/exports/events.csv".into(), vec!["from", "to"]),
         (&admin, "/staff/access-log".into(), vec!["who", "reference", "from", "to", "cursor"]),

@@ -273,3 +273,24 @@ mail-staff-password-reset =
     { $case_url }
 
     Once you set it, every other sign-in of yours ends. If you did not expect this, ignore this e-mail and tell an administrator.
+
+mail-subject-staff_task_opened = Please search a system for a request
+mail-subject-staff_task_overdue = A search for a request is overdue
+mail-staff-task-opened-1 =
+    You own a system that must be searched to answer this request. When you have searched it, mark it done on the case's checklist; if it does not apply, mark it not applicable and say why.
+
+    System: { $target }
+    Reference: { $reference }
+    Kind: { $kind }
+mail-staff-task-opened-2 = Search by: { $new_due_on }
+mail-staff-task-opened-3 = { $case_url }
+mail-staff-task-overdue =
+    The search of this system for the request below is past its date and still open. Please search it and update the case's checklist: the request cannot be answered as granted until every search is finished.
+
+    System: { $target }
+    Reference: { $reference }
+    Kind: { $kind }
+    Search by: { $new_due_on }
+    Case due on: { $due_on }
+
+    { $case_url }

@@ -273,3 +273,24 @@ mail-staff-password-reset =
     { $case_url }
 
     パスワードを決めると、ほかの端末でのサインインはすべて終了します。心当たりがない場合は、このメールを無視し、管理者に知らせてください。
+
+mail-subject-staff_task_opened = 個人データの検索を依頼します
+mail-subject-staff_task_overdue = 個人データの検索が期限を過ぎています
+mail-staff-task-opened-1 =
+    あなたが管理責任者のシステムについて、次の請求に応じるための検索をお願いします。検索したら案件画面のチェックリストで「完了」に、該当しない場合は理由を添えて「該当なし」にしてください。
+
+    システム：{ $target }
+    受付番号：{ $reference }
+    種類：{ $kind }
+mail-staff-task-opened-2 = 検索の期限：{ $new_due_on }
+mail-staff-task-opened-3 = { $case_url }
+mail-staff-task-overdue =
+    次の請求のための個人データの検索が、期限を過ぎてもまだ完了していません。検索を済ませて、案件画面のチェックリストを更新してください。すべての検索が終わるまで、この請求に「対応」の回答はできません。
+
+    システム：{ $target }
+    受付番号：{ $reference }
+    種類：{ $kind }
+    検索の期限：{ $new_due_on }
+    回答期限：{ $due_on }
+
+    { $case_url }

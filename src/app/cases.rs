@@ -126,6 +126,8 @@ async fn run(
         }
         cmd => cmd,
     };
+    // Granting says every system was searched: not while a task is open.
+    super::tasks::check_close(&mut tx, rec.id(), &cmd).await?;
     let before = rec.case.clone();
     let text = cmd.text().map(|(t, v)| (t.to_owned(), v));
     let payment_ref = match &cmd {
@@ -172,6 +174,12 @@ pub struct CaseFile {
     pub scheduled_fee: Option<i64>,
     pub policy: Policy,
     pub settings: Settings,
+    /// The inventory's searches for this case (issue 19).
+    pub tasks: Vec<super::tasks::Task>,
+    /// Every system's name by id, for the timeline (retired ones too).
+    pub system_names: Vec<(i64, String)>,
+    /// A provision-record request: the records of the person it is about.
+    pub provisions: Vec<super::provisions::ProvisionRecord>,
 }
 
 /// Reads a case for a staff member, and writes that they looked (access_log).
@@ -196,7 +204,17 @@ pub async fn case_file(app: &App, reference: &Reference, actor: &Actor) -> Resul
         .filter(|a| *a != Action::RequestFee || policy.charges_fees())
         .collect();
     let staff = users::all(&app.store).await?.into_iter().filter(|u| u.active).collect();
+    let tasks = super::tasks::for_case(app, rec.id()).await?;
+    let system_names = super::store::inventory::system_names(&app.store).await?;
+    let provisions = if rec.case.kind == crate::domain::RequestKind::ProvisionRecord {
+        super::provisions::for_case(app, &rec).await?
+    } else {
+        Vec::new()
+    };
     Ok(CaseFile {
+        tasks,
+        system_names,
+        provisions,
         art39: rec.case.received_on.and_then(|r| art39(rec.case.kind, r)),
         scheduled_fee: settings.fee_for(rec.case.kind, rec.case.delivery),
         timeline,

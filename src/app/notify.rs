@@ -59,6 +59,13 @@ pub fn notices(event: &Event, case: &Case, actor: &Actor) -> Vec<(Kind, Recipien
         }
         Event::Closed { .. } => vec![(Kind::Decision, Requester)],
         Event::Withdrawn { .. } => vec![(Kind::Withdrawn, Requester)],
+        // A system without an owner: the case's assignee, or the managers, search it.
+        Event::TaskOpened { owner: Some(id), .. } if actor.staff_id() != Some(*id) => {
+            vec![(Kind::StaffTaskOpened, User(*id))]
+        }
+        Event::TaskOpened { owner: None, .. } => vec![(Kind::StaffTaskOpened, AssigneeOr(MANAGERS))],
+        Event::TaskOverdueNotified { owner: Some(id), .. } => vec![(Kind::StaffTaskOverdue, User(*id))],
+        Event::TaskOverdueNotified { owner: None, .. } => vec![(Kind::StaffTaskOverdue, AssigneeOr(MANAGERS))],
         _ => Vec::new(),
     }
 }
@@ -121,7 +128,7 @@ fn target_label(target: IdentityTarget, lang: Lang) -> String {
 }
 
 /// What a message about `event` shows besides the common facts.
-fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut MailView) {
+fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut MailView, systems: &[(i64, String)]) {
     let case = &rec.case;
     let lang = m.lang;
     match event {
@@ -170,6 +177,14 @@ fn fill(app: &App, settings: &Settings, rec: &CaseRecord, event: &Event, m: &mut
             m.new_due_on = settings.results_until(*closed_on).to_string();
         }
         Event::Withdrawn { .. } => m.text.clear(),
+        Event::TaskOpened { system, due_on, .. } => {
+            m.target = systems.iter().find(|(id, _)| id == system).map(|(_, n)| n.clone()).unwrap_or_default();
+            m.new_due_on = due_on.map(|d| d.to_string()).unwrap_or_default();
+        }
+        Event::TaskOverdueNotified { system, due_on, .. } => {
+            m.target = systems.iter().find(|(id, _)| id == system).map(|(_, n)| n.clone()).unwrap_or_default();
+            m.new_due_on = due_on.to_string();
+        }
         _ => {}
     }
 }
@@ -200,6 +215,12 @@ pub(crate) async fn enqueue_for(
     } else {
         Vec::new()
     };
+    let systems =
+        if planned.iter().any(|(e, _, _)| matches!(e, Event::TaskOpened { .. } | Event::TaskOverdueNotified { .. })) {
+            super::store::inventory::system_names_in(tx).await?
+        } else {
+            Vec::new()
+        };
     let mut out = Vec::new();
     for (event, kind, to) in planned {
         if to == Recipient::Requester {
@@ -212,12 +233,12 @@ pub(crate) async fn enqueue_for(
             m.text = quoted.text.to_owned();
             m.answer = quoted.answer.to_owned();
             m.confirm_url = confirm_url.unwrap_or_default().to_owned();
-            fill(app, settings, rec, event, &mut m);
+            fill(app, settings, rec, event, &mut m, &systems);
             out.push(render(kind, address, &m)?);
         } else {
             // Staff read their notices in Japanese, without the requester's free text.
             let mut m = mail_view(app, settings, rec, Lang::JA);
-            fill(app, settings, rec, event, &mut m);
+            fill(app, settings, rec, event, &mut m, &systems);
             m.text.clear();
             m.answer.clear();
             for address in staff_addresses(to, &rec.case, &active) {

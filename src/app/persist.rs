@@ -84,6 +84,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         quiet_assign,
     } = change;
     let now = app.now_us();
+    let before_due = before.due_on;
     let mut case = before;
     for e in &events {
         apply(&mut case, e);
@@ -107,6 +108,9 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         rec.version += 1;
     }
     let case_id = rec.id();
+    // The inventory's tasks: planned at receipt, re-planned with the kind.
+    let planned = super::tasks::plan(tx, settings, &rec, before_due, &events, now).await?;
+    let events = [events, planned].concat();
 
     let (actor_kind, actor_id) = actor_parts(&actor);
     let message_id = match &text {

@@ -26,6 +26,8 @@ pub struct QueueQuery {
     pub ask: String,
     pub kind: String,
     pub assignee: String,
+    /// `me` or a staff id: cases with a search of the inventory still open for them.
+    pub task_owner: String,
     pub due: String,
     pub q: String,
     pub cursor: String,
@@ -45,6 +47,7 @@ impl QueueQuery {
             ("ask", &self.ask),
             ("kind", &self.kind),
             ("assignee", &self.assignee),
+            ("task_owner", &self.task_owner),
             ("due", &self.due),
             ("q", &self.q),
             ("view", &self.view),
@@ -66,6 +69,10 @@ impl QueueQuery {
             "none" => Some(None),
             "me" => Some(Some(user_id)),
             other => other.parse().ok().map(Some),
+        };
+        f.task_owner = match self.task_owner.as_str() {
+            "me" => Some(user_id),
+            other => other.parse().ok(),
         };
         // The saved views `overdue` and `week` are the due filters of the same names.
         let due = if matches!(self.view.as_str(), "overdue" | "week") { self.view.as_str() } else { self.due.as_str() };

@@ -71,6 +71,15 @@ pub async fn run_bounded(app: &App, dry_run: bool, anonymise_at_most: Option<usi
     // The access log: its own days.
     report.lines.push(("access_log", super::access::prune(app, dry_run).await?));
 
+    // Records of provision and receipt (Arts. 29–30): past their last day.
+    let today = app.today().to_string();
+    let n = if dry_run {
+        super::store::inventory::count_expired_provisions(&app.store, &today).await?
+    } else {
+        i64::try_from(super::provisions::purge_expired(app).await?).unwrap_or(i64::MAX)
+    };
+    report.lines.push(("provision_records", n));
+
     // Closed cases: anonymised after `case_retention_years`.
     let years = settings.case_retention_years();
     let closed_before = app.today().saturating_sub(years.years());

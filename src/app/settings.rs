@@ -153,6 +153,9 @@ defs! {
     Admin "signoff_required" = "yes", Kind::Flag;
     Admin "api_rate_per_minute" = "600", Kind::Int { min: 1, max: 100_000, unit: Unit::Count };
     Admin "webhooks_allow_private" = "no", Kind::Flag;
+    Admin "task_days_before_due" = "3", Kind::Int { min: 0, max: 30, unit: Unit::BusinessDays };
+    Admin "provision_contract_years" = "1", Kind::Int { min: 1, max: 10, unit: Unit::Count };
+    Admin "provision_other_years" = "3", Kind::Int { min: 1, max: 10, unit: Unit::Count };
     Deadlines "deadline_clock_start" = "received", Kind::Choice(&["received", "identity_verified"]);
     Deadlines "deadline_pause" = "yes", Kind::Flag;
     Deadlines "deadline_escalation" = "yes", Kind::Flag;
@@ -373,6 +376,17 @@ impl Settings {
     }
 
     /// Days back in which an earlier request of the same person and kind flags a repeat (0: off).
+    /// How many business days before its case a search of the inventory is due.
+    pub fn task_days_before_due(&self) -> i64 {
+        self.int("task_days_before_due")
+    }
+
+    /// How long records of provision and receipt are kept (Enforcement
+    /// Rules Arts. 21, 25): in a contract with the person, and otherwise.
+    pub fn provision_years(&self) -> (i64, i64) {
+        (self.int("provision_contract_years"), self.int("provision_other_years"))
+    }
+
     pub fn repeat_window_days(&self) -> i64 {
         self.int("repeat_window_days")
     }

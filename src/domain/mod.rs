@@ -12,6 +12,7 @@ pub mod fees;
 pub mod input;
 #[cfg(test)]
 mod input_props;
+pub mod inventory;
 pub mod us_calendar;
 
 pub use case::{Case, FeeLedger, IdentityChecks};

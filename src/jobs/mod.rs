@@ -105,6 +105,7 @@ pub async fn housekeeping(app: &App, sessions: &SessionStore) {
     log_outcome("identity reminders sent", crate::app::documents::identity_reminders(app).await);
     log_outcome("deadline notices sent", deadline_notices(app).await);
     log_outcome("fee reminders sent", fee_reminders(app).await);
+    log_outcome("overdue searches told to their owners", crate::app::tasks::notify_overdue(app).await);
     if let Err(e) = crate::app::queue::check_counts(app).await {
         tracing::error!(error = ?anyhow::Error::from(e), "checking the queue's counts failed");
     }

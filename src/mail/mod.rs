@@ -208,6 +208,8 @@ mails! {
     StaffReplied => "mail/staff_replied.txt", "staff_replied";
     StaffLoginFailures => "mail/staff_login_failures.txt", "staff_login_failures";
     StaffPasswordReset => "mail/staff_password_reset.txt", "staff_password_reset";
+    StaffTaskOpened => "mail/staff_task_opened.txt", "staff_task_opened";
+    StaffTaskOverdue => "mail/staff_task_overdue.txt", "staff_task_overdue";
 }
 
 #[derive(askama::Template)]

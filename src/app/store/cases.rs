@@ -482,6 +482,7 @@ pub async fn anonymise(tx: &mut Tx, case_id: i64, at: i64) -> Result<()> {
          status_token_hash = NULL, anonymised_at = $2 WHERE id = $1",
         "UPDATE messages SET body = '' WHERE case_id = $1 AND $2 > 0",
         "UPDATE notices SET body = '' WHERE case_id = $1 AND $2 > 0",
+        "UPDATE case_tasks SET note = '' WHERE case_id = $1 AND $2 > 0",
         "UPDATE outbox SET to_addr = '', subject = '', body_text = NULL, body_html = NULL WHERE case_id = $1 AND $2 > 0",
         "UPDATE documents SET content = NULL, file_name = NULL, purged_at = COALESCE(purged_at, $2) WHERE case_id = $1",
     ];

@@ -7,6 +7,7 @@ pub mod api;
 pub mod cases;
 pub mod documents;
 pub mod events;
+pub mod inventory;
 pub mod ledger;
 pub mod notices;
 pub mod outbox;

@@ -62,6 +62,8 @@ pub struct QueueFilter {
     pub q: Option<String>,
     /// Only cases with a notice waiting to be posted.
     pub letters: bool,
+    /// Only cases with a search of the inventory open for this owner.
+    pub task_owner: Option<i64>,
     /// Only repeated requests.
     pub repeat: bool,
     /// Keyset cursor: the (sort key, id) of the last row of the previous page.
@@ -222,6 +224,13 @@ fn filter_sql(f: &QueueFilter, postgres: bool) -> (String, Vec<Bind>) {
     }
     if f.repeat {
         sql.push_str(" AND c.repeat_of IS NOT NULL");
+    }
+    if let Some(owner) = f.task_owner {
+        p(
+            &mut sql,
+            " AND c.id IN (SELECT t.case_id FROM case_tasks t WHERE t.owner_id = $? AND t.status = 'open')",
+            Bind::I(owner),
+        );
     }
     if let Some(q) = &f.q {
         p(&mut sql, " AND (c.reference = $?", Bind::T(q.trim().to_owned()));

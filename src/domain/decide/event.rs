@@ -137,6 +137,32 @@ pub enum Event {
     StatusLinkRevoked,
     /// The person's details and the texts were removed (retention).
     Anonymised,
+    /// A system of the inventory is to be searched for this case (at
+    /// receipt, or when its kind changed), by its owner, by `due_on`.
+    TaskOpened {
+        task: i64,
+        system: i64,
+        owner: Option<i64>,
+        due_on: Option<Date>,
+    },
+    /// A task still open was dropped: the case's new kind does not search that system.
+    TaskWithdrawn {
+        task: i64,
+        system: i64,
+    },
+    /// A task was marked done, not applicable, or open again (its note is the message).
+    TaskUpdated {
+        task: i64,
+        system: i64,
+        status: crate::domain::inventory::TaskStatus,
+    },
+    /// A task's owner was told it is past its due date.
+    TaskOverdueNotified {
+        task: i64,
+        system: i64,
+        owner: Option<i64>,
+        due_on: Date,
+    },
 }
 
 impl Event {
@@ -183,6 +209,10 @@ impl Event {
         "results_purged",
         "status_link_revoked",
         "anonymised",
+        "task_opened",
+        "task_withdrawn",
+        "task_updated",
+        "task_overdue_notified",
     ];
 
     /// The event's code, as stored in `case_events.kind`.
@@ -229,6 +259,10 @@ impl Event {
             Event::ResultsPurged { .. } => "results_purged",
             Event::StatusLinkRevoked => "status_link_revoked",
             Event::Anonymised => "anonymised",
+            Event::TaskOpened { .. } => "task_opened",
+            Event::TaskWithdrawn { .. } => "task_withdrawn",
+            Event::TaskUpdated { .. } => "task_updated",
+            Event::TaskOverdueNotified { .. } => "task_overdue_notified",
         }
     }
 }
@@ -252,7 +286,11 @@ pub fn apply(case: &mut Case, event: &Event) {
         | Event::NoticePosted { .. }
         | Event::ResultDownloaded { .. }
         | Event::StatusLinkRevoked
-        | Event::Anonymised => {}
+        | Event::Anonymised
+        | Event::TaskOpened { .. }
+        | Event::TaskWithdrawn { .. }
+        | Event::TaskUpdated { .. }
+        | Event::TaskOverdueNotified { .. } => {}
         Event::ResultAttached { .. } => case.results += 1,
         Event::ResultRemoved { .. } => case.results = case.results.saturating_sub(1),
         Event::ResultsPurged { documents } => {

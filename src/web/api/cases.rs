@@ -199,6 +199,10 @@ pub struct CasesQuery {
     /// `me` (the token's own account), `none`, or a staff user's id.
     #[param(pattern = "^(me|none|[0-9]{1,18})$")]
     pub assignee: Option<String>,
+    /// Cases with a search of the inventory still open for this owner:
+    /// `me` (the token's own account) or a staff user's id.
+    #[param(pattern = "^(me|[0-9]{1,18})$")]
+    pub task_owner: Option<String>,
     #[param(schema_with = dues)]
     pub due: Option<String>,
     /// Searches reference, name, kana, e-mail, phone and details (2 characters or more).
@@ -240,6 +244,9 @@ impl CasesQuery {
         check("assignee", &self.assignee, &|v| {
             v == "me" || v == "none" || (!v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
         });
+        check("task_owner", &self.task_owner, &|v| {
+            v == "me" || (!v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+        });
         check("due", &self.due, &|v| v == "overdue" || v == "week");
         check("view", &self.view, &|v| queue::VIEWS.contains(&v));
         check("sort", &self.sort, &|v| v == "due" || v == "received");
@@ -259,6 +266,7 @@ impl CasesQuery {
             ask: s(&self.ask),
             kind: s(&self.kind),
             assignee: s(&self.assignee),
+            task_owner: s(&self.task_owner),
             due: s(&self.due),
             q: s(&self.q),
             cursor: s(&self.cursor),

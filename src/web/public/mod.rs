@@ -123,6 +123,9 @@ struct HomePage {
     pauses: bool,
     /// Where to complain: the desk, the accredited body, the Commission, and the setting's list.
     complaints: Vec<String>,
+    /// The data inventory's live systems (purposes, categories, retention);
+    /// empty: the settings' purposes are shown.
+    inventory: Vec<crate::app::inventory::PublicSystem>,
 }
 
 /// The answer time the public page promises, from each kind's profile.
@@ -175,8 +178,19 @@ async fn home(ctx: Ctx) -> Result<Response, WebError> {
     let pauses = s.get("deadline_pause") != "no"
         && RequestKind::ALL.iter().any(|k| s.profile_for(*k) != crate::domain::deadline::Profile::Ccpa);
     let complaints = complaint_places(&s, lang);
-    let page =
-        HomePage { kinds: kinds(&s, lang), schedule, methods, answer_time, answer_times, pauses, complaints, p, s };
+    let inventory = crate::app::inventory::public_summary(&ctx.state.app).await?;
+    let page = HomePage {
+        kinds: kinds(&s, lang),
+        schedule,
+        methods,
+        answer_time,
+        answer_times,
+        pauses,
+        complaints,
+        inventory,
+        p,
+        s,
+    };
     Ok(html(StatusCode::OK, &page))
 }
 

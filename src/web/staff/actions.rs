@@ -51,3 +51,49 @@ pub async fn case_action_post(
     let page = case_page(&ctx, &user, &reference, errors, action.code(), form, notice).await?;
     Ok(html(status, &page))
 }
+
+/// A task's form as posted: `status`, `note`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TaskPost {
+    status: String,
+    note: String,
+    csrf_token: String,
+}
+
+impl HasCsrf for TaskPost {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// `POST /staff/cases/{reference}/tasks/{id}`: a search of the inventory
+/// marked done, not applicable (with why), or open again.
+pub async fn task_post(
+    user: StaffUser,
+    ctx: Ctx,
+    Path((reference, id)): Path<(Reference, i64)>,
+    CsrfForm(post): CsrfForm<TaskPost>,
+) -> Result<Response, WebError> {
+    let form = crate::app::tasks::TaskForm { status: post.status, note: post.note };
+    let result = crate::app::tasks::update(&ctx.state.app, &reference, id, &form, user.actor()).await;
+    let lang = ctx.lang;
+    let (status, errors, notice) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}#task-{id}")).into_response()),
+        Err(AppError::Domain(DomainError::Invalid { field, msg })) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, &msg.get(lang), lang), String::new())
+        }
+        Err(AppError::Domain(DomainError::Illegal(msg))) => {
+            (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
+        }
+        Err(AppError::Domain(DomainError::Forbidden(msg))) => {
+            (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut page = case_page(&ctx, &user, &reference, errors, "", ActionForm::default(), notice).await?;
+    page.task_failed = id;
+    page.task_status = form.status;
+    page.task_note = form.note;
+    Ok(html(status, &page))
+}

@@ -290,8 +290,12 @@ pub async fn settings_post(
     let lang = ctx.lang;
     let mut errors = FormErrors::default();
     let mut lines = Vec::new();
+    // A setting the form does not carry keeps its value (a page or a
+    // script from before it existed still saves).
+    let current = ctx.state.app.settings().await?;
     for def in admin_defs() {
-        let value = one(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_default();
+        let value =
+            one(def.key).map(|v| v.trim().replace("\r\n", "\n")).unwrap_or_else(|| current.get(def.key).to_owned());
         if let Err(msg) = def.validate(&value) {
             errors.list.push((def.key.to_owned(), def.label(lang).to_owned(), msg.get(lang)));
         }

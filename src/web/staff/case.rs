@@ -108,6 +108,11 @@ pub struct CasePage {
     pub answer_prefill: String,
     /// The earlier case this one repeats, if any.
     pub repeat_of: String,
+    /// The task whose form failed, and what it carried.
+    pub task_failed: i64,
+    pub task_status: String,
+    pub task_note: String,
+    pub task_statuses: Vec<Choice>,
 }
 
 /// A result file as the case page lists it.
@@ -161,8 +166,15 @@ fn who(e: &TimelineEvent, lang: Lang) -> String {
     }
 }
 
-fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
+fn describe(event: &Event, lang: Lang, staff: &[Account], systems: &[(i64, String)]) -> String {
     let t = |id: &str| lang.t(id).to_owned();
+    let system =
+        |id: &i64| systems.iter().find(|(s, _)| s == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("#{id}"));
+    let person = |id: &Option<i64>| {
+        id.and_then(|id| staff.iter().find(|u| u.id == id))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| t("nobody"))
+    };
     match event {
         Event::Submitted { channel } => format!("{}（{}）", t("request-submitted"), channel.label(lang)),
         Event::EmailConfirmed => t("e-mail-address-confirmed"),
@@ -279,6 +291,22 @@ fn describe(event: &Event, lang: Lang, staff: &[Account]) -> String {
         ),
         Event::StatusLinkRevoked => t("status-link-revoked").to_owned(),
         Event::Anonymised => t("case-anonymised").to_owned(),
+        Event::TaskOpened { system: s, owner, due_on, .. } => format!(
+            "{}：{}（{} {} / {} {}）",
+            t("task-opened"),
+            system(s),
+            t("task-owner"),
+            person(owner),
+            t("due-3"),
+            due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+        ),
+        Event::TaskWithdrawn { system: s, .. } => format!("{}：{}", t("task-withdrawn"), system(s)),
+        Event::TaskUpdated { system: s, status, .. } => {
+            format!("{}：{} → {}", t("task-updated"), system(s), status.label(lang))
+        }
+        Event::TaskOverdueNotified { system: s, owner, due_on, .. } => {
+            format!("{}：{}（{} / {} {due_on}）", t("task-owner-told-overdue"), system(s), person(owner), t("due-3"))
+        }
     }
 }
 
@@ -403,7 +431,7 @@ pub async fn case_page(
         .map(|e| TimelineItem {
             at: app.local_time(e.at),
             who: who(e, lang),
-            label: describe(&e.event, lang, &f.staff),
+            label: describe(&e.event, lang, &f.staff, &f.system_names),
             text: e.message.as_ref().map(|(_, body)| body.clone()),
             internal: e.message.as_ref().is_some_and(|(v, _)| *v == Visibility::Internal),
         })
@@ -435,7 +463,12 @@ pub async fn case_page(
         .map(|u| u.display_name.clone())
         .unwrap_or_default();
     let policy = &f.policy;
+    let task_statuses = crate::domain::inventory::TaskStatus::ALL.iter().map(|s| (s.code(), s.label(lang))).collect();
     Ok(CasePage {
+        task_failed: 0,
+        task_status: String::new(),
+        task_note: String::new(),
+        task_statuses,
         reference: reference.to_string(),
         kind_label: case.kind.label(lang),
         state_label: case.state.label(lang),
@@ -559,4 +592,35 @@ pub struct DocLine {
     /// Downloaded, not shown: its content was not inspected.
     pub is_pdf: bool,
     pub state: &'static str,
+}
+
+impl CasePage {
+    /// Searches of the inventory still open.
+    pub fn open_tasks(&self) -> usize {
+        self.f.tasks.iter().filter(|t| t.status == "open").count()
+    }
+
+    /// A task's status label.
+    pub fn task_label(&self, status: &str) -> &'static str {
+        status.parse::<crate::domain::inventory::TaskStatus>().map(|s| s.label(self.p.lang)).unwrap_or("")
+    }
+
+    /// Whether a task is past its due date while open.
+    pub fn task_late(&self, t: &crate::app::tasks::Task) -> bool {
+        t.status == "open" && t.due_on.as_deref().is_some_and(|d| d < self.today.as_str())
+    }
+
+    /// The status a task's form shows as chosen: what was posted if it failed.
+    pub fn task_chosen(&self, t: &crate::app::tasks::Task, code: &str) -> bool {
+        if self.task_failed == t.id { self.task_status == code } else { t.status == code }
+    }
+
+    /// The provision records' direction and basis labels.
+    pub fn direction_label(&self, code: &str) -> &'static str {
+        code.parse::<crate::domain::inventory::Direction>().map(|d| d.label(self.p.lang)).unwrap_or("")
+    }
+
+    pub fn basis_label(&self, code: &str) -> &'static str {
+        code.parse::<crate::domain::inventory::Basis>().map(|d| d.label(self.p.lang)).unwrap_or("")
+    }
 }

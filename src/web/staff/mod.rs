@@ -9,6 +9,7 @@ mod api_tokens;
 mod case;
 mod charts;
 mod deadlines;
+mod inventory;
 mod outbox;
 mod queue;
 mod reports;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
             post(answers::attach_result_post)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::documents::HARD_MAX_BYTES + 1024 * 1024)),
         )
+        .route("/staff/cases/{reference}/tasks/{id}", post(actions::task_post))
         .route("/staff/cases/{reference}/notices/{id}", get(answers::notice_get))
         .route("/staff/cases/{reference}/receipts/{id}", get(case::receipt_get))
         .route("/staff/cases/{reference}/documents/{id}", get(case::document_get))
@@ -76,6 +78,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/webhooks/deliveries/{id}/resend", post(webhooks::resend_post))
         .route("/admin/users/{id}", post(admin::user_update_post))
         .route("/admin/settings", get(admin::settings_get).post(admin::settings_post))
+        .route("/admin/inventory", get(inventory::inventory_get).post(inventory::inventory_post))
+        .route("/admin/inventory.csv", get(inventory::export_get))
+        .route(
+            "/admin/inventory/import",
+            post(inventory::import_post).layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024)),
+        )
+        .route("/admin/inventory/{id}", get(inventory::system_get).post(inventory::system_post))
+        .route("/admin/inventory/{id}/retire", post(inventory::retire_post))
+        .route("/staff/provisions", get(inventory::provisions_get).post(inventory::provisions_post))
         .route("/staff/deadlines", get(deadlines::deadlines_get).post(deadlines::deadlines_post))
 }
 
@@ -259,7 +270,11 @@ async fn intake_post(user: StaffUser, ctx: Ctx, CsrfForm(post): CsrfForm<Request
 const CSV: &str = "text/csv; charset=utf-8";
 
 /// A file to download, never cached.
-fn attachment(content_type: &str, name: &str, body: impl Into<axum::body::Body>) -> axum::response::Response {
+pub(super) fn attachment(
+    content_type: &str,
+    name: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
     (

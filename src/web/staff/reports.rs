@@ -57,6 +57,8 @@ struct ReportPage {
     events_from: String,
     events_to: String,
     errors: FormErrors,
+    /// The inventory's searches in the period, per system, and the systems never searched.
+    searches: crate::app::tasks::SearchReport,
 }
 
 struct KindRow {
@@ -164,6 +166,7 @@ async fn render(
             ar::trend(app, period.to).await.map(|r| (r, timed(t)))
         }
     )?;
+    let searches = crate::app::tasks::report(app, period.first(), period.last()).await?;
     let p = ctx.page(Some(user)).await?;
     let lang: Lang = p.lang;
     let yen_label = |n: i64| format!("{}{}", yen(n), lang.t("yen"));
@@ -249,6 +252,7 @@ async fn render(
         events_from: events.0,
         events_to: events.1,
         errors: FormErrors::new(&errors, lang),
+        searches,
         r,
         p,
     };
