@@ -101,7 +101,8 @@ async fn tasks_open_per_the_inventory_mail_their_owners_and_block_a_granting_clo
     let page = app.post(&path, &[("status", "not_applicable"), ("note", " ")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.body.contains("理由を入力してください") && page.body.contains(r#"id="note""#),
+        page.body.contains("理由を入力してください")
+            && page.body.contains(&format!(r##"href="#task-{recordings}-note""##)),
         "the error at its field"
     );
     let page = app.post(&path, &[("status", "not_applicable"), ("note", "録音は2024年以前のもののみ")]).await;

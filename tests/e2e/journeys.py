@@ -387,6 +387,8 @@ def manager_and_admin_pages(page):
         ("/admin/api-tokens", "admin-api-tokens"),
         ("/admin/webhooks", "admin-webhooks"),
         ("/admin/outbox", "admin-outbox"),
+        ("/admin/inventory", "admin-inventory-empty"),
+        ("/staff/provisions", "staff-provisions-empty"),
     ]:
         page.goto(BASE + path)
         assert page.locator("h1").count() >= 1, path
@@ -397,11 +399,78 @@ def manager_and_admin_pages(page):
                        ("/staff/account", "staff-account-en"), ("/staff/intake", "staff-intake-en"),
                        ("/admin/users", "admin-users-en"), ("/admin/settings", "admin-settings-en"),
                        ("/admin/api-tokens", "admin-api-tokens-en"), ("/admin/webhooks", "admin-webhooks-en"),
-                       ("/admin/outbox", "admin-outbox-en"), (f"/staff/cases/{state['reference']}", "staff-case-en")]:
+                       ("/admin/outbox", "admin-outbox-en"), (f"/staff/cases/{state['reference']}", "staff-case-en"),
+                       ("/admin/inventory", "admin-inventory-en"), ("/staff/provisions", "staff-provisions-en")]:
         page.goto(BASE + path)
         assert page.locator("html").get_attribute("lang") == "en", path
         audit(page, name)
     page.goto(BASE + "/staff?lang=ja")
+
+
+def the_inventory_plans_a_search_and_provision_records_reach_their_case(page):
+    page.set_viewport_size(DESKTOP)
+    login(page)
+    page.goto(BASE + "/admin/inventory")
+    page.fill("#name", "顧客管理システム")
+    page.locator("#owner").select_option(label=f"管理 花子（{ADMIN[0]}）")
+    page.fill("#categories", "氏名、住所、電話番号、購入履歴")
+    page.fill("#purposes", "商品の発送とお問い合わせへの回答のため")
+    page.fill("#retention", "最終取引から5年")
+    page.fill("#location", "us")
+    page.locator('input[name="kinds"][value="disclosure"]').check()
+    page.locator('input[name="kinds"][value="provision_record"]').check()
+    page.locator('form[action="/admin/inventory"] button[type="submit"]').click()
+    page.wait_for_load_state()
+    assert page.locator('[data-system="顧客管理システム"]').count() == 1, page.locator("main").inner_text()[:800]
+    seen(page, "admin-inventory")
+    page.goto(BASE + "/")
+    assert "最終取引から5年" in page.locator("main").inner_text(), "the public page tells the retention"
+    seen(page, "home-with-inventory")
+
+    page.goto(BASE + "/staff/provisions")
+    page.locator('input[name="direction"][value="provided"]').check()
+    page.fill("#on_date", "2026-04-01")
+    page.fill("#counterparty", "株式会社配送センター")
+    page.fill("#subject", "佐藤 花子")
+    page.fill("#subject_birth_date", "1985-05-05")
+    page.fill("#items", "氏名、住所、電話番号")
+    page.locator('input[name="basis"][value="consent"]').check()
+    page.locator('form[action="/staff/provisions"][method="post"] button[type="submit"]').click()
+    page.wait_for_load_state()
+    assert page.locator("[data-provision]").count() == 1, page.locator("main").inner_text()[:800]
+    seen(page, "staff-provisions")
+
+    # A provision-record request taken in at the counter lists the record and plans the search.
+    page.goto(BASE + "/staff/intake")
+    page.locator("#channel").select_option("post")
+    page.locator('input[name="kind"][value="provision_record"]').check()
+    if page.locator('input[name="delivery"][value="postal"]').count():
+        page.locator('input[name="delivery"][value="postal"]').check()
+    page.fill("#subject_name", "佐藤 花子")
+    page.fill("#subject_birth_date", "1985-05-05")
+    page.fill("#subject_postal_code", "150-0001")
+    page.fill("#subject_address", "東京都渋谷区神宮前1-2-3")
+    page.locator('input[name="filer"][value="self"]').check()
+    page.fill("#details", "第三者に提供した記録の開示を求めます。")
+    page.locator('form#form button[type="submit"]').click()
+    page.wait_for_url(re.compile(r".*/staff/cases/\d{4}-\d{6}$"))
+    task = page.locator('li[data-task="顧客管理システム"]')
+    assert task.get_attribute("data-task-status") == "open", "the search is planned"
+    assert page.locator('table[data-provisions="1"]').count() == 1, "the person's record is listed"
+    seen(page, "staff-case-checklist")
+    task.locator('input[name="status"][value="not_applicable"]').check()
+    task.locator('button[type="submit"]').click()
+    page.wait_for_load_state()
+    link = page.locator(".error-summary a[href$='-note']")
+    assert link.count() == 1, "not applicable asks why"
+    link.click()
+    note = page.locator("textarea:focus")
+    assert note.get_attribute("aria-invalid") == "true", "the error leads to its field"
+    seen(page, "staff-case-checklist-error")
+    note.fill("配送記録のみで該当データなし")
+    page.locator('li[data-task="顧客管理システム"] button[type="submit"]').click()
+    page.wait_for_load_state()
+    assert page.locator('li[data-task="顧客管理システム"]').get_attribute("data-task-status") == "not_applicable"
 
 
 STAFF = ("tanto@example.jp", "担当者のパスワード 2026 春")
@@ -578,6 +647,8 @@ def main():
                                    staff_with_two_factor_are_told_a_refusal_needs_a_manager_who_signs_it, browser))
             results.append(journey("the keyboard reaches every action of the case page",
                                    the_keyboard_reaches_every_action_of_the_case_page, browser))
+            results.append(journey("the inventory plans a search, and provision records reach their case",
+                                   the_inventory_plans_a_search_and_provision_records_reach_their_case, browser))
         browser.close()
     print(f"{sum(results)}/{len(results)} journeys passed; {len(audited)} pages audited by axe-core "
           f"({state.get('axe_rules', 0)} rule checks; {len(minor)} moderate or minor findings)")

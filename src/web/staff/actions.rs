@@ -91,7 +91,8 @@ pub async fn task_post(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut page = case_page(&ctx, &user, &reference, errors, "", ActionForm::default(), notice).await?;
+    let failed = format!("task-{id}");
+    let mut page = case_page(&ctx, &user, &reference, errors, &failed, ActionForm::default(), notice).await?;
     page.task_failed = id;
     page.task_status = form.status;
     page.task_note = form.note;
