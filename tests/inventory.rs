@@ -430,3 +430,71 @@ async fn the_report_shows_late_searches_per_system_and_systems_never_searched() 
     );
     assert!(!page.body.contains(r#"data-never-searched="顧客管理システム""#));
 }
+
+#[tokio::test]
+async fn the_api_lists_a_cases_searches_and_changes_them_with_the_same_rules() {
+    let app = spawn().await;
+    inventory(&app).await;
+    let (reference, _) = file_request(&app, &request_form()).await;
+    let page = app
+        .post(
+            "/admin/api-tokens",
+            &[("name", "crm"), ("role", "manager"), ("scopes", "cases:read"), ("scopes", "cases:write")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let start = page.body.find("data-token-secret=\"").unwrap() + "data-token-secret=\"".len();
+    let secret = page.body[start..].split('"').next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+
+    let case: serde_json::Value = client
+        .get(app.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tasks = case["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2, "{case}");
+    let recordings = tasks.iter().find(|t| t["system"] == "通話録音").unwrap();
+    assert_eq!(recordings["status"], "open");
+    let id = recordings["id"].as_i64().unwrap();
+
+    let path = app.url(&format!("/api/v1/cases/{reference}/tasks/{id}"));
+    let res = client
+        .post(&path)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"status": "not_applicable"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "note", "{problem}");
+    let res = client
+        .post(&path)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"status": "not_applicable", "note": "2024年以前の録音のみ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let task: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(task["status"], "not_applicable");
+    assert_eq!(task["done_on"], app.running.app.today().to_string());
+
+    let listed: serde_json::Value = client
+        .get(app.url("/api/v1/cases?task_owner=me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0), "the token's account owns no search: {listed}");
+    let res = client.get(app.url("/api/v1/cases?task_owner=someone")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

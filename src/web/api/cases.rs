@@ -446,6 +446,43 @@ pub struct CaseDetail {
     pub documents: Vec<DocumentItem>,
     /// The actions this token may run on the case now.
     pub actions: Vec<String>,
+    /// The searches of the data inventory this case needs (one per system
+    /// that its kind must search); a granting close waits for all of them.
+    pub tasks: Vec<TaskItem>,
+}
+
+/// A search of one system of the data inventory for a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskItem {
+    pub id: i64,
+    pub system: String,
+    pub system_id: i64,
+    /// The owner's staff id.
+    pub owner: Option<i64>,
+    #[schema(schema_with = task_statuses)]
+    pub status: String,
+    pub note: String,
+    #[schema(format = Date)]
+    pub due_on: Option<String>,
+    #[schema(format = Date)]
+    pub done_on: Option<String>,
+}
+
+fn task_statuses() -> utoipa::openapi::Object {
+    enum_of(["open", "done", "not_applicable"])
+}
+
+fn task_item(t: &crate::app::tasks::Task) -> TaskItem {
+    TaskItem {
+        id: t.id,
+        system: t.system_name.clone(),
+        system_id: t.system_id,
+        owner: t.owner_id,
+        status: t.status.clone(),
+        note: t.note.clone(),
+        due_on: t.due_on.clone(),
+        done_on: t.done_on.clone(),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -542,6 +579,7 @@ pub async fn get_case(caller: Caller, ApiPath(p): ApiPath<CasePath>) -> Result<R
             })
             .collect(),
         actions: file.actions.iter().filter(|a| API_ACTIONS.contains(a)).map(|a| a.code().to_owned()).collect(),
+        tasks: file.tasks.iter().map(task_item).collect(),
     };
     Ok(json(StatusCode::OK, &detail))
 }
@@ -663,6 +701,52 @@ pub async fn case_action(
         outcome: rec.case.outcome.map(|o| o.code().to_owned()),
     };
     Ok(json(StatusCode::OK, &done))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TaskPath {
+    /// `YYYY-NNNNNN`
+    #[param(pattern = "^[0-9]{4}-[0-9]{6}$")]
+    pub reference: String,
+    /// The task's id (`tasks[].id` of the case).
+    pub id: i64,
+}
+
+/// A search marked done, not applicable (with why), or open again.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TaskBody {
+    #[schema(schema_with = task_statuses)]
+    pub status: String,
+    /// Required for `not_applicable`.
+    pub note: Option<String>,
+}
+
+/// Changes a search of the data inventory on a case, with the same rules
+/// as the case page's checklist: 409 once the case is closed, 422 for
+/// `not_applicable` without a note.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{reference}/tasks/{id}", tag = "cases",
+    params(TaskPath),
+    request_body = TaskBody,
+    responses((status = 200, description = "Done (or nothing to do): the task now.", body = TaskItem)),
+    security(("bearer" = ["cases:write"]))
+)]
+pub async fn case_task(
+    caller: Caller,
+    ApiPath(p): ApiPath<TaskPath>,
+    ApiJson(body): ApiJson<TaskBody>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::CasesWrite)?;
+    let reference = parse_reference(&p.reference, &caller)?;
+    let form = crate::app::tasks::TaskForm { status: body.status, note: body.note.unwrap_or_default() };
+    let rec = crate::app::tasks::update(&caller.app, &reference, p.id, &form, caller.client.actor())
+        .await
+        .map_err(|e| caller.problem(e))?;
+    let tasks = crate::app::tasks::for_case(&caller.app, rec.id()).await.map_err(|e| caller.problem(e))?;
+    let task = tasks.iter().find(|t| t.id == p.id).ok_or_else(|| Problem::not_found(caller.lang))?;
+    Ok(json(StatusCode::OK, &task_item(task)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

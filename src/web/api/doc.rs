@@ -85,7 +85,7 @@ fn add_problems(op: &mut Operation, method: HttpMethod, has_path_params: bool, p
     } else if !has_path_params || path.ends_with("/cases") {
         add("422", problem("A query parameter is wrong."));
     }
-    if path.contains("/actions/") {
+    if path.contains("/actions/") || path.contains("/tasks/") {
         add("409", problem("Not possible in the case's present state, or changed meanwhile."));
     }
 }

@@ -29,6 +29,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::case_action))
+        .routes(routes!(cases::case_task))
         .routes(routes!(cases::monthly_report))
         .split_for_parts();
     let doc = doc::finish(doc);
