@@ -337,12 +337,14 @@ async fn the_monthly_numbers_need_the_reports_scope() {
     app.running.shutdown().await;
 }
 
-/// The routes of DESIGN.md §4 "JSON API".
-const CONTRACT: [(&str, &str, &str); 5] = [
+/// The routes of DESIGN.md §4 "JSON API", and the searches of the data
+/// inventory (DESIGN.md §4 "Data inventory and fulfilment tasks").
+const CONTRACT: [(&str, &str, &str); 6] = [
     ("post", "/api/v1/requests", "cases:write"),
     ("get", "/api/v1/cases", "cases:read"),
     ("get", "/api/v1/cases/{reference}", "cases:read"),
     ("post", "/api/v1/cases/{reference}/actions/{action}", "cases:write"),
+    ("post", "/api/v1/cases/{reference}/tasks/{id}", "cases:write"),
     ("get", "/api/v1/reports/{month}", "reports:read"),
 ];
 
@@ -368,8 +370,11 @@ async fn every_route_is_in_the_openapi_document_and_every_documented_route_answe
     assert_eq!(documented, CONTRACT.len(), "every documented operation is in the contract");
     // Each documented operation is served (not the fallback's 404 or a 405).
     for (method, path, _) in CONTRACT {
-        let concrete =
-            path.replace("{reference}", "2099-000001").replace("{action}", "note").replace("{month}", "2026-11");
+        let concrete = path
+            .replace("{reference}", "2099-000001")
+            .replace("{action}", "note")
+            .replace("{month}", "2026-11")
+            .replace("{id}", "1");
         let body = (method == "post").then(|| json!({}));
         let a = call(&app, &method.to_uppercase(), &concrete, Some(&secret), body).await;
         assert_ne!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
