@@ -24,6 +24,9 @@ pub enum Recipient {
     AssigneeOr(&'static [Role]),
     /// Everyone with these roles.
     Roles(&'static [Role]),
+    /// A system's owner; while that account is disabled, the case's
+    /// assignee or else everyone with these roles (a search never goes unasked).
+    OwnerOr(i64, &'static [Role]),
 }
 
 /// The messages an event calls for. `actor` is who caused it: nobody is
@@ -61,10 +64,10 @@ pub fn notices(event: &Event, case: &Case, actor: &Actor) -> Vec<(Kind, Recipien
         Event::Withdrawn { .. } => vec![(Kind::Withdrawn, Requester)],
         // A system without an owner: the case's assignee, or the managers, search it.
         Event::TaskOpened { owner: Some(id), .. } if actor.staff_id() != Some(*id) => {
-            vec![(Kind::StaffTaskOpened, User(*id))]
+            vec![(Kind::StaffTaskOpened, OwnerOr(*id, MANAGERS))]
         }
         Event::TaskOpened { owner: None, .. } => vec![(Kind::StaffTaskOpened, AssigneeOr(MANAGERS))],
-        Event::TaskOverdueNotified { owner: Some(id), .. } => vec![(Kind::StaffTaskOverdue, User(*id))],
+        Event::TaskOverdueNotified { owner: Some(id), .. } => vec![(Kind::StaffTaskOverdue, OwnerOr(*id, MANAGERS))],
         Event::TaskOverdueNotified { owner: None, .. } => vec![(Kind::StaffTaskOverdue, AssigneeOr(MANAGERS))],
         _ => Vec::new(),
     }
@@ -83,6 +86,10 @@ fn staff_addresses<'a>(to: Recipient, case: &Case, active: &'a [Account]) -> Vec
             None => with_roles(roles),
         },
         Recipient::Roles(roles) => with_roles(roles),
+        Recipient::OwnerOr(id, roles) => match user(id) {
+            Some(email) => vec![email],
+            None => staff_addresses(Recipient::AssigneeOr(roles), case, active),
+        },
     }
 }
 
@@ -348,6 +355,20 @@ mod tests {
         // A disabled assignee is not among the active accounts: the others hear of it.
         c.assignee = Some(9);
         assert_eq!(staff_addresses(to, &c, &active).len(), 3);
+    }
+
+    #[test]
+    fn a_search_whose_owner_is_disabled_goes_to_the_assignee_or_the_managers() {
+        let mut c = case();
+        let active = [account(1, Role::Admin), account(2, Role::Staff), account(3, Role::Manager)];
+        let opened = Event::TaskOpened { task: 1, system: 1, owner: Some(2), due_on: None };
+        let n = notices(&opened, &c, &Actor::System);
+        assert_eq!(staff_addresses(n[0].1, &c, &active), ["2@example.jp"], "the owner");
+        let gone = Event::TaskOpened { task: 1, system: 1, owner: Some(9), due_on: None };
+        let n = notices(&gone, &c, &Actor::System);
+        assert_eq!(staff_addresses(n[0].1, &c, &active), ["1@example.jp", "3@example.jp"], "managers");
+        c.assignee = Some(2);
+        assert_eq!(staff_addresses(n[0].1, &c, &active), ["2@example.jp"], "the assignee");
     }
 
     #[test]

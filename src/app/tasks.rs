@@ -32,8 +32,10 @@ pub(crate) async fn plan(
     let due = task_due(case.due_on, settings.task_days_before_due(), &calendar).map(|d| d.to_string());
     let mut out = Vec::new();
     if (received || rekinded) && case.received_on.is_some() {
-        let existing = si::tasks_for_case_in(tx, rec.id()).await?;
         let systems = si::live_systems_in(tx).await?;
+        // No inventory, nothing to plan (a kind change may still withdraw).
+        let existing =
+            if systems.is_empty() && !rekinded { Vec::new() } else { si::tasks_for_case_in(tx, rec.id()).await? };
         for s in &systems {
             let kinds = super::inventory::parse_kinds(&s.kinds);
             if !applies(&kinds, case.kind) || existing.iter().any(|t| t.system_id == s.id) {
