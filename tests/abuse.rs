@@ -593,6 +593,7 @@ async fn every_route_for_every_actor_answers_2xx_only_to_the_roles_it_is_for() {
         ("POST", "/admin/inventory/999999/retire".into(), Admin, false),
         ("POST", "/staff/provisions".into(), Staff, true),
         ("POST", format!("/staff/cases/{r}/tasks/999999"), Staff, false),
+        ("POST", format!("/staff/cases/{r}/attach-provisions"), Staff, true),
     ];
     let mut unexpected = Vec::new();
     for (method, path, needed, exists) in &routes {

@@ -270,6 +270,7 @@ async fn ten_thousand_mutated_posts_and_two_thousand_gets_get_no_5xx_and_refused
             ],
         ),
         (Who::Admin, format!("/staff/cases/{r}/tasks/1"), vec!["status", "note"]),
+        (Who::Admin, format!("/staff/cases/{r}/attach-provisions"), vec![]),
     ];
     let action_fields = vec![
         "assignee",

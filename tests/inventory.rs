@@ -377,6 +377,17 @@ async fn a_provision_record_found_by_name_and_birth_date_appears_on_the_provisio
     assert!(page.contains("株式会社提供先A") && page.contains("株式会社提供元"));
     assert!(!page.contains("株式会社提供先B") && !page.contains("株式会社提供先C"), "another person's are not listed");
 
+    // Attached for the answer: a CSV of exactly those records.
+    start_work(&app, &reference).await;
+    let page = app.post(&format!("/staff/cases/{reference}/attach-provisions"), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let id = app.count("SELECT MAX(id) FROM documents WHERE purpose = 'result'").await;
+    let file = app.client.get(app.url(&format!("/staff/cases/{reference}/documents/{id}"))).send().await.unwrap();
+    let csv = String::from_utf8(file.bytes().await.unwrap().to_vec()).unwrap();
+    assert!(csv.contains("株式会社提供先A") && csv.contains("会員登録時に本人から取得"), "{csv}");
+    assert!(!csv.contains("株式会社提供先B") && !csv.contains("株式会社提供先C"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "a heading and two records: {csv}");
+
     let found = app.get("/staff/provisions?q=山田太郎").await.body;
     assert!(
         found.contains("株式会社提供先A") && found.contains("株式会社提供先B") && !found.contains("株式会社提供先C")

@@ -130,3 +130,7 @@ report-searches-late = Finished late
 report-searches-open-overdue = Overdue now
 report-never-searched = Systems never searched
 report-never-searched-explained = No search task of these systems was ever marked done. Check for which requests they are searched, and their owners.
+provisions-attach = Attach these records to the answer
+provisions-attach-hint = Attached as a CSV result file, which the person downloads after the decision (for a postal answer, print it and enclose it).
+provisions-answer-label = Records of provision to third parties
+provisions-only-for-provision-records = Provision records can be attached only to a provision-record request.

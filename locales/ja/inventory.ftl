@@ -130,3 +130,7 @@ report-searches-late = 期限後に完了
 report-searches-open-overdue = 期限超過中
 report-never-searched = 一度も検索されていないシステム
 report-never-searched-explained = 検索依頼が一度も「完了」になっていないシステムです。検索する請求の種類の設定や、管理責任者を確認してください。
+provisions-attach = これらの記録を回答に添付する
+provisions-attach-hint = CSVファイルとして結果に添付され、決定後にご本人がダウンロードできます（書面の場合は印刷して同封してください）。
+provisions-answer-label = 第三者提供記録
+provisions-only-for-provision-records = 提供記録を添付できるのは、第三者提供記録の開示請求だけです。

@@ -3,6 +3,7 @@
 //! listed on a `provision_record` case for the person they concern.
 
 use super::records::CaseRecord;
+use super::reports::{csv_records, safe_cell};
 use super::store::inventory::{self as si, NewProvision};
 use super::{App, AppError, Result};
 use crate::domain::inventory::{ProvisionForm, keep_until, name_key, parse_provision};
@@ -56,4 +57,66 @@ pub async fn for_case(app: &App, rec: &CaseRecord) -> Result<Vec<ProvisionRecord
 /// Deletes the records past their last day (housekeeping); how many.
 pub async fn purge_expired(app: &App) -> Result<u64> {
     Ok(si::purge_provisions(&app.store, &app.today().to_string()).await?)
+}
+
+/// The records of a provision-record case's person as a CSV file for the
+/// requester (UTF-8 with a BOM, headings in the case's language): what
+/// Art. 33(5) discloses — the date, the recipient or source, the person,
+/// the items, the basis, and for receipts how the source obtained them.
+pub fn answer_csv(records: &[ProvisionRecord], lang: crate::domain::Lang) -> Result<Vec<u8>> {
+    use crate::domain::inventory::{Basis, Direction};
+    let heading = [
+        "provision-on-date",
+        "provision-direction",
+        "provision-counterparty",
+        "provision-counterparty-address",
+        "provision-subject",
+        "provision-items",
+        "provision-basis",
+        "provision-source-obtained",
+    ]
+    .map(|id| lang.t(id).to_owned());
+    let lines = records.iter().map(|r| {
+        [
+            r.on_date.clone(),
+            r.direction.parse::<Direction>().map(|d| d.label(lang).to_owned()).unwrap_or_default(),
+            safe_cell(&r.counterparty).into_owned(),
+            safe_cell(&r.counterparty_address).into_owned(),
+            safe_cell(&r.subject).into_owned(),
+            safe_cell(&r.items).into_owned(),
+            r.basis.parse::<Basis>().map(|b| b.label(lang).to_owned()).unwrap_or_default(),
+            safe_cell(&r.source_obtained).into_owned(),
+        ]
+    });
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    out.extend(csv_records(std::iter::once(heading).chain(lines))?);
+    Ok(out)
+}
+
+/// Attaches the person's records to a provision-record case as a result
+/// file for the answer (staff check the list on the case page first).
+pub async fn attach_to_answer(
+    app: &App,
+    reference: &crate::domain::Reference,
+    actor: crate::domain::Actor,
+) -> Result<i64> {
+    let rec = super::store::cases::read_by_reference(&app.store, reference).await?.ok_or(AppError::NotFound)?;
+    if rec.case.kind != crate::domain::RequestKind::ProvisionRecord {
+        return Err(AppError::Domain(crate::domain::DomainError::Illegal(crate::domain::Msg::new(
+            "provisions-only-for-provision-records",
+        ))));
+    }
+    let records = for_case(app, &rec).await?;
+    if records.is_empty() {
+        return Err(AppError::Domain(crate::domain::DomainError::Illegal(crate::domain::Msg::new(
+            "provisions-none-for-person",
+        ))));
+    }
+    let bytes = answer_csv(&records, rec.lang)?;
+    let upload = super::results::Upload {
+        label: rec.lang.t("provisions-answer-label").to_owned(),
+        file_name: format!("provision-records-{reference}.csv"),
+        bytes,
+    };
+    super::results::attach(app, reference, upload, actor).await
 }

@@ -98,3 +98,23 @@ pub async fn task_post(
     page.task_note = form.note;
     Ok(html(status, &page))
 }
+
+/// `POST /staff/cases/{reference}/attach-provisions`: the person's records
+/// of provision and receipt, attached as a result file for the answer.
+pub async fn attach_provisions_post(
+    user: StaffUser,
+    ctx: Ctx,
+    Path(reference): Path<Reference>,
+    CsrfForm(_): CsrfForm<crate::web::csrf::CsrfOnly>,
+) -> Result<Response, WebError> {
+    let lang = ctx.lang;
+    let (status, notice) =
+        match crate::app::provisions::attach_to_answer(&ctx.state.app, &reference, user.actor()).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}#results-h")).into_response()),
+            Err(AppError::Domain(DomainError::Illegal(msg))) => (StatusCode::CONFLICT, msg.get(lang).to_owned()),
+            Err(AppError::Domain(DomainError::Forbidden(msg))) => (StatusCode::FORBIDDEN, msg.get(lang).to_owned()),
+            Err(e) => return Err(e.into()),
+        };
+    let page = case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), notice).await?;
+    Ok(html(status, &page))
+}

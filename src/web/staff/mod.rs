@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::app::documents::HARD_MAX_BYTES + 1024 * 1024)),
         )
         .route("/staff/cases/{reference}/tasks/{id}", post(actions::task_post))
+        .route("/staff/cases/{reference}/attach-provisions", post(actions::attach_provisions_post))
         .route("/staff/cases/{reference}/notices/{id}", get(answers::notice_get))
         .route("/staff/cases/{reference}/receipts/{id}", get(case::receipt_get))
         .route("/staff/cases/{reference}/documents/{id}", get(case::document_get))
