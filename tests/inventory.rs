@@ -458,15 +458,11 @@ async fn the_api_lists_a_cases_searches_and_changes_them_with_the_same_rules() {
     let secret = page.body[start..].split('"').next().unwrap().to_owned();
     let client = reqwest::Client::new();
 
-    let case: serde_json::Value = client
-        .get(app.url(&format!("/api/v1/cases/{reference}")))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = |path: String| {
+        let req = client.get(app.url(&path)).bearer_auth(&secret);
+        async move { req.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let case = get(format!("/api/v1/cases/{reference}")).await;
     let tasks = case["tasks"].as_array().unwrap();
     assert_eq!(tasks.len(), 2, "{case}");
     let recordings = tasks.iter().find(|t| t["system"] == "通話録音").unwrap();
@@ -496,15 +492,7 @@ async fn the_api_lists_a_cases_searches_and_changes_them_with_the_same_rules() {
     assert_eq!(task["status"], "not_applicable");
     assert_eq!(task["done_on"], app.running.app.today().to_string());
 
-    let listed: serde_json::Value = client
-        .get(app.url("/api/v1/cases?task_owner=me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get("/api/v1/cases?task_owner=me".into()).await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(0), "the token's account owns no search: {listed}");
     let res = client.get(app.url("/api/v1/cases?task_owner=someone")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -21,6 +21,27 @@ impl HasCsrf for ActionForm {
     }
 }
 
+/// How a refused change of a case is shown on its page: the status, the
+/// errors at their fields, or the notice on top; other failures go on.
+fn refusal(e: AppError, lang: crate::domain::Lang) -> Result<(StatusCode, FormErrors, String), WebError> {
+    Ok(match e {
+        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang), String::new()),
+        AppError::Domain(DomainError::Invalid { field, msg }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, &msg.get(lang), lang), String::new())
+        }
+        AppError::Domain(DomainError::Illegal(msg)) => {
+            (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
+        }
+        AppError::Domain(DomainError::Forbidden(msg)) => {
+            (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
+        }
+        AppError::Conflict => {
+            (StatusCode::CONFLICT, FormErrors::default(), lang.t("someone-else-changed-this-case-first").to_owned())
+        }
+        e => return Err(e.into()),
+    })
+}
+
 pub async fn case_action_post(
     user: StaffUser,
     ctx: Ctx,
@@ -31,22 +52,7 @@ pub async fn case_action_post(
     let lang = ctx.lang;
     let (status, errors, notice) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}")).into_response()),
-        Err(AppError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(&errors, lang), String::new())
-        }
-        Err(AppError::Domain(DomainError::Invalid { field, msg })) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, &msg.get(lang), lang), String::new())
-        }
-        Err(AppError::Domain(DomainError::Illegal(msg))) => {
-            (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
-        }
-        Err(AppError::Domain(DomainError::Forbidden(msg))) => {
-            (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
-        }
-        Err(AppError::Conflict) => {
-            (StatusCode::CONFLICT, FormErrors::default(), lang.t("someone-else-changed-this-case-first").to_owned())
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => refusal(e, lang)?,
     };
     let page = case_page(&ctx, &user, &reference, errors, action.code(), form, notice).await?;
     Ok(html(status, &page))
@@ -80,16 +86,7 @@ pub async fn task_post(
     let lang = ctx.lang;
     let (status, errors, notice) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}#task-{id}")).into_response()),
-        Err(AppError::Domain(DomainError::Invalid { field, msg })) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one(field, &msg.get(lang), lang), String::new())
-        }
-        Err(AppError::Domain(DomainError::Illegal(msg))) => {
-            (StatusCode::CONFLICT, FormErrors::default(), msg.get(lang).to_owned())
-        }
-        Err(AppError::Domain(DomainError::Forbidden(msg))) => {
-            (StatusCode::FORBIDDEN, FormErrors::default(), msg.get(lang).to_owned())
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => refusal(e, lang)?,
     };
     let failed = format!("task-{id}");
     let mut page = case_page(&ctx, &user, &reference, errors, &failed, ActionForm::default(), notice).await?;
@@ -107,14 +104,11 @@ pub async fn attach_provisions_post(
     Path(reference): Path<Reference>,
     CsrfForm(_): CsrfForm<crate::web::csrf::CsrfOnly>,
 ) -> Result<Response, WebError> {
-    let lang = ctx.lang;
-    let (status, notice) =
-        match crate::app::provisions::attach_to_answer(&ctx.state.app, &reference, user.actor()).await {
-            Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}#results-h")).into_response()),
-            Err(AppError::Domain(DomainError::Illegal(msg))) => (StatusCode::CONFLICT, msg.get(lang).to_owned()),
-            Err(AppError::Domain(DomainError::Forbidden(msg))) => (StatusCode::FORBIDDEN, msg.get(lang).to_owned()),
-            Err(e) => return Err(e.into()),
-        };
-    let page = case_page(&ctx, &user, &reference, FormErrors::default(), "", ActionForm::default(), notice).await?;
+    let result = crate::app::provisions::attach_to_answer(&ctx.state.app, &reference, user.actor()).await;
+    let (status, errors, notice) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/staff/cases/{reference}#results-h")).into_response()),
+        Err(e) => refusal(e, ctx.lang)?,
+    };
+    let page = case_page(&ctx, &user, &reference, errors, "", ActionForm::default(), notice).await?;
     Ok(html(status, &page))
 }
