@@ -213,6 +213,12 @@ async fn a_postal_intake_without_email_gets_a_printable_decision_and_waits_among
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert!(!letters().await.body.contains(&format!(r#"data-reference="{reference}""#)), "nothing left to post");
+    assert_eq!(
+        app.count("SELECT CAST(COALESCE(SUM(letters_waiting), 0) AS BIGINT) FROM cases").await,
+        0,
+        "the count follows the postings"
+    );
+    assert!(madoguchi::app::queue::check_counts(&app.running.app).await.unwrap(), "no drift from the notices");
     let case_page = app.get(&format!("/staff/cases/{reference}")).await.body;
     assert!(case_page.contains("1234-5678-9012") && case_page.contains("通知書を郵送"), "posting on the timeline");
     let posted = "SELECT COUNT(*) FROM notices WHERE posted_on IS NOT NULL AND by_post = 1";

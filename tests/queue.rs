@@ -275,6 +275,10 @@ async fn the_queue_counts_never_drift_from_the_cases_after_a_random_walk_of_comm
     app.count("UPDATE queue_tally SET n = n + 5 RETURNING CAST(0 AS BIGINT)").await;
     assert!(!madoguchi::app::queue::check_counts(&app.running.app).await.expect("check"), "drift found");
     assert!(madoguchi::app::queue::check_counts(&app.running.app).await.expect("check"), "and repaired");
+    // The letters waiting too.
+    app.count("UPDATE cases SET letters_waiting = letters_waiting + 2 WHERE id = (SELECT MIN(id) FROM cases) RETURNING CAST(0 AS BIGINT)").await;
+    assert!(!madoguchi::app::queue::check_counts(&app.running.app).await.expect("check"), "letters' drift found");
+    assert!(madoguchi::app::queue::check_counts(&app.running.app).await.expect("check"), "and repaired");
     app.running.shutdown().await;
 }
 
