@@ -55,7 +55,14 @@ run_backend() {
     MADOGUCHI_ORG_NAME="株式会社サンプル" RUST_LOG=info "$BIN" >"$dir/server.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-  link=$(grep -o "http://[^ ]*/setup?token=[A-Za-z0-9_-]*" "$dir/server.log" | head -n 1)
+  # The setup link is logged just after the server answers: wait for the line
+  # (reading it at once raced it, and grep's failure ended the script unsaid).
+  link=""
+  for _ in $(seq 1 100); do
+    link=$(grep -o "http://[^ ]*/setup?token=[A-Za-z0-9_-]*" "$dir/server.log" | head -n 1 || true)
+    [ -n "$link" ] && break
+    sleep 0.2
+  done
   [ -n "$link" ] || { echo "no setup link in $dir/server.log" >&2; return 1; }
   echo "== browser suite on $backend"
   python3 tests/e2e/journeys.py "$base" "$dir/maildir" "$link" "$dir" "$AXE" $([ "$backend" = postgres ] && echo --main-only)
