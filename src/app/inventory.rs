@@ -9,12 +9,12 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::records::Account;
-use super::reports::{csv_records, safe_cell};
+use super::reports::{FORMULA_STARTS, csv_records, safe_cell};
 use super::store::inventory::{self as si, NewChange, SystemFields, SystemRow};
 use super::store::users;
 use super::{App, AppError, Result};
-use crate::domain::input::{FieldError, line_problem, text_problem, too_long};
-use crate::domain::inventory::{NAME_MAX, TEXT_MAX, country_code, is_abroad};
+use crate::domain::input::FieldError;
+use crate::domain::inventory::{NAME_MAX, country_code, is_abroad, line_field, text_field};
 use crate::domain::{Lang, Msg, RequestKind};
 
 pub use si::ChangeRow;
@@ -114,22 +114,15 @@ impl SystemForm {
 /// Checks a system's form against the active staff; one message per field.
 pub fn check(form: &SystemForm, staff: &[Account]) -> std::result::Result<SystemFields, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let n = |s: &str| s.nfkc().collect::<String>().trim().replace("\r\n", "\n").replace('\r', "\n");
-    let name = n(&form.name);
-    if name.is_empty() {
-        errors.push(FieldError { field: "name", msg: Msg::new("please-fill-this-in") });
-    } else if let Some(msg) = line_problem(&name) {
-        errors.push(FieldError { field: "name", msg });
-    } else if name.chars().count() > NAME_MAX {
-        errors.push(FieldError { field: "name", msg: too_long(NAME_MAX) });
-    }
-    let owner = n(&form.owner);
+    let name = line_field("name", &form.name, true, NAME_MAX, &mut errors);
+    let owner = form.owner.nfkc().collect::<String>();
+    let owner = owner.trim();
     let owner_id = if owner.is_empty() {
         None
     } else {
         let found = staff
             .iter()
-            .find(|u| u.active && !u.api && (u.id.to_string() == owner || u.email.eq_ignore_ascii_case(&owner)));
+            .find(|u| u.active && !u.api && (u.id.to_string() == owner || u.email.eq_ignore_ascii_case(owner)));
         match found {
             Some(u) => Some(u.id),
             None => {
@@ -138,19 +131,10 @@ pub fn check(form: &SystemForm, staff: &[Account]) -> std::result::Result<System
             }
         }
     };
-    let mut text = |field: &'static str, value: &str| -> String {
-        let v = n(value);
-        if let Some(msg) = text_problem(&v) {
-            errors.push(FieldError { field, msg });
-        } else if v.chars().count() > TEXT_MAX {
-            errors.push(FieldError { field, msg: too_long(TEXT_MAX) });
-        }
-        v
-    };
-    let categories = text("categories", &form.categories);
-    let purposes = text("purposes", &form.purposes);
-    let retention = text("retention", &form.retention);
-    let recipients = text("recipients", &form.recipients);
+    let categories = text_field("categories", &form.categories, false, &mut errors);
+    let purposes = text_field("purposes", &form.purposes, false, &mut errors);
+    let retention = text_field("retention", &form.retention, false, &mut errors);
+    let recipients = text_field("recipients", &form.recipients, false, &mut errors);
     let location = if form.location.trim().is_empty() {
         "JP".to_owned()
     } else {
@@ -251,6 +235,11 @@ fn snapshot(f: &SystemFields) -> Result<String> {
 /// Every system, live ones first.
 pub async fn list(app: &App) -> Result<Vec<System>> {
     Ok(si::systems(&app.store).await?.into_iter().map(System::from).collect())
+}
+
+/// One system, retired or not.
+pub async fn get(app: &App, id: i64) -> Result<Option<System>> {
+    Ok(si::system(&app.store, id).await?.map(System::from))
 }
 
 /// The latest changes of the inventory.
@@ -374,7 +363,7 @@ pub fn export_csv(systems: &[System]) -> Result<Vec<u8>> {
 /// spreadsheet from running it as a formula is taken off).
 fn unsafe_cell(s: &str) -> String {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_owned(),
         _ => s.to_owned(),
     }
 }

@@ -102,9 +102,8 @@ impl QueueQuery {
         }
         f.repeat = self.repeat == "1";
         f.order = if self.sort == "received" { Order::Received } else { Order::Due };
-        // Control characters are no part of a name, an address or a number
-        // (and SQLite's full-text query stops at a NUL): they count as spaces.
-        let needle: String = self.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        // Control characters count as spaces (SQLite's full-text query stops at a NUL).
+        let needle = crate::domain::input::controls_as_spaces(&self.q);
         let needle = needle.trim();
         if !needle.is_empty() {
             f.q = Some(needle.to_owned());

@@ -559,9 +559,12 @@ pub async fn period_contacts(app: &App, period: Period) -> Result<std::collectio
     Ok(rows.into_iter().map(|c| (c.0, c)).collect())
 }
 
+/// What a cell starts with when a spreadsheet would run it as a formula.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// A cell that a spreadsheet would run as a formula is neutralised.
 pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
+    if s.starts_with(FORMULA_STARTS) { format!("'{s}").into() } else { s.into() }
 }
 
 /// The per-case CSV of a period, UTF-8 with a BOM so Excel reads

@@ -28,44 +28,50 @@ pub(crate) async fn plan(
     let received = events.iter().any(|e| matches!(e, Event::Received { .. }));
     let rekinded = events.iter().any(|e| matches!(e, Event::KindChanged { .. }));
     let case = &rec.case;
+    let replan = (received || rekinded) && case.received_on.is_some();
+    let redate = case.due_on != before_due && !received;
+    // Most changes neither receive, re-kind nor move the due date: they
+    // leave the tasks alone (and the calendar unread).
+    if !replan && !redate {
+        return Ok(Vec::new());
+    }
     let calendar = settings.policy(rec.profile).calendar;
-    let due = task_due(case.due_on, settings.task_days_before_due(), &calendar).map(|d| d.to_string());
+    let due = task_due(case.due_on, settings.task_days_before_due(), &calendar);
     let mut out = Vec::new();
-    if (received || rekinded) && case.received_on.is_some() {
+    if replan {
         let systems = si::live_systems_in(tx).await?;
-        // No inventory, nothing to plan (a kind change may still withdraw).
+        let searched: Vec<&si::SystemRow> =
+            systems.iter().filter(|s| applies(&super::inventory::parse_kinds(&s.kinds), case.kind)).collect();
+        // Nothing to open, nothing to withdraw: no need to read the tasks.
         let existing =
-            if systems.is_empty() && !rekinded { Vec::new() } else { si::tasks_for_case_in(tx, rec.id()).await? };
-        for s in &systems {
-            let kinds = super::inventory::parse_kinds(&s.kinds);
-            if !applies(&kinds, case.kind) || existing.iter().any(|t| t.system_id == s.id) {
-                continue;
-            }
-            let task =
-                NewTask { case_id: rec.id(), system_id: s.id, owner_id: s.owner_id, due_on: due.clone(), at: now };
+            if searched.is_empty() && !rekinded { Vec::new() } else { si::tasks_for_case_in(tx, rec.id()).await? };
+        for s in searched.iter().filter(|s| !existing.iter().any(|t| t.system_id == s.id)) {
+            let task = NewTask {
+                case_id: rec.id(),
+                system_id: s.id,
+                owner_id: s.owner_id,
+                due_on: due.map(|d| d.to_string()),
+                at: now,
+            };
             let id = si::insert_task(tx, &task).await?;
-            out.push(Event::TaskOpened { task: id, system: s.id, owner: s.owner_id, due_on: task_due_date(&due) });
+            out.push(Event::TaskOpened { task: id, system: s.id, owner: s.owner_id, due_on: due });
         }
         // A kind that no longer searches a system drops its task while open
         // (what was done stays done).
-        for t in existing.iter().filter(|t| t.status == TaskStatus::Open.code()) {
-            let still = systems
+        if rekinded {
+            let dropped = existing
                 .iter()
-                .any(|s| s.id == t.system_id && applies(&super::inventory::parse_kinds(&s.kinds), case.kind));
-            if !still && rekinded {
+                .filter(|t| t.status == TaskStatus::Open.code() && !searched.iter().any(|s| s.id == t.system_id));
+            for t in dropped {
                 si::delete_task(tx, t.id).await?;
                 out.push(Event::TaskWithdrawn { task: t.id, system: t.system_id });
             }
         }
     }
-    if case.due_on != before_due && !received {
-        si::redate_open_tasks(tx, rec.id(), due).await?;
+    if redate {
+        si::redate_open_tasks(tx, rec.id(), due.map(|d| d.to_string())).await?;
     }
     Ok(out)
-}
-
-fn task_due_date(due: &Option<String>) -> Option<jiff::civil::Date> {
-    due.as_deref().and_then(|d| d.parse().ok())
 }
 
 /// The systems whose search is still open on a case, by name: a granting

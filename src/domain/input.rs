@@ -211,6 +211,13 @@ pub fn line_problem(s: &str) -> Option<Msg> {
 
 /// Why free text (details, a message) is refused: control characters or
 /// bidi controls. Line breaks and tabs are text.
+/// A search as typed, with control characters counted as spaces: they are
+/// no part of a name, an address or a number (and neither SQLite's
+/// full-text query nor PostgreSQL takes a NUL).
+pub fn controls_as_spaces(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 pub fn text_problem(s: &str) -> Option<Msg> {
     let bad = |c: char| (c.is_control() && c != '\n' && c != '\t' && c != '\r') || is_bidi_control(c);
     s.chars().any(bad).then(|| Msg::new("no-control-characters"))

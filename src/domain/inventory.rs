@@ -131,6 +131,42 @@ pub fn keep_until(on: Date, form: RecordForm, contract_years: i64, other_years: 
     on.saturating_add(years.years())
 }
 
+/// A one-line field of the inventory's forms, folded (NFKC, trimmed) and
+/// checked: filled in when `required`, no line breaks or controls, at most
+/// `max` characters; a problem goes to `errors` under `field`.
+pub fn line_field(
+    field: &'static str,
+    value: &str,
+    required: bool,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let v = value.nfkc().collect::<String>().trim().to_owned();
+    if required && v.is_empty() {
+        errors.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
+    } else if let Some(msg) = line_problem(&v) {
+        errors.push(FieldError { field, msg });
+    } else if v.chars().count() > max {
+        errors.push(FieldError { field, msg: too_long(max) });
+    }
+    v
+}
+
+/// A free-text field of the inventory's forms, folded (NFKC, trimmed, line
+/// breaks as `\n`) and checked: filled in when `required`, no controls, at
+/// most `TEXT_MAX` characters.
+pub fn text_field(field: &'static str, value: &str, required: bool, errors: &mut Vec<FieldError>) -> String {
+    let v = value.nfkc().collect::<String>().trim().replace("\r\n", "\n").replace('\r', "\n");
+    if required && v.is_empty() {
+        errors.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
+    } else if let Some(msg) = text_problem(&v) {
+        errors.push(FieldError { field, msg });
+    } else if v.chars().count() > TEXT_MAX {
+        errors.push(FieldError { field, msg: too_long(TEXT_MAX) });
+    }
+    v
+}
+
 /// A record of provision or receipt as a form carries it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -168,36 +204,13 @@ pub struct Provision {
 pub fn parse_provision(form: &ProvisionForm, today: Date) -> Result<Provision, Vec<FieldError>> {
     let mut errors = Vec::new();
     let n = |s: &str| s.nfkc().collect::<String>().trim().to_owned();
-    let mut line = |field: &'static str, value: &str, required: bool, max: usize| -> String {
-        let v = n(value);
-        if required && v.is_empty() {
-            errors.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
-        } else if let Some(msg) = line_problem(&v) {
-            errors.push(FieldError { field, msg });
-        } else if v.chars().count() > max {
-            errors.push(FieldError { field, msg: too_long(max) });
-        }
-        v
-    };
-    let counterparty = line("counterparty", &form.counterparty, true, 200);
-    let counterparty_address = line("counterparty_address", &form.counterparty_address, false, 300);
-    let subject = line("subject", &form.subject, true, 200);
-    let mut errors_more = Vec::new();
-    let mut text = |field: &'static str, value: &str, required: bool| -> String {
-        let v = n(value).replace("\r\n", "\n").replace('\r', "\n");
-        if required && v.is_empty() {
-            errors_more.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
-        } else if let Some(msg) = text_problem(&v) {
-            errors_more.push(FieldError { field, msg });
-        } else if v.chars().count() > TEXT_MAX {
-            errors_more.push(FieldError { field, msg: too_long(TEXT_MAX) });
-        }
-        v
-    };
-    let items = text("items", &form.items, true);
+    let counterparty = line_field("counterparty", &form.counterparty, true, 200, &mut errors);
+    let counterparty_address = line_field("counterparty_address", &form.counterparty_address, false, 300, &mut errors);
+    let subject = line_field("subject", &form.subject, true, 200, &mut errors);
+    let items = text_field("items", &form.items, true, &mut errors);
     let direction = form.direction.parse::<Direction>().ok();
-    let source_obtained = text("source_obtained", &form.source_obtained, direction == Some(Direction::Received));
-    errors.extend(errors_more);
+    let source_obtained =
+        text_field("source_obtained", &form.source_obtained, direction == Some(Direction::Received), &mut errors);
     if direction.is_none() {
         errors.push(FieldError { field: "direction", msg: Msg::new("choose-one-of-the-options") });
     }

@@ -66,10 +66,16 @@ pub async fn live_systems_in(tx: &mut Tx) -> Result<Vec<SystemRow>> {
     Ok(on!(tx, c => sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 
+fn one_system_sql() -> String {
+    format!("SELECT {SYSTEM_COLUMNS} FROM systems s LEFT JOIN staff_users u ON u.id = s.owner_id WHERE s.id = $1")
+}
+
 pub async fn system_in(tx: &mut Tx, id: i64) -> Result<Option<SystemRow>> {
-    let sql =
-        format!("SELECT {SYSTEM_COLUMNS} FROM systems s LEFT JOIN staff_users u ON u.id = s.owner_id WHERE s.id = $1");
-    Ok(on!(tx, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
+    Ok(on!(tx, c => sqlx::query_as(&one_system_sql()).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn system(store: &Store, id: i64) -> Result<Option<SystemRow>> {
+    Ok(on!(read store, c => sqlx::query_as(&one_system_sql()).bind(id).fetch_optional(c).await)?)
 }
 
 /// The live system of this name, if any.
@@ -164,14 +170,16 @@ const TASK_COLUMNS: &str = "t.id, t.case_id, t.system_id, s.name AS system_name,
 const TASK_FROM: &str = "case_tasks t JOIN systems s ON s.id = t.system_id \
     LEFT JOIN staff_users u ON u.id = t.owner_id LEFT JOIN staff_users d ON d.id = t.done_by";
 
+fn case_tasks_sql() -> String {
+    format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = $1 ORDER BY s.name, t.id")
+}
+
 pub async fn tasks_for_case(store: &Store, case_id: i64) -> Result<Vec<TaskRow>> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = $1 ORDER BY s.name, t.id");
-    Ok(on!(read store, c => sqlx::query_as(&sql).bind(case_id).fetch_all(c).await)?)
+    Ok(on!(read store, c => sqlx::query_as(&case_tasks_sql()).bind(case_id).fetch_all(c).await)?)
 }
 
 pub async fn tasks_for_case_in(tx: &mut Tx, case_id: i64) -> Result<Vec<TaskRow>> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = $1 ORDER BY s.name, t.id");
-    Ok(on!(tx, c => sqlx::query_as(&sql).bind(case_id).fetch_all(c).await)?)
+    Ok(on!(tx, c => sqlx::query_as(&case_tasks_sql()).bind(case_id).fetch_all(c).await)?)
 }
 
 pub struct NewTask {

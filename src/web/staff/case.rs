@@ -617,10 +617,10 @@ impl CasePage {
 
     /// The provision records' direction and basis labels.
     pub fn direction_label(&self, code: &str) -> &'static str {
-        code.parse::<crate::domain::inventory::Direction>().map(|d| d.label(self.p.lang)).unwrap_or("")
+        super::inventory::direction_label(code, self.p.lang)
     }
 
     pub fn basis_label(&self, code: &str) -> &'static str {
-        code.parse::<crate::domain::inventory::Basis>().map(|d| d.label(self.p.lang)).unwrap_or("")
+        super::inventory::basis_label(code, self.p.lang)
     }
 }

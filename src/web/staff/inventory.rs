@@ -243,8 +243,7 @@ pub async fn retire_post(
 }
 
 /// `GET /admin/inventory.csv`: the live systems as a spreadsheet ledger.
-pub async fn export_get(user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
-    let _ = user;
+pub async fn export_get(_user: StaffUser, ctx: Ctx) -> Result<Response, WebError> {
     let systems = inventory::list(&ctx.state.app).await?;
     let body = inventory::export_csv(&systems)?;
     let name = format!("inventory-{}.csv", ctx.state.app.today());
@@ -330,12 +329,22 @@ struct ProvisionsPage {
 
 impl ProvisionsPage {
     fn direction_label(&self, code: &str) -> &'static str {
-        code.parse::<Direction>().map(|d| d.label(self.p.lang)).unwrap_or("")
+        direction_label(code, self.p.lang)
     }
 
     fn basis_label(&self, code: &str) -> &'static str {
-        code.parse::<Basis>().map(|d| d.label(self.p.lang)).unwrap_or("")
+        basis_label(code, self.p.lang)
     }
+}
+
+/// A stored record's direction and basis, labelled (the provisions page and
+/// the provision-record case both list records).
+pub(super) fn direction_label(code: &str, lang: Lang) -> &'static str {
+    code.parse::<Direction>().map(|d| d.label(lang)).unwrap_or("")
+}
+
+pub(super) fn basis_label(code: &str, lang: Lang) -> &'static str {
+    code.parse::<Basis>().map(|b| b.label(lang)).unwrap_or("")
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -374,7 +383,7 @@ async fn provisions_page(
 /// `GET /staff/provisions`: the records, the latest first or by a person's name.
 pub async fn provisions_get(user: StaffUser, ctx: Ctx, Query(q): Query<ProvisionsQuery>) -> Result<Response, WebError> {
     let form = ProvisionForm { record_form: "each".into(), ..ProvisionForm::default() };
-    let q_text: String = q.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let q_text = crate::domain::input::controls_as_spaces(&q.q);
     let page =
         provisions_page(&ctx, &user, q_text.trim().to_owned(), form, FormErrors::default(), q.saved == "1").await?;
     Ok(html(StatusCode::OK, &page))
