@@ -82,9 +82,9 @@ pub async fn release_mail(app: &App, rows: &[QueuedMail]) -> Result<()> {
     Ok(())
 }
 
-/// Records a sent message (its body is wiped).
-pub async fn mail_sent(app: &App, id: i64) -> Result<()> {
-    Ok(outbox::mark_sent(&app.store, id, app.now_us()).await?)
+/// Records sent messages (their bodies are wiped).
+pub async fn mail_sent(app: &App, ids: &[i64]) -> Result<()> {
+    Ok(outbox::mark_sent(&app.store, ids, app.now_us()).await?)
 }
 
 /// Tries a message the server refuses for good (SMTP 5xx) gets before it is

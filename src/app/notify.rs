@@ -211,23 +211,27 @@ pub(crate) async fn enqueue_for(
     quoted: &super::notices::Quoted<'_>,
     actor: &Actor,
     confirm_url: Option<&str>,
+    known: &super::persist::Known,
 ) -> Result<()> {
     let planned: Vec<(&Event, Kind, Recipient)> =
         events.iter().flat_map(|e| notices(e, &rec.case, actor).into_iter().map(move |(k, to)| (e, k, to))).collect();
     if planned.is_empty() {
         return Ok(());
     }
-    let active = if planned.iter().any(|(_, _, to)| *to != Recipient::Requester) {
-        users::active_in(tx).await?
-    } else {
-        Vec::new()
+    let active = match &known.staff {
+        _ if planned.iter().all(|(_, _, to)| *to == Recipient::Requester) => Vec::new(),
+        Some(staff) => staff.clone(),
+        None => users::active_in(tx).await?,
     };
-    let systems =
-        if planned.iter().any(|(e, _, _)| matches!(e, Event::TaskOpened { .. } | Event::TaskOverdueNotified { .. })) {
-            super::store::inventory::system_names_in(tx).await?
-        } else {
-            Vec::new()
-        };
+    // Opened tasks are of live systems (known before a receipt); an overdue
+    // one's system may have been retired since.
+    let opened = planned.iter().any(|(e, _, _)| matches!(e, Event::TaskOpened { .. }));
+    let overdue = planned.iter().any(|(e, _, _)| matches!(e, Event::TaskOverdueNotified { .. }));
+    let systems = match &known.systems {
+        _ if !opened && !overdue => Vec::new(),
+        Some(live) if !overdue => live.iter().map(|s| (s.id, s.name.clone())).collect(),
+        _ => super::store::inventory::system_names_in(tx).await?,
+    };
     let mut out = Vec::new();
     for (event, kind, to) in planned {
         if to == Recipient::Requester {
@@ -253,10 +257,7 @@ pub(crate) async fn enqueue_for(
             }
         }
     }
-    for m in &out {
-        enqueue(app, tx, Some(rec.id()), m).await?;
-    }
-    Ok(())
+    enqueue_all(app, tx, Some(rec.id()), &out).await
 }
 
 /// Renders a message that belongs to no case (a staff notice) and puts it in
@@ -272,19 +273,30 @@ pub(crate) async fn send_alone(app: &App, kind: Kind, to: &str, m: &MailView) ->
 
 /// Writes one rendered message to the outbox, with a stable Message-ID.
 pub(crate) async fn enqueue(app: &App, tx: &mut Tx, case_id: Option<i64>, m: &Outgoing) -> Result<()> {
+    enqueue_all(app, tx, case_id, std::slice::from_ref(m)).await
+}
+
+/// Writes rendered messages to the outbox in one statement, each with a
+/// stable Message-ID.
+async fn enqueue_all(app: &App, tx: &mut Tx, case_id: Option<i64>, out: &[Outgoing]) -> Result<()> {
     let domain = app.mail_from.rsplit_once('@').map(|(_, d)| d).unwrap_or("madoguchi.localhost");
-    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4(), domain);
-    let mail = outbox::NewMail {
-        message_id: &message_id,
-        case_id,
-        template: m.template,
-        to_addr: &m.to,
-        subject: &m.subject,
-        body_text: &m.text,
-        body_html: &m.html,
-        at: app.now_us(),
-    };
-    outbox::enqueue(tx, &mail).await?;
+    let ids: Vec<String> = out.iter().map(|_| format!("<{}@{}>", uuid::Uuid::new_v4(), domain)).collect();
+    let at = app.now_us();
+    let mails: Vec<outbox::NewMail<'_>> = out
+        .iter()
+        .zip(&ids)
+        .map(|(m, message_id)| outbox::NewMail {
+            message_id,
+            case_id,
+            template: m.template,
+            to_addr: &m.to,
+            subject: &m.subject,
+            body_text: &m.text,
+            body_html: &m.html,
+            at,
+        })
+        .collect();
+    outbox::enqueue_all(tx, &mails).await?;
     Ok(())
 }
 

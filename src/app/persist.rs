@@ -30,6 +30,36 @@ pub(crate) struct Change {
     /// One of many cases assigned at once: the assignee hears of them all
     /// in one message, not in one per case.
     pub quiet_assign: bool,
+    /// What the change would otherwise read inside its transaction.
+    pub known: Known,
+}
+
+/// What a receipt reads besides the case — the live systems of the
+/// inventory (its searches), the active staff (whom its notices go to) and
+/// the webhooks in use — read before its transaction begins, from the read
+/// connections. A receipt's transaction holds the one writer (SQLite) or the
+/// year's reference counter (PostgreSQL) until it commits: each read inside
+/// it is a round trip every other receipt waits for. A system, account or
+/// webhook changed while the receipt is written is as if changed just after.
+/// `None`: read in the transaction, when needed.
+#[derive(Default)]
+pub(crate) struct Known {
+    pub systems: Option<Vec<super::store::inventory::SystemRow>>,
+    pub staff: Option<Vec<super::records::Account>>,
+    pub hooks: Option<Vec<(i64, String)>>,
+}
+
+impl Known {
+    /// Reads what a receipt needs, the three reads side by side.
+    pub(crate) async fn for_receipt(app: &App) -> Result<Known> {
+        let store = &app.store;
+        let (systems, staff, hooks) = tokio::try_join!(
+            super::store::inventory::live_systems(store),
+            super::store::users::active(store),
+            super::store::webhooks::live_now(store),
+        )?;
+        Ok(Known { systems: Some(systems), staff: Some(staff), hooks: Some(hooks) })
+    }
 }
 
 impl Change {
@@ -46,6 +76,7 @@ impl Change {
             answer: String::new(),
             tracking_number: None,
             quiet_assign: false,
+            known: Known::default(),
         }
     }
 }
@@ -82,6 +113,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
         answer,
         tracking_number,
         quiet_assign,
+        known,
     } = change;
     let now = app.now_us();
     let before_due = before.due_on;
@@ -109,7 +141,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
     }
     let case_id = rec.id();
     // The inventory's tasks: planned at receipt, re-planned with the kind.
-    let planned = super::tasks::plan(tx, settings, &rec, before_due, &events, now).await?;
+    let planned = super::tasks::plan(tx, settings, &rec, before_due, &events, now, known.systems.as_deref()).await?;
     let events = [events, planned].concat();
 
     let (actor_kind, actor_id) = actor_parts(&actor);
@@ -134,8 +166,8 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let seqs = sc::append_events(tx, case_id, &new_events).await?;
-    super::webhooks::enqueue_for(app, tx, &rec, &events, &seqs, &actor, now).await?;
+    let seqs = sc::append_events(tx, case_id, &new_events, is_new).await?;
+    super::webhooks::enqueue_for(app, tx, &rec, &events, &seqs, &actor, now, known.hooks.as_deref()).await?;
 
     let today = app.today();
     for e in &events {
@@ -185,7 +217,7 @@ pub(crate) async fn persist(app: &App, tx: &mut Tx, settings: &Settings, change:
     } else {
         events
     };
-    notify::enqueue_for(app, tx, settings, &rec, &heard, &quoted, &actor, confirm_url.as_deref()).await?;
+    notify::enqueue_for(app, tx, settings, &rec, &heard, &quoted, &actor, confirm_url.as_deref(), &known).await?;
     Ok(rec)
 }
 

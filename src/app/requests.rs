@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use super::cases::{ctx, execute, status_hash};
 use super::notify::{enqueue, mail_view};
-use super::persist::{Change, persist};
+use super::persist::{Change, Known, persist};
 use super::records::{CaseRecord, Document, FeeEntry, Message, Person};
 use super::store::cases as sc;
 use super::store::documents as sd;
@@ -100,8 +100,9 @@ pub async fn intake(app: &App, form: &RequestForm, actor: Actor) -> Result<CaseR
     let rec = new_record(app, &req, lang, received_on, profile);
     let before = rec.case.clone();
     let events = open_case(&before, req.channel, Some(received_on), &ctx(app, &settings, &settings.policy(profile)));
+    let change = Change { known: Known::for_receipt(app).await?, ..Change::new(rec, before, events, actor) };
     let mut tx = app.store.begin().await?;
-    let rec = persist(app, &mut tx, &settings, Change::new(rec, before, events, actor)).await?;
+    let rec = persist(app, &mut tx, &settings, change).await?;
     tx.commit().await?;
     app.wake_workers();
     if rec.reference.is_none() {
@@ -128,6 +129,7 @@ pub async fn confirmation_exists(app: &App, token: &str) -> Result<()> {
 pub async fn confirm(app: &App, token: &str) -> Result<(Reference, String)> {
     let hash = keys::hash_token(token);
     let settings = app.settings().await?;
+    let known = Known::for_receipt(app).await?;
     let mut tx = app.store.begin().await?;
     let rec = sc::by_confirm_hash(&mut tx, &hash).await?.ok_or(AppError::NotFound)?;
     let before = rec.case.clone();
@@ -137,7 +139,8 @@ pub async fn confirm(app: &App, token: &str) -> Result<(Reference, String)> {
     let rec = if events.is_empty() {
         rec
     } else {
-        persist(app, &mut tx, &settings, Change::new(rec, before, events, Actor::Requester)).await?
+        let change = Change { known, ..Change::new(rec, before, events, Actor::Requester) };
+        persist(app, &mut tx, &settings, change).await?
     };
     tx.commit().await?;
     app.wake_workers();

@@ -597,7 +597,7 @@ pub async fn ceiling_insert(app: &App, req: &crate::domain::input::NewRequest) -
         message_id: None,
         at: app.now_us(),
     };
-    sc::append_events(&mut tx, id, &[e]).await?;
+    sc::append_events(&mut tx, id, &[e], true).await?;
     let mid = format!("<{}@localhost>", uuid::Uuid::new_v4());
     let to = req.contact_email.as_ref().map(|e| e.as_str()).unwrap_or("");
     let mail = outbox::NewMail {

@@ -24,6 +24,7 @@ pub(crate) async fn plan(
     before_due: Option<jiff::civil::Date>,
     events: &[Event],
     now: i64,
+    known: Option<&[si::SystemRow]>,
 ) -> Result<Vec<Event>> {
     let received = events.iter().any(|e| matches!(e, Event::Received { .. }));
     let rekinded = events.iter().any(|e| matches!(e, Event::KindChanged { .. }));
@@ -39,7 +40,14 @@ pub(crate) async fn plan(
     let due = task_due(case.due_on, settings.task_days_before_due(), &calendar);
     let mut out = Vec::new();
     if replan {
-        let systems = si::live_systems_in(tx).await?;
+        let read;
+        let systems = match known {
+            Some(systems) => systems,
+            None => {
+                read = si::live_systems_in(tx).await?;
+                &read[..]
+            }
+        };
         let searched: Vec<&si::SystemRow> =
             systems.iter().filter(|s| applies(&super::inventory::parse_kinds(&s.kinds), case.kind)).collect();
         // Nothing to open, nothing to withdraw: no need to read the tasks.

@@ -253,6 +253,7 @@ pub async fn recent(app: &App, limit: i64) -> Result<Vec<sw::DeliveryRow>> {
 
 /// Queues a change's events for every live webhook that wants them, in the
 /// change's transaction. Cases not yet confirmed (no reference) send nothing.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn enqueue_for(
     app: &App,
     tx: &mut Tx,
@@ -261,11 +262,15 @@ pub(crate) async fn enqueue_for(
     seqs: &[i64],
     actor: &Actor,
     at: i64,
+    known: Option<&[(i64, String)]>,
 ) -> Result<()> {
     let Some(reference) = rec.reference.as_ref() else {
         return Ok(());
     };
-    let hooks = sw::live(tx).await?;
+    let hooks = match known {
+        Some(hooks) => hooks.to_vec(),
+        None => sw::live(tx).await?,
+    };
     if hooks.is_empty() {
         return Ok(());
     }

@@ -29,17 +29,25 @@ pub async fn run_sender(app: App, transport: Transport) {
 }
 
 /// One pass: claims due rows and sends them; returns how many were tried.
+///
+/// The claimed rows sent are recorded together, once the batch (at most 20)
+/// is through: one write instead of one per message (on SQLite each is a
+/// commit of the one writer, which every intake waits for). A crash in
+/// between sends that batch again once its lease ends, as a crash between
+/// one message and its record always could.
 pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
     let rows = housekeeping::claim_mail(app).await?;
+    let mut sent = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         if app.is_stopping() {
+            housekeeping::mail_sent(app, &sent).await?;
             // Given back, not left to wait out their lease.
             housekeeping::release_mail(app, &rows[i..]).await?;
             return Ok(i);
         }
         match transport.send(&app.mail_from, row).await {
             Ok(()) => {
-                housekeeping::mail_sent(app, row.id).await?;
+                sent.push(row.id);
                 tracing::info!(outbox_id = row.id, "mail sent");
             }
             Err(e) => {
@@ -52,6 +60,7 @@ pub async fn send_due(app: &App, transport: &Transport) -> Result<usize> {
             }
         }
     }
+    housekeeping::mail_sent(app, &sent).await?;
     Ok(rows.len())
 }
 

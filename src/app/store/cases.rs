@@ -474,12 +474,20 @@ pub async fn set_status_link(tx: &mut Tx, case_id: i64, nonce: &str, token_hash:
 /// request's text, the texts of messages, notices and e-mails, and document
 /// file names and contents. The coded record (kind, dates, outcome, reasons,
 /// fees) and the event chain stay, so reports and `audit verify` do not change.
+///
+/// A case anonymised already is a conflict: two instances' purges, the one
+/// having read the case after the other's commit, anonymise it once.
 pub async fn anonymise(tx: &mut Tx, case_id: i64, at: i64) -> Result<()> {
-    let statements = [
+    let first = on!(tx, c => sqlx::query(
         "UPDATE cases SET subject_name = '', subject_name_kana = NULL, subject_birth_date = NULL, \
          subject_postal_code = NULL, subject_address = NULL, subject_phone = NULL, contact_email = NULL, \
          agent_name = NULL, agent_relationship = NULL, details = '', confirm_token_hash = NULL, \
-         status_token_hash = NULL, anonymised_at = $2 WHERE id = $1",
+         status_token_hash = NULL, anonymised_at = $2 WHERE id = $1 AND anonymised_at IS NULL")
+        .bind(case_id).bind(at).execute(c).await.map(|r| r.rows_affected()))?;
+    if first == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let statements = [
         "UPDATE messages SET body = '' WHERE case_id = $1 AND $2 > 0",
         "UPDATE notices SET body = '' WHERE case_id = $1 AND $2 > 0",
         "UPDATE case_tasks SET note = '' WHERE case_id = $1 AND $2 > 0",

@@ -71,24 +71,50 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Appends events to the case's hash chain; returns their sequence numbers.
-pub async fn append_events(tx: &mut Tx, case_id: i64, events: &[NewEvent]) -> Result<Vec<i64>> {
-    let last: Option<(i64, String)> = on!(tx, c => sqlx::query_as(
-        "SELECT seq, hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
-        .bind(case_id).fetch_optional(c).await)?;
+/// A case written in this same transaction (`fresh`) has no chain yet: its
+/// first link is not looked for. The events go in one statement: on SQLite
+/// every statement is a round trip to the one writer's thread, and a
+/// receipt's transaction holds that writer (on PostgreSQL, the year's
+/// reference counter) until it commits.
+pub async fn append_events(tx: &mut Tx, case_id: i64, events: &[NewEvent], fresh: bool) -> Result<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last: Option<(i64, String)> = if fresh {
+        None
+    } else {
+        on!(tx, c => sqlx::query_as(
+            "SELECT seq, hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(case_id).fetch_optional(c).await)?
+    };
     let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
-    let mut seqs = Vec::with_capacity(events.len());
+    let mut rows = Vec::with_capacity(events.len());
     for e in events {
         seq += 1;
         let hash = chain_hash(&prev, case_id, seq, e);
-        on!(tx, c => sqlx::query(
-            "INSERT INTO case_events (case_id, seq, kind, data, actor_kind, actor_id, message_id, at, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(case_id).bind(seq).bind(e.kind).bind(&e.data).bind(e.actor_kind.code()).bind(e.actor_id)
-            .bind(e.message_id).bind(e.at).bind(&prev).bind(&hash).execute(c).await.map(|r| r.rows_affected()))?;
-        seqs.push(seq);
-        prev = hash;
+        rows.push((seq, std::mem::replace(&mut prev, hash.clone()), hash, e));
     }
-    Ok(seqs)
+    const COLUMNS: usize = 10;
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let n: Vec<String> = (1..=COLUMNS).map(|k| format!("${}", i * COLUMNS + k)).collect();
+            format!("({})", n.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO case_events (case_id, seq, kind, data, actor_kind, actor_id, message_id, at, prev_hash, hash) \
+         VALUES {}",
+        values.join(", ")
+    );
+    on!(tx, c => {
+        let mut q = sqlx::query(&sql);
+        for (seq, prev, hash, e) in &rows {
+            q = q.bind(case_id).bind(*seq).bind(e.kind).bind(&e.data).bind(e.actor_kind.code()).bind(e.actor_id)
+                .bind(e.message_id).bind(e.at).bind(prev).bind(hash);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(rows.iter().map(|(seq, ..)| *seq).collect())
 }
 
 /// An event as stored, with its message and its author's name.

@@ -49,7 +49,6 @@ pub async fn systems(store: &Store) -> Result<Vec<SystemRow>> {
     Ok(on!(read store, c => sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 
-/// The live systems, in the transaction of a change.
 /// What the public page shows of the live systems: (name, categories,
 /// purposes, retention, location).
 pub async fn public_systems(store: &Store) -> Result<Vec<(String, String, String, String, String)>> {
@@ -58,12 +57,21 @@ pub async fn public_systems(store: &Store) -> Result<Vec<(String, String, String
         .fetch_all(c).await)?)
 }
 
-pub async fn live_systems_in(tx: &mut Tx) -> Result<Vec<SystemRow>> {
-    let sql = format!(
+fn live_systems_sql() -> String {
+    format!(
         "SELECT {SYSTEM_COLUMNS} FROM systems s LEFT JOIN staff_users u ON u.id = s.owner_id \
          WHERE s.retired_at IS NULL ORDER BY s.name, s.id"
-    );
-    Ok(on!(tx, c => sqlx::query_as(&sql).fetch_all(c).await)?)
+    )
+}
+
+/// The live systems, in the transaction of a change.
+pub async fn live_systems_in(tx: &mut Tx) -> Result<Vec<SystemRow>> {
+    Ok(on!(tx, c => sqlx::query_as(&live_systems_sql()).fetch_all(c).await)?)
+}
+
+/// The live systems, read before a receipt's transaction begins.
+pub async fn live_systems(store: &Store) -> Result<Vec<SystemRow>> {
+    Ok(on!(read store, c => sqlx::query_as(&live_systems_sql()).fetch_all(c).await)?)
 }
 
 fn one_system_sql() -> String {

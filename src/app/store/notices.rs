@@ -21,18 +21,9 @@ pub async fn insert(tx: &mut Tx, n: &NewNotice<'_>) -> Result<i64> {
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
         .bind(n.case_id).bind(n.kind.code()).bind(n.lang.code()).bind(n.issued_on.to_string()).bind(n.body)
         .bind(i64::from(n.by_post)).bind(n.at).fetch_one(c).await)?;
-    if n.by_post {
-        count_letters(tx, n.case_id, 1).await?;
-    }
+    // A letter by post counts in its case's `letters_waiting` (the queue's
+    // "letters to post" view): a trigger keeps it (migration 0017).
     Ok(id)
-}
-
-/// Keeps a case's count of letters waiting to be posted (the queue's
-/// "letters to post" view reads it), in the transaction of the change.
-async fn count_letters(tx: &mut Tx, case_id: i64, by: i64) -> Result<()> {
-    on!(tx, c => sqlx::query("UPDATE cases SET letters_waiting = letters_waiting + $1 WHERE id = $2")
-        .bind(by).bind(case_id).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,13 +84,11 @@ pub async fn mark_posted(
     posted_on: jiff::civil::Date,
     tracking_number: Option<&str>,
 ) -> Result<()> {
-    let posted = on!(tx, c => sqlx::query(
+    // The case's count of letters waiting goes down by trigger (migration 0017).
+    on!(tx, c => sqlx::query(
         "UPDATE notices SET posted_on = $1, tracking_number = $2 WHERE case_id = $3 AND id = $4 AND posted_on IS NULL \
          AND by_post = 1")
         .bind(posted_on.to_string()).bind(tracking_number).bind(case_id).bind(id)
         .execute(c).await.map(|r| r.rows_affected()))?;
-    if posted == 1 {
-        count_letters(tx, case_id, -1).await?;
-    }
     Ok(())
 }

@@ -15,11 +15,35 @@ pub struct NewMail<'a> {
 }
 
 pub async fn enqueue(tx: &mut Tx, m: &NewMail<'_>) -> Result<()> {
-    on!(tx, c => sqlx::query(
+    enqueue_all(tx, std::slice::from_ref(m)).await
+}
+
+/// Enqueues several messages in one statement (a change that e-mails the
+/// requester and staff writes them together: one round trip, not one each).
+pub async fn enqueue_all(tx: &mut Tx, mails: &[NewMail<'_>]) -> Result<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    const COLUMNS: usize = 8;
+    let values: Vec<String> = (0..mails.len())
+        .map(|i| {
+            let n = |k: usize| format!("${}", i * COLUMNS + k);
+            format!("({}, {}, {}, {}, {}, {}, {}, {}, {}, 0)", n(1), n(2), n(3), n(4), n(5), n(6), n(7), n(8), n(8))
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO outbox (message_id, case_id, template, to_addr, subject, body_text, body_html, created_at, \
-         next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)")
-        .bind(m.message_id).bind(m.case_id).bind(m.template).bind(m.to_addr).bind(m.subject)
-        .bind(m.body_text).bind(m.body_html).bind(m.at).execute(c).await.map(|r| r.rows_affected()))?;
+         next_attempt_at, attempts) VALUES {}",
+        values.join(", ")
+    );
+    on!(tx, c => {
+        let mut q = sqlx::query(&sql);
+        for m in mails {
+            q = q.bind(m.message_id).bind(m.case_id).bind(m.template).bind(m.to_addr).bind(m.subject)
+                .bind(m.body_text).bind(m.body_html).bind(m.at);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -62,10 +86,24 @@ pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result
 }
 
 /// Marks a row sent and forgets its body: the link it carried is a secret.
-pub async fn mark_sent(store: &Store, id: i64, at: i64) -> Result<()> {
-    on!(write store, c => sqlx::query(
-        "UPDATE outbox SET sent_at = $1, lease_until = NULL, body_text = NULL, body_html = NULL, last_error = NULL WHERE id = $2")
-        .bind(at).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+/// Records messages as sent (their bodies wiped), in one statement.
+pub async fn mark_sent(store: &Store, ids: &[i64], at: i64) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "UPDATE outbox SET sent_at = $1, lease_until = NULL, body_text = NULL, body_html = NULL, last_error = NULL \
+         WHERE id IN ({})",
+        marks.join(", ")
+    );
+    on!(write store, c => {
+        let mut q = sqlx::query(&sql).bind(at);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -118,6 +118,12 @@ pub async fn insert_api(tx: &mut Tx, name: &str, role: Role, at: i64) -> Result<
     Ok(id)
 }
 
+/// Every active account, read before a receipt's transaction begins.
+pub async fn active(store: &Store) -> Result<Vec<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id");
+    accounts(on!(read store, c => sqlx::query_as(&sql).bind(true).fetch_all(c).await)?)
+}
+
 /// Every active account, in the transaction (recipients of staff notices).
 pub async fn active_in(tx: &mut Tx) -> Result<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id");
