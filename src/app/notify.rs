@@ -218,10 +218,14 @@ pub(crate) async fn enqueue_for(
     if planned.is_empty() {
         return Ok(());
     }
-    let active = match &known.staff {
-        _ if planned.iter().all(|(_, _, to)| *to == Recipient::Requester) => Vec::new(),
-        Some(staff) => staff.clone(),
-        None => users::active_in(tx).await?,
+    let read;
+    let active: &[Account] = match &known.staff {
+        _ if planned.iter().all(|(_, _, to)| *to == Recipient::Requester) => &[],
+        Some(staff) => staff,
+        None => {
+            read = users::active_in(tx).await?;
+            &read
+        }
     };
     // Opened tasks are of live systems (known before a receipt); an overdue
     // one's system may have been retired since.
@@ -252,7 +256,7 @@ pub(crate) async fn enqueue_for(
             fill(app, settings, rec, event, &mut m, &systems);
             m.text.clear();
             m.answer.clear();
-            for address in staff_addresses(to, &rec.case, &active) {
+            for address in staff_addresses(to, &rec.case, active) {
                 out.push(render(kind, address, &m)?);
             }
         }

@@ -267,9 +267,13 @@ pub(crate) async fn enqueue_for(
     let Some(reference) = rec.reference.as_ref() else {
         return Ok(());
     };
+    let read;
     let hooks = match known {
-        Some(hooks) => hooks.to_vec(),
-        None => sw::live(tx).await?,
+        Some(hooks) => hooks,
+        None => {
+            read = sw::live(tx).await?;
+            &read[..]
+        }
     };
     if hooks.is_empty() {
         return Ok(());

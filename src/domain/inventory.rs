@@ -142,14 +142,7 @@ pub fn line_field(
     errors: &mut Vec<FieldError>,
 ) -> String {
     let v = value.nfkc().collect::<String>().trim().to_owned();
-    if required && v.is_empty() {
-        errors.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
-    } else if let Some(msg) = line_problem(&v) {
-        errors.push(FieldError { field, msg });
-    } else if v.chars().count() > max {
-        errors.push(FieldError { field, msg: too_long(max) });
-    }
-    v
+    check_field(field, v, required, line_problem, max, errors)
 }
 
 /// A free-text field of the inventory's forms, folded (NFKC, trimmed, line
@@ -157,12 +150,26 @@ pub fn line_field(
 /// most `TEXT_MAX` characters.
 pub fn text_field(field: &'static str, value: &str, required: bool, errors: &mut Vec<FieldError>) -> String {
     let v = value.nfkc().collect::<String>().trim().replace("\r\n", "\n").replace('\r', "\n");
+    check_field(field, v, required, text_problem, TEXT_MAX, errors)
+}
+
+/// The checks both kinds of field share, on the folded value: filled in when
+/// `required`, then `problem`, then at most `max` characters (the first
+/// problem found goes to `errors`).
+fn check_field(
+    field: &'static str,
+    v: String,
+    required: bool,
+    problem: fn(&str) -> Option<Msg>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     if required && v.is_empty() {
         errors.push(FieldError { field, msg: Msg::new("please-fill-this-in") });
-    } else if let Some(msg) = text_problem(&v) {
+    } else if let Some(msg) = problem(&v) {
         errors.push(FieldError { field, msg });
-    } else if v.chars().count() > TEXT_MAX {
-        errors.push(FieldError { field, msg: too_long(TEXT_MAX) });
+    } else if v.chars().count() > max {
+        errors.push(FieldError { field, msg: too_long(max) });
     }
     v
 }

@@ -1,6 +1,6 @@
 //! Reading the access log: per case, per user, by date.
 
-use super::{Result, Store, on};
+use super::{Result, Store, on, value_rows};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccessRow {
@@ -80,14 +80,7 @@ pub async fn append(tx: &mut super::Tx, rows: &[NewAccess]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("INSERT INTO access_log (user_id, case_id, what, at, addr) VALUES ");
-    for i in 0..rows.len() {
-        let b = i * 5;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
-    }
+    let sql = format!("INSERT INTO access_log (user_id, case_id, what, at, addr) VALUES {}", value_rows(rows.len(), 5));
     on!(tx, c => {
         let mut q = sqlx::query(&sql);
         for r in rows {

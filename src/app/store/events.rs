@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{Result, Store, StoreError, Tx, code, on};
+use super::{Result, Store, StoreError, Tx, code, on, value_rows};
 use crate::app::records::{Message, TimelineEvent};
 use crate::domain::{ActorKind, Visibility};
 
@@ -94,17 +94,10 @@ pub async fn append_events(tx: &mut Tx, case_id: i64, events: &[NewEvent], fresh
         let hash = chain_hash(&prev, case_id, seq, e);
         rows.push((seq, std::mem::replace(&mut prev, hash.clone()), hash, e));
     }
-    const COLUMNS: usize = 10;
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let n: Vec<String> = (1..=COLUMNS).map(|k| format!("${}", i * COLUMNS + k)).collect();
-            format!("({})", n.join(", "))
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO case_events (case_id, seq, kind, data, actor_kind, actor_id, message_id, at, prev_hash, hash) \
          VALUES {}",
-        values.join(", ")
+        value_rows(rows.len(), 10)
     );
     on!(tx, c => {
         let mut q = sqlx::query(&sql);

@@ -305,6 +305,19 @@ pub fn code<T: FromStr>(s: &str) -> Result<T> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("unknown code {s:?}")))
 }
 
+/// The placeholders of a multi-row `VALUES`: `rows` rows of `columns`
+/// values each, numbered from `$1` (`($1, $2), ($3, $4)`), so that a change
+/// writes its rows in one statement.
+pub(super) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (1..=columns).map(|k| format!("${}", r * columns + k)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(super) fn join_codes<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }

@@ -1,7 +1,7 @@
 //! The transactional outbox: e-mails enqueued in the transaction of the change
 //! that calls for them, claimed by the sender with a lease.
 
-use super::{Result, Store, Tx, on};
+use super::{Result, Store, Tx, on, value_rows};
 
 pub struct NewMail<'a> {
     pub message_id: &'a str,
@@ -24,23 +24,17 @@ pub async fn enqueue_all(tx: &mut Tx, mails: &[NewMail<'_>]) -> Result<()> {
     if mails.is_empty() {
         return Ok(());
     }
-    const COLUMNS: usize = 8;
-    let values: Vec<String> = (0..mails.len())
-        .map(|i| {
-            let n = |k: usize| format!("${}", i * COLUMNS + k);
-            format!("({}, {}, {}, {}, {}, {}, {}, {}, {}, 0)", n(1), n(2), n(3), n(4), n(5), n(6), n(7), n(8), n(8))
-        })
-        .collect();
+    // Due at once; `attempts` starts at its default, 0.
     let sql = format!(
         "INSERT INTO outbox (message_id, case_id, template, to_addr, subject, body_text, body_html, created_at, \
-         next_attempt_at, attempts) VALUES {}",
-        values.join(", ")
+         next_attempt_at) VALUES {}",
+        value_rows(mails.len(), 9)
     );
     on!(tx, c => {
         let mut q = sqlx::query(&sql);
         for m in mails {
             q = q.bind(m.message_id).bind(m.case_id).bind(m.template).bind(m.to_addr).bind(m.subject)
-                .bind(m.body_text).bind(m.body_html).bind(m.at);
+                .bind(m.body_text).bind(m.body_html).bind(m.at).bind(m.at);
         }
         q.execute(c).await.map(|r| r.rows_affected())
     })?;
@@ -85,8 +79,8 @@ pub async fn claim(store: &Store, now: i64, lease_us: i64, limit: i64) -> Result
     Ok(rows)
 }
 
-/// Marks a row sent and forgets its body: the link it carried is a secret.
-/// Records messages as sent (their bodies wiped), in one statement.
+/// Records messages as sent, in one statement, and forgets their bodies: the
+/// links they carried are secrets.
 pub async fn mark_sent(store: &Store, ids: &[i64], at: i64) -> Result<()> {
     if ids.is_empty() {
         return Ok(());

@@ -118,15 +118,18 @@ pub async fn insert_api(tx: &mut Tx, name: &str, role: Role, at: i64) -> Result<
     Ok(id)
 }
 
+fn active_sql() -> String {
+    format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id")
+}
+
 /// Every active account, read before a receipt's transaction begins.
 pub async fn active(store: &Store) -> Result<Vec<Account>> {
-    let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id");
-    accounts(on!(read store, c => sqlx::query_as(&sql).bind(true).fetch_all(c).await)?)
+    accounts(on!(read store, c => sqlx::query_as(&active_sql()).bind(true).fetch_all(c).await)?)
 }
 
 /// Every active account, in the transaction (recipients of staff notices).
 pub async fn active_in(tx: &mut Tx) -> Result<Vec<Account>> {
-    let sql = format!("SELECT {COLUMNS} FROM staff_users WHERE active = $1 ORDER BY id");
+    let sql = active_sql();
     accounts(on!(tx, c => sqlx::query_as(&sql).bind(true).fetch_all(c).await)?)
 }
 

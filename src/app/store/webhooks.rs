@@ -34,15 +34,16 @@ pub async fn list(store: &Store) -> Result<Vec<HookRow>> {
     Ok(on!(read store, c => sqlx::query_as(sql).fetch_all(c).await)?)
 }
 
+const LIVE_SQL: &str = "SELECT id, events FROM webhooks WHERE disabled_at IS NULL ORDER BY id";
+
 /// The live webhooks, read before a receipt's transaction begins: (id, events).
 pub async fn live_now(store: &Store) -> Result<Vec<(i64, String)>> {
-    Ok(on!(read store, c => sqlx::query_as("SELECT id, events FROM webhooks WHERE disabled_at IS NULL ORDER BY id")
-        .fetch_all(c).await)?)
+    Ok(on!(read store, c => sqlx::query_as(LIVE_SQL).fetch_all(c).await)?)
 }
 
 /// The live webhooks, read in the transaction of a change: (id, events).
 pub async fn live(tx: &mut Tx) -> Result<Vec<(i64, String)>> {
-    Ok(on!(tx, c => sqlx::query_as("SELECT id, events FROM webhooks WHERE disabled_at IS NULL ORDER BY id")
+    Ok(on!(tx, c => sqlx::query_as(LIVE_SQL)
         .fetch_all(c).await)?)
 }
 
