@@ -343,17 +343,29 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
         })
         .collect();
     let matches = likes.join(" OR ");
-    // One walk: the rows read (their lowest id, how many), then the matches.
+    // One walk: the matches, then the rows read (their lowest id, how
+    // many). The walk stops at the window's last match: a common term
+    // (every recent case filed as 「山田 太郎」) reads the window's rows, not
+    // the whole walk. Only a walk that did not fill the window counts what
+    // it read, from the primary key alone (a subquery is run when used).
     let walk = |binds: &[Bind]| {
         let sql = format!(
-            "WITH w AS (SELECT id, body FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3) \
-             SELECT COALESCE((SELECT MIN(id) FROM w), 0), (SELECT COUNT(*) FROM w), \
-             (SELECT string_agg(id::text, ',') FROM (SELECT id FROM w WHERE {matches} ORDER BY id DESC LIMIT $2) m)"
+            "WITH m AS MATERIALIZED (SELECT id FROM (SELECT id, body FROM case_search WHERE id < $1 \
+             ORDER BY id DESC LIMIT $3) w WHERE {matches} ORDER BY id DESC LIMIT $2), \
+             n AS (SELECT COUNT(*) AS hits FROM m) \
+             SELECT CASE WHEN n.hits < $2 THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM \
+             (SELECT id FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3) r) END, \
+             (SELECT string_agg(id::text, ',') FROM m) FROM n"
         );
         let binds = binds.to_vec();
         async move {
-            let (floor, read, ids): (i64, i64, Option<String>) =
+            let (read, ids): (Option<String>, Option<String>) =
                 on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
+            // A full window: what lies below it is not looked for.
+            let (floor, read) = match parse_ids(read)?.as_slice() {
+                &[floor, read] => (floor, read),
+                _ => (0, i64::MAX),
+            };
             Ok::<_, StoreError>((floor, read, parse_ids(ids)?))
         }
     };
