@@ -362,8 +362,8 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
             let (read, ids): (Option<String>, Option<String>) =
                 on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
             // A full window: what lies below it is not looked for.
-            let (floor, read) = match parse_ids(read)?.as_slice() {
-                &[floor, read] => (floor, read),
+            let (floor, read) = match *parse_ids(read)?.as_slice() {
+                [floor, read] => (floor, read),
                 _ => (0, i64::MAX),
             };
             Ok::<_, StoreError>((floor, read, parse_ids(ids)?))
@@ -399,6 +399,50 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
+}
+
+/// PostgreSQL, a broad search within one state: the newest cases of the
+/// page's filters below `below` (the index `cases_state_newest`, migration
+/// 0019), at most [`PG_WALK`] of them, each checked against the searched
+/// text, stopping at `wanted` matches. Returns the matches, newest first,
+/// and the lowest id read when there is more to read below it.
+async fn pg_state_walk(
+    store: &Store,
+    f: &QueueFilter,
+    q: &str,
+    below: i64,
+    wanted: i64,
+) -> Result<(Vec<i64>, Option<i64>)> {
+    let plain = QueueFilter { q: None, after: None, ..f.clone() };
+    let (cond, mut binds) = filter_sql(&plain, true);
+    binds.extend([Bind::I(below), Bind::I(PG_WALK), Bind::I(wanted)]);
+    let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
+    let likes: Vec<String> = search_variants(q)
+        .iter()
+        .map(|v| {
+            binds.push(Bind::T(pg_like(v)));
+            format!("s.body LIKE lower(${})", binds.len())
+        })
+        .collect();
+    let newest = format!("SELECT c.id FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}");
+    let sql = format!(
+        "WITH m AS MATERIALIZED (SELECT r.id FROM ({newest}) r WHERE EXISTS (SELECT 1 FROM case_search s \
+         WHERE s.id = r.id AND ({})) ORDER BY r.id DESC LIMIT ${n}), \
+         k AS (SELECT COUNT(*) AS hits FROM m) \
+         SELECT CASE WHEN k.hits < ${n} THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM ({newest}) r) END, \
+         (SELECT string_agg(id::text, ',') FROM m) FROM k",
+        likes.join(" OR ")
+    );
+    let (read, ids): (Option<String>, Option<String>) =
+        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
+    let lowest = match *parse_ids(read)?.as_slice() {
+        // The walk read all there was: nothing below.
+        [_, read] if read < PG_WALK => None,
+        [lowest, _] => Some(lowest),
+        // The matches filled what was wanted.
+        _ => None,
+    };
+    Ok((parse_ids(ids)?, lowest))
 }
 
 /// How many of a broad search's newest matches one page looks among.
@@ -448,17 +492,27 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         window.truncate(cap as usize);
         let wanted = f.limit - rows.len() as i64;
         let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&window)).await?;
-        let filled = found.len() as i64 == wanted;
+        let mut filled = found.len() as i64 == wanted;
         rows.extend(found);
+        let mut floor = if full { window.last().copied() } else { None };
+        // A common term within one state: the state's own newest cases
+        // are read next, each checked against the text (PostgreSQL), once
+        // a page: a term rare in the state goes on through the windows.
+        if let (false, 1, Some(from), Some(_), true) = (filled, looked, floor, f.state, store.is_postgres()) {
+            let wanted = f.limit - rows.len() as i64;
+            let (ids, lowest) = pg_state_walk(store, &f, &q, from, wanted).await?;
+            let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&ids)).await?;
+            filled = found.len() as i64 == wanted;
+            rows.extend(found);
+            floor = lowest;
+        }
         below = if filled {
             // Go on after the page's last row.
             rows.len().checked_sub(2).and_then(|i| rows.get(i)).map(|r| r.id)
-        } else if full {
-            window.last().copied()
         } else {
-            None
+            floor
         };
-        if filled || !full || looked == WINDOWS_PER_PAGE {
+        if filled || below.is_none() || looked == WINDOWS_PER_PAGE {
             break;
         }
         cap = SEARCH_WINDOW;
