@@ -361,6 +361,36 @@ async fn a_broad_search_lists_every_match_once_page_after_page_and_says_in_which
 }
 
 #[tokio::test]
+async fn a_broad_search_within_a_state_finds_its_cases_below_the_newest_matches_of_other_states() {
+    let app = spawn().await;
+    app.login_as(Role::Staff).await;
+    // Years of cases, mostly closed, then three weeks', mostly open.
+    madoguchi::app::seed::seed(&app.running.app, 1000, None, |_| {}).await.expect("seed");
+    let today = app.running.app.today();
+    let weeks = (today.saturating_sub(jiff::ToSpan::days(21)), today);
+    madoguchi::app::seed::seed(&app.running.app, 1500, Some(weeks), |_| {}).await.expect("seed");
+    // A phrase in every case not closed, and in the 60 oldest closed ones only.
+    let oldest_closed = "SELECT id FROM cases WHERE state = 'closed' ORDER BY id LIMIT 60";
+    app.count(&format!(
+        "UPDATE cases SET details = details || ' 特記事項あり' WHERE state NOT IN ('unconfirmed', 'closed') \
+         OR id IN ({oldest_closed}) RETURNING CAST(0 AS BIGINT)"
+    ))
+    .await;
+    let newest = |cond: &str| {
+        format!("SELECT reference FROM cases WHERE {cond} AND details LIKE '%特記事項あり' ORDER BY id DESC")
+    };
+    let others = app.strings(&newest("state NOT IN ('unconfirmed', 'closed')")).await;
+    let closed = app.strings(&newest("state = 'closed'")).await;
+    assert!(others.len() > 600 && closed.len() == 60, "{} others, {} closed", others.len(), closed.len());
+
+    // The newest hundreds of matches are of other states: the closed ones
+    // are found below them, each once, newest first.
+    let (refs, _) = all_pages(&app, "q=%E7%89%B9%E8%A8%98%E4%BA%8B%E9%A0%85&state=closed").await;
+    same(&refs, &closed, "the closed cases with the phrase");
+    app.running.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_page_view_reaches_the_access_log_within_a_moment_and_a_clean_stop_writes_what_waits() {
     let app = spawn().await;
     app.login_as(Role::Staff).await;
