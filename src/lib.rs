@@ -101,6 +101,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let hooks = tokio::spawn(jobs::run_webhooks(app.clone(), app::webhooks::Clients::new()?));
 
     tracing::info!("listening on http://{addr}");
+    app.warn_of_database().await;
     if let Some(link) = app::users::setup_link(&app).await? {
         tracing::info!("no staff user exists yet: open {link} to create the first administrator");
     }

@@ -265,6 +265,22 @@ impl App {
     }
 
     /// Today in the organisation's time zone: legal dates are counted in it.
+    /// Warns the operator, at start-up, of a database set up against the
+    /// desk: PostgreSQL without autovacuum never marks the pages written
+    /// since the last manual VACUUM as all-visible nor refreshes its
+    /// statistics, and the queue and the search, which read through
+    /// index-only scans, slow down week after week (bench/RESULTS.md).
+    pub async fn warn_of_database(&self) {
+        match self.store.autovacuum_off().await {
+            Ok(true) => tracing::warn!(
+                "PostgreSQL's autovacuum is off: the queue and the search slow down as cases are written; \
+                 turn it on (autovacuum = on) or run VACUUM ANALYZE regularly"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::debug!(error = %e, "cannot read the autovacuum setting"),
+        }
+    }
+
     pub fn today(&self) -> Date {
         self.now().to_zoned(self.tz.clone()).date()
     }

@@ -244,6 +244,13 @@ impl Store {
         matches!(self, Store::Postgres(_))
     }
 
+    /// Whether PostgreSQL runs without autovacuum (never so for SQLite).
+    pub async fn autovacuum_off(&self) -> Result<bool> {
+        let Store::Postgres(pool) = self else { return Ok(false) };
+        let (on,): (String,) = sqlx::query_as("SHOW autovacuum").fetch_one(pool).await?;
+        Ok(on != "on")
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Store::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
