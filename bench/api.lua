@@ -1,14 +1,8 @@
 -- POST /api/v1/requests with a valid JSON body, as a call centre's system
 -- would: each wrk thread uses its own token (env TOKENS, separated by
 -- spaces); only a 201 counts as a success.
-local threads = {}
-
-local next_id = 0
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
+dofile("bench/checked.lua")
+local threads = numbered()
 
 function init(args)
   ok, bad, last_bad, n = 0, 0, 0, 0
@@ -28,5 +22,4 @@ function request()
     head .. n .. tail)
 end
 
-dofile("bench/checked.lua")
 checked(201, threads)

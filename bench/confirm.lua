@@ -6,14 +6,8 @@
 -- intake.lua does. Only a 303 to the status page counts as a success; a
 -- thread out of tokens stops counting and says so (its requests are then
 -- bootstrap GETs).
-local threads = {}
-
-local next_id = 0
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
+dofile("bench/checked.lua")
+local threads = numbered()
 
 function init(args)
   token, cookie, ok, bad, boot, last_bad, out = nil, nil, 0, 0, 0, 0, 0
@@ -36,31 +30,9 @@ function request()
     "token=" .. mine[n] .. "&csrf_token=" .. token)
 end
 
-function response(status, headers, body)
-  if status == 200 then
-    boot = boot + 1
-    if token then return end
-    local c = headers["Set-Cookie"] or headers["set-cookie"]
-    local t = body and string.match(body, 'name="csrf_token" value="([^"]+)"')
-    if c and t then
-      cookie = string.match(c, "(madoguchi_session=[^;]+)")
-      token = t
-    end
-    return
-  end
+local function to_status(status, headers)
   local location = headers["Location"] or headers["location"] or ""
-  if status == 303 and string.find(location, "/status/", 1, true) then ok = ok + 1 else bad = bad + 1; last_bad = status end
+  return status == 303 and string.find(location, "/status/", 1, true) ~= nil
 end
 
-function done(summary, latency, requests)
-  local ok_total, bad_total, boot_total, out_total = 0, 0, 0, 0
-  for _, t in ipairs(threads) do
-    if t:get("last_bad") ~= 0 then io.write(string.format("last error status: %d\n", t:get("last_bad"))) end
-    ok_total = ok_total + t:get("ok")
-    bad_total = bad_total + t:get("bad")
-    boot_total = boot_total + t:get("boot")
-    out_total = out_total + t:get("out")
-  end
-  if out_total > 0 then io.write(string.format("OUT OF TOKENS: %d requests after the last token\n", out_total)) end
-  io.write(string.format("CHECKED ok=%d bad=%d boot=%d\n", ok_total, bad_total, boot_total))
-end
+bootstrapped(threads, to_status, take_session)

@@ -1,14 +1,8 @@
 -- POST /requests with a valid form. Each wrk thread fetches its session
 -- cookie and CSRF token once (GET /requests/new), then posts; every response
 -- is checked: only a 303 to /requests/sent counts as a success.
-local threads = {}
-
-local next_id = 0
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
+dofile("bench/checked.lua")
+local threads = numbered()
 
 function init(args)
   token, cookie, ok, bad, boot, last_bad, n = nil, nil, 0, 0, 0, 0, 0
@@ -29,29 +23,4 @@ function request()
     body_head .. n .. body_tail .. "&csrf_token=" .. token)
 end
 
-function response(status, headers, body)
-  -- A 200 answers a bootstrap GET (connections may send one before the token is known).
-  if status == 200 then
-    boot = boot + 1
-    if token then return end
-    local c = headers["Set-Cookie"] or headers["set-cookie"]
-    local t = body and string.match(body, 'name="csrf_token" value="([^"]+)"')
-    if c and t then
-      cookie = string.match(c, "(madoguchi_session=[^;]+)")
-      token = t
-    end
-    return
-  end
-  if status == 303 then ok = ok + 1 else bad = bad + 1; last_bad = status end
-end
-
-function done(summary, latency, requests)
-  local ok_total, bad_total, boot_total = 0, 0, 0
-  for _, t in ipairs(threads) do
-    if t:get("last_bad") ~= 0 then io.write(string.format("last error status: %d\n", t:get("last_bad"))) end
-    ok_total = ok_total + t:get("ok")
-    bad_total = bad_total + t:get("bad")
-    boot_total = boot_total + t:get("boot")
-  end
-  io.write(string.format("CHECKED ok=%d bad=%d boot=%d\n", ok_total, bad_total, boot_total))
-end
+bootstrapped(threads, function(status) return status == 303 end, take_session)

@@ -2,14 +2,8 @@
 -- logged-in session), the same work as POST /api/v1/requests: the case is
 -- received at once (reference, due date, receipt). Each wrk thread fetches
 -- the form's CSRF token once; only a 303 to the case counts as a success.
-local threads = {}
-
-local next_id = 0
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
+dofile("bench/checked.lua")
+local threads = numbered()
 
 function init(args)
   token, ok, bad, boot, last_bad, n = nil, 0, 0, 0, 0, 0
@@ -31,23 +25,4 @@ function request()
     body_head .. n .. body_tail .. "&csrf_token=" .. token)
 end
 
-function response(status, headers, body)
-  if status == 200 then
-    boot = boot + 1
-    if token then return end
-    token = body and string.match(body, 'name="csrf_token" value="([^"]+)"')
-    return
-  end
-  if status == 303 then ok = ok + 1 else bad = bad + 1; last_bad = status end
-end
-
-function done(summary, latency, requests)
-  local ok_total, bad_total, boot_total = 0, 0, 0
-  for _, t in ipairs(threads) do
-    if t:get("last_bad") ~= 0 then io.write(string.format("last error status: %d\n", t:get("last_bad"))) end
-    ok_total = ok_total + t:get("ok")
-    bad_total = bad_total + t:get("bad")
-    boot_total = boot_total + t:get("boot")
-  end
-  io.write(string.format("CHECKED ok=%d bad=%d boot=%d\n", ok_total, bad_total, boot_total))
-end
+bootstrapped(threads, function(status) return status == 303 end, function(headers, body) token = csrf_of(body) end)
