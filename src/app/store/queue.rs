@@ -166,6 +166,19 @@ fn pg_like(v: &str) -> String {
     format!("%{}%", v.replace(['%', '_', '\\'], ""))
 }
 
+/// The condition that `column` holds one of a search's variants, each
+/// pattern bound after the values already in `binds`.
+fn pg_matches(q: &str, column: &str, binds: &mut Vec<Bind>) -> String {
+    let likes: Vec<String> = search_variants(q)
+        .iter()
+        .map(|v| {
+            binds.push(Bind::T(pg_like(v)));
+            format!("{column} LIKE lower(${})", binds.len())
+        })
+        .collect();
+    likes.join(" OR ")
+}
+
 /// FTS5's trigram tokenizer: each variant a phrase.
 fn fts_phrases(variants: &[String]) -> String {
     variants.iter().map(|v| format!("\"{}\"", v.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ")
@@ -335,14 +348,7 @@ const PG_LONG_WALK: i64 = 65_536;
 /// below what was read.
 async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
     let mut binds = vec![Bind::I(below), Bind::I(limit), Bind::I(PG_WALK)];
-    let likes: Vec<String> = search_variants(q)
-        .iter()
-        .map(|v| {
-            binds.push(Bind::T(pg_like(v)));
-            format!("body LIKE lower(${})", binds.len())
-        })
-        .collect();
-    let matches = likes.join(" OR ");
+    let matches = pg_matches(q, "body", &mut binds);
     // One walk: the matches, then the rows read (their lowest id, how
     // many). The walk stops at the window's last match: a common term
     // (every recent case filed as 「山田 太郎」) reads the window's rows, not
@@ -387,7 +393,8 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
         binds[1] = Bind::I(wanted(&ids));
         binds.remove(2);
         // The patterns were numbered after the walk's three values.
-        let likes: Vec<String> = (0..likes.len()).map(|i| format!("body LIKE lower(${})", i + 3)).collect();
+        let likes: Vec<String> =
+            (0..search_variants(q).len()).map(|i| format!("body LIKE lower(${})", i + 3)).collect();
         // Materialised: told to stop at the window, the planner would walk
         // the primary key backwards, expecting a match every few rows.
         let sql = format!(
@@ -417,21 +424,14 @@ async fn pg_state_walk(
     let (cond, mut binds) = filter_sql(&plain, true);
     binds.extend([Bind::I(below), Bind::I(PG_WALK), Bind::I(wanted)]);
     let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
-    let likes: Vec<String> = search_variants(q)
-        .iter()
-        .map(|v| {
-            binds.push(Bind::T(pg_like(v)));
-            format!("s.body LIKE lower(${})", binds.len())
-        })
-        .collect();
+    let matches = pg_matches(q, "s.body", &mut binds);
     let newest = format!("SELECT c.id FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}");
     let sql = format!(
         "WITH m AS MATERIALIZED (SELECT r.id FROM ({newest}) r WHERE EXISTS (SELECT 1 FROM case_search s \
-         WHERE s.id = r.id AND ({})) ORDER BY r.id DESC LIMIT ${n}), \
+         WHERE s.id = r.id AND ({matches})) ORDER BY r.id DESC LIMIT ${n}), \
          k AS (SELECT COUNT(*) AS hits FROM m) \
          SELECT CASE WHEN k.hits < ${n} THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM ({newest}) r) END, \
-         (SELECT string_agg(id::text, ',') FROM m) FROM k",
-        likes.join(" OR ")
+         (SELECT string_agg(id::text, ',') FROM m) FROM k"
     );
     let (read, ids): (Option<String>, Option<String>) =
         on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
