@@ -264,7 +264,6 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Today in the organisation's time zone: legal dates are counted in it.
     /// Warns the operator, at start-up, of a database set up against the
     /// desk: PostgreSQL without autovacuum never marks the pages written
     /// since the last manual VACUUM as all-visible nor refreshes its
@@ -281,6 +280,7 @@ impl App {
         }
     }
 
+    /// Today in the organisation's time zone: legal dates are counted in it.
     pub fn today(&self) -> Date {
         self.now().to_zoned(self.tz.clone()).date()
     }

@@ -348,34 +348,14 @@ const PG_LONG_WALK: i64 = 65_536;
 /// below what was read.
 async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
     let mut binds = vec![Bind::I(below), Bind::I(limit), Bind::I(PG_WALK)];
-    let matches = pg_matches(q, "body", &mut binds);
-    // One walk: the matches, then the rows read (their lowest id, how
-    // many). The walk stops at the window's last match: a common term
-    // (every recent case filed as 「山田 太郎」) reads the window's rows, not
-    // the whole walk. Only a walk that did not fill the window counts what
-    // it read, from the primary key alone (a subquery is run when used).
-    let walk = |binds: &[Bind]| {
-        let sql = format!(
-            "WITH m AS MATERIALIZED (SELECT id FROM (SELECT id, body FROM case_search WHERE id < $1 \
-             ORDER BY id DESC LIMIT $3) w WHERE {matches} ORDER BY id DESC LIMIT $2), \
-             n AS (SELECT COUNT(*) AS hits FROM m) \
-             SELECT CASE WHEN n.hits < $2 THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM \
-             (SELECT id FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3) r) END, \
-             (SELECT string_agg(id::text, ',') FROM m) FROM n"
-        );
-        let binds = binds.to_vec();
-        async move {
-            let (read, ids): (Option<String>, Option<String>) =
-                on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
-            // A full window: what lies below it is not looked for.
-            let (floor, read) = match *parse_ids(read)?.as_slice() {
-                [floor, read] => (floor, read),
-                _ => (0, i64::MAX),
-            };
-            Ok::<_, StoreError>((floor, read, parse_ids(ids)?))
-        }
-    };
-    let (mut floor, read, mut ids) = walk(&binds).await?;
+    let matches = pg_matches(q, "r.body", &mut binds);
+    let newest = |columns: &str| format!("SELECT {columns} FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3");
+    let (walk, count) = (newest("id, body"), newest("id"));
+    let matched = format!("({matches})");
+    // A full window: what lies below it is not looked for.
+    let walked = |read: Option<(i64, i64)>| read.unwrap_or((0, i64::MAX));
+    let (mut ids, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
+    let (mut floor, read) = walked(read);
     let mut exhausted = read < PG_WALK;
     let wanted = |ids: &Vec<i64>| limit - ids.len() as i64;
     // Common enough that a longer walk should fill the window: read on.
@@ -383,29 +363,54 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
         binds[0] = Bind::I(floor);
         binds[1] = Bind::I(wanted(&ids));
         binds[2] = Bind::I(PG_LONG_WALK);
-        let (f, read, more) = walk(&binds).await?;
+        let (more, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
+        let (f, read) = walked(read);
         floor = f;
         exhausted = read < PG_LONG_WALK;
         ids.extend(more);
     }
     if !exhausted && wanted(&ids) > 0 {
-        binds[0] = Bind::I(floor);
-        binds[1] = Bind::I(wanted(&ids));
-        binds.remove(2);
-        // The patterns were numbered after the walk's three values.
-        let likes: Vec<String> =
-            (0..search_variants(q).len()).map(|i| format!("body LIKE lower(${})", i + 3)).collect();
+        let mut binds = vec![Bind::I(floor), Bind::I(wanted(&ids))];
+        let matches = pg_matches(q, "body", &mut binds);
         // Materialised: told to stop at the window, the planner would walk
         // the primary key backwards, expecting a match every few rows.
         let sql = format!(
-            "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({}) AND id < $1) \
-             SELECT id FROM m ORDER BY id DESC LIMIT $2",
-            likes.join(" OR ")
+            "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({matches}) AND id < $1) \
+             SELECT id FROM m ORDER BY id DESC LIMIT $2"
         );
         ids.extend(joined_ids(store, &sql, &binds).await?);
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
+}
+
+/// One of PostgreSQL's walks in id order: the rows of `walk` (ids, newest
+/// first, a bounded read) that `matched` keeps, stopping at `wanted` (a
+/// placeholder) of them, so that a common term reads the window's rows,
+/// not the whole walk. Only when they did not fill it is `count` (the same
+/// rows, by id alone) read, for its lowest id and how many rows it has: a
+/// subquery is run when used. Returns the matches, newest first, and that.
+async fn stopping_walk(
+    store: &Store,
+    walk: &str,
+    matched: &str,
+    count: &str,
+    wanted: &str,
+    binds: &[Bind],
+) -> Result<(Vec<i64>, Option<(i64, i64)>)> {
+    let sql = format!(
+        "WITH m AS MATERIALIZED (SELECT r.id FROM ({walk}) r WHERE {matched} ORDER BY r.id DESC LIMIT {wanted}), \
+         k AS (SELECT COUNT(*) AS hits FROM m) \
+         SELECT CASE WHEN k.hits < {wanted} THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM ({count}) w) END, \
+         (SELECT string_agg(id::text, ',') FROM m) FROM k"
+    );
+    let (read, ids): (Option<String>, Option<String>) =
+        on!(read store, c => bind_all!(sqlx::query_as(&sql), binds).fetch_one(c).await)?;
+    let read = match *parse_ids(read)?.as_slice() {
+        [lowest, rows] => Some((lowest, rows)),
+        _ => None,
+    };
+    Ok((parse_ids(ids)?, read))
 }
 
 /// PostgreSQL, a broad search within one state: the newest cases of the
@@ -426,23 +431,16 @@ async fn pg_state_walk(
     let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
     let matches = pg_matches(q, "s.body", &mut binds);
     let newest = format!("SELECT c.id FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}");
-    let sql = format!(
-        "WITH m AS MATERIALIZED (SELECT r.id FROM ({newest}) r WHERE EXISTS (SELECT 1 FROM case_search s \
-         WHERE s.id = r.id AND ({matches})) ORDER BY r.id DESC LIMIT ${n}), \
-         k AS (SELECT COUNT(*) AS hits FROM m) \
-         SELECT CASE WHEN k.hits < ${n} THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM ({newest}) r) END, \
-         (SELECT string_agg(id::text, ',') FROM m) FROM k"
-    );
-    let (read, ids): (Option<String>, Option<String>) =
-        on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
-    let lowest = match *parse_ids(read)?.as_slice() {
+    let matched = format!("EXISTS (SELECT 1 FROM case_search s WHERE s.id = r.id AND ({matches}))");
+    let (ids, read) = stopping_walk(store, &newest, &matched, &newest, &format!("${n}"), &binds).await?;
+    let lowest = match read {
         // The walk read all there was: nothing below.
-        [_, read] if read < PG_WALK => None,
-        [lowest, _] => Some(lowest),
+        Some((_, rows)) if rows < PG_WALK => None,
+        Some((lowest, _)) => Some(lowest),
         // The matches filled what was wanted.
-        _ => None,
+        None => None,
     };
-    Ok((parse_ids(ids)?, lowest))
+    Ok((ids, lowest))
 }
 
 /// How many of a broad search's newest matches one page looks among.
@@ -498,7 +496,12 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         // A common term within one state: the state's own newest cases
         // are read next, each checked against the text (PostgreSQL), once
         // a page: a term rare in the state goes on through the windows.
-        if let (false, 1, Some(from), Some(_), true) = (filled, looked, floor, f.state, store.is_postgres()) {
+        if !filled
+            && looked == 1
+            && f.state.is_some()
+            && store.is_postgres()
+            && let Some(from) = floor
+        {
             let wanted = f.limit - rows.len() as i64;
             let (ids, lowest) = pg_state_walk(store, &f, &q, from, wanted).await?;
             let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&ids)).await?;
