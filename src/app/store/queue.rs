@@ -384,12 +384,12 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
     Ok(ids)
 }
 
-/// One of PostgreSQL's walks in id order: the rows of `walk` (ids, newest
-/// first, a bounded read) that `matched` keeps, stopping at `wanted` (a
-/// placeholder) of them, so that a common term reads the window's rows,
-/// not the whole walk. Only when they did not fill it is `count` (the same
-/// rows, by id alone) read, for its lowest id and how many rows it has: a
-/// subquery is run when used. Returns the matches, newest first, and that.
+/// One walk in id order: the rows of `walk` (ids, newest first, a bounded
+/// read) that `matched` keeps, stopping at `wanted` (a placeholder) of
+/// them, so that a common term reads the window's rows, not the whole walk.
+/// Only when they did not fill it is `count` (the same rows, by id alone)
+/// read, for its lowest id and how many rows it has: a subquery is run when
+/// used. Returns the matches, newest first, and that.
 async fn stopping_walk(
     store: &Store,
     walk: &str,
@@ -398,11 +398,12 @@ async fn stopping_walk(
     wanted: &str,
     binds: &[Bind],
 ) -> Result<(Vec<i64>, Option<(i64, i64)>)> {
+    let joined = if store.is_postgres() { "string_agg(id::text, ',')" } else { "group_concat(id, ',')" };
     let sql = format!(
         "WITH m AS MATERIALIZED (SELECT r.id FROM ({walk}) r WHERE {matched} ORDER BY r.id DESC LIMIT {wanted}), \
          k AS (SELECT COUNT(*) AS hits FROM m) \
          SELECT CASE WHEN k.hits < {wanted} THEN (SELECT COALESCE(MIN(id), 0) || ',' || COUNT(*) FROM ({count}) w) END, \
-         (SELECT string_agg(id::text, ',') FROM m) FROM k"
+         (SELECT {joined} FROM m) FROM k"
     );
     let (read, ids): (Option<String>, Option<String>) =
         on!(read store, c => bind_all!(sqlx::query_as(&sql), binds).fetch_one(c).await)?;
@@ -410,32 +411,95 @@ async fn stopping_walk(
         [lowest, rows] => Some((lowest, rows)),
         _ => None,
     };
-    Ok((parse_ids(ids)?, read))
+    let mut ids = parse_ids(ids)?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok((ids, read))
 }
 
-/// PostgreSQL, a broad search within one state: the newest cases of the
-/// page's filters below `below` (the index `cases_state_newest`, migration
-/// 0019), at most [`PG_WALK`] of them, each checked against the searched
-/// text, stopping at `wanted` matches. Returns the matches, newest first,
-/// and the lowest id read when there is more to read below it.
-async fn pg_state_walk(
+/// The columns a search looks in, as the full-text index holds them
+/// (SQLite's `cases_search`, migration 0006; PostgreSQL's `case_search`).
+const SEARCHED: [&str; 6] =
+    ["subject_name", "subject_name_kana", "contact_email", "subject_phone", "reference", "details"];
+
+/// How many of a state's newest cases a broad search within it reads.
+const STATE_WALK: i64 = 2048;
+
+/// Whether a search's text can be checked in the case's own columns as the
+/// full-text index matches it. SQLite's `lower()` folds ASCII letters only,
+/// where FTS5's trigrams fold every cased letter: a search with another
+/// cased letter (「Müller」) is left to the full-text index.
+fn folds_as_ascii(q: &str) -> bool {
+    search_variants(q).iter().flat_map(|v| v.chars()).all(|c| c.is_ascii() || (c.is_lowercase() == c.is_uppercase()))
+}
+
+/// A broad search within one state (「example.jp」 among closed cases, when
+/// the newest matches are open): the newest cases of the page's filters
+/// below `below` (the index `cases_state_newest`, migration 0019), at most
+/// [`STATE_WALK`] of them, each checked against the searched text, stopping
+/// at `wanted` matches. A search of two characters checks the start of the
+/// name and kana, as its windows do; a longer one the searched text:
+/// PostgreSQL's `case_search` by its primary key, SQLite's case columns
+/// (checking one case against FTS5 reads the whole of each trigram's
+/// list). Returns the matches, newest first, and the lowest id read when
+/// there is more to read below it.
+async fn state_walk(
     store: &Store,
     f: &QueueFilter,
     q: &str,
     below: i64,
     wanted: i64,
 ) -> Result<(Vec<i64>, Option<i64>)> {
+    let postgres = store.is_postgres();
     let plain = QueueFilter { q: None, after: None, ..f.clone() };
-    let (cond, mut binds) = filter_sql(&plain, true);
-    binds.extend([Bind::I(below), Bind::I(PG_WALK), Bind::I(wanted)]);
+    let (cond, mut binds) = filter_sql(&plain, postgres);
+    binds.extend([Bind::I(below), Bind::I(STATE_WALK), Bind::I(wanted)]);
     let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
-    let matches = pg_matches(q, "s.body", &mut binds);
-    let newest = format!("SELECT c.id FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}");
-    let matched = format!("EXISTS (SELECT 1 FROM case_search s WHERE s.id = r.id AND ({matches}))");
-    let (ids, read) = stopping_walk(store, &newest, &matched, &newest, &format!("${n}"), &binds).await?;
+    let newest = |columns: &str| {
+        format!("SELECT {columns} FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}")
+    };
+    let bound = |v: String, binds: &mut Vec<Bind>| {
+        binds.push(Bind::T(v));
+        format!("${}", binds.len())
+    };
+    let (columns, matched) = if is_short(q) {
+        let starts: Vec<String> = search_variants(q)
+            .into_iter()
+            .flat_map(|v| {
+                let p = bound(v, &mut binds);
+                ["subject_name", "subject_name_kana"].map(|col| format!("substr(r.{col}, 1, 2) = {p}"))
+            })
+            .collect();
+        ("c.id, c.subject_name, c.subject_name_kana".to_owned(), starts.join(" OR "))
+    } else if postgres {
+        let matches = pg_matches(q, "s.body", &mut binds);
+        ("c.id".to_owned(), format!("EXISTS (SELECT 1 FROM case_search s WHERE s.id = r.id AND ({matches}))"))
+    } else {
+        let found: Vec<String> = search_variants(q)
+            .into_iter()
+            .flat_map(|v| {
+                let p = bound(v.to_ascii_lowercase(), &mut binds);
+                SEARCHED.map(|col| format!("instr(lower(r.{col}), {p}) > 0"))
+            })
+            .collect();
+        let columns: Vec<String> = SEARCHED.iter().map(|col| format!("c.{col}")).collect();
+        (format!("c.id, {}", columns.join(", ")), found.join(" OR "))
+    };
+    let walk = if postgres {
+        newest(&columns)
+    } else {
+        // SQLite would sort the walk's rows again to stop at the matches
+        // wanted (a temporary B-tree of all of them): the same rows as an id
+        // range are read in the index's order, stopping there.
+        let cases = "cases c INDEXED BY cases_state_newest";
+        format!(
+            "SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} AND c.id >= COALESCE(\
+             (SELECT c.id FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT 1 OFFSET ${walk} - 1), 0)"
+        )
+    };
+    let (ids, read) = stopping_walk(store, &walk, &matched, &newest("c.id"), &format!("${n}"), &binds).await?;
     let lowest = match read {
         // The walk read all there was: nothing below.
-        Some((_, rows)) if rows < PG_WALK => None,
+        Some((_, rows)) if rows < STATE_WALK => None,
         Some((lowest, _)) => Some(lowest),
         // The matches filled what was wanted.
         None => None,
@@ -494,16 +558,16 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
         rows.extend(found);
         let mut floor = if full { window.last().copied() } else { None };
         // A common term within one state: the state's own newest cases
-        // are read next, each checked against the text (PostgreSQL), once
-        // a page: a term rare in the state goes on through the windows.
+        // are read next, each checked against the text, once a page: a
+        // term rare in the state goes on through the windows.
         if !filled
             && looked == 1
             && f.state.is_some()
-            && store.is_postgres()
+            && (store.is_postgres() || folds_as_ascii(&q))
             && let Some(from) = floor
         {
             let wanted = f.limit - rows.len() as i64;
-            let (ids, lowest) = pg_state_walk(store, &f, &q, from, wanted).await?;
+            let (ids, lowest) = state_walk(store, &f, &q, from, wanted).await?;
             let found = page_of(store, &QueueFilter { limit: wanted, ..f.clone() }, Some(&ids)).await?;
             filled = found.len() as i64 == wanted;
             rows.extend(found);
@@ -533,17 +597,11 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
     if let Some(ids) = ids {
         binds.push(Bind::T(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
         let n = binds.len();
-        if f.order == Order::Newest {
+        if f.order == Order::Newest && postgres {
             // The window is newest first: walk it in its order and stop at the page.
-            from = if postgres {
-                format!(
-                    "unnest(string_to_array(${n}, ',')::bigint[]) WITH ORDINALITY AS w(id, place) JOIN cases c ON c.id = w.id"
-                )
-            } else {
-                format!(
-                    "(SELECT value AS id, key AS place FROM json_each('[' || ${n} || ']')) w CROSS JOIN cases c ON c.id = w.id"
-                )
-            };
+            from = format!(
+                "unnest(string_to_array(${n}, ',')::bigint[]) WITH ORDINALITY AS w(id, place) JOIN cases c ON c.id = w.id"
+            );
         } else if postgres {
             cond.push_str(&format!(" AND c.id = ANY(string_to_array(${n}, ',')::bigint[])"));
         } else {
@@ -564,7 +622,10 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         // Every confirmed case has its date of receipt (the index of migration 0008).
         Order::Received => ("c.received_on", " DESC"),
         // A broad search's window, in its place order (newest first); it has no cursor of its own.
-        Order::Newest => ("w.place", ""),
+        Order::Newest if postgres => ("w.place", ""),
+        // SQLite walks the ids of an `IN` list in either order, stopping at
+        // the page (the order of `json_each` it would sort again).
+        Order::Newest => ("c.id", " DESC"),
     };
     if let Some((k, id)) = &f.after {
         binds.push(Bind::T(k.clone()));
@@ -575,7 +636,7 @@ async fn page_of(store: &Store, f: &QueueFilter, ids: Option<&[i64]>) -> Result<
         sql.push_str(&format!(" AND {key} {cmp} ${d} AND ({key} {strict} ${d} OR c.id {id_cmp} ${i})"));
     }
     binds.push(Bind::I(f.limit));
-    let order_by = if f.order == Order::Newest { key.to_owned() } else { format!("{key}{dir}, c.id{dir}") };
+    let order_by = if f.order == Order::Newest { format!("{key}{dir}") } else { format!("{key}{dir}, c.id{dir}") };
     sql.push_str(&format!(" ORDER BY {order_by} LIMIT ${}", binds.len()));
     let rows: Vec<QueueRow> =
         on!(read store, c => bind_all!(sqlx::query_as::<_, QueueRow>(&sql), &binds).fetch_all(c).await)?;
