@@ -372,9 +372,10 @@ pub async fn purge_unconfirmed(store: &Store, created_before: i64) -> Result<u64
 
 /// Cases with an open fee ask whose deadline falls on or before `until`,
 /// not yet reminded.
+/// (`state <> 'unconfirmed'` lets SQLite read its index of confirmed cases' states, migration 0020.)
 pub async fn fee_reminders_due(store: &Store, until: Date) -> Result<Vec<Reference>> {
     let rows: Vec<(Option<String>,)> = on!(read store, c => sqlx::query_as(
-        "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND (',' || asks || ',') LIKE '%,fee,%' \
+        "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND state <> 'unconfirmed' AND (',' || asks || ',') LIKE '%,fee,%' \
          AND fee_reminded = 0 AND fee_pay_by IS NOT NULL AND fee_pay_by <= $1 ORDER BY fee_pay_by, id")
         .bind(until.to_string()).fetch_all(c).await)?;
     rows.into_iter().filter_map(|(r,)| r).map(|r| code(&r)).collect()

@@ -157,8 +157,9 @@ pub async fn identity_reminders_due(
     store: &Store,
     asked_before: jiff::civil::Date,
 ) -> Result<Vec<crate::domain::Reference>> {
+    // `state <> 'unconfirmed'` lets SQLite read its index of confirmed cases' states (migration 0020).
     let rows: Vec<(Option<String>,)> = on!(read store, c => sqlx::query_as(
-        "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND (',' || asks || ',') LIKE '%,identity,%' \
+        "SELECT reference FROM cases WHERE state = 'awaiting_requester' AND state <> 'unconfirmed' AND (',' || asks || ',') LIKE '%,identity,%' \
          AND identity_reminded = 0 AND identity_asked_on IS NOT NULL AND identity_asked_on < $1 ORDER BY id")
         .bind(asked_before.to_string()).fetch_all(c).await)?;
     rows.into_iter().filter_map(|(r,)| r).map(|r| code(&r)).collect()

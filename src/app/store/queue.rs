@@ -454,8 +454,15 @@ async fn state_walk(
     let (cond, mut binds) = filter_sql(&plain, postgres);
     binds.extend([Bind::I(below), Bind::I(STATE_WALK), Bind::I(wanted)]);
     let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
+    // SQLite's index of the walk holds the cases with a reference (every
+    // confirmed one, migration 0019): the walk says so and names it.
+    let (cases, cond) = if postgres {
+        ("cases c", cond)
+    } else {
+        ("cases c INDEXED BY cases_state_newest", format!("{cond} AND c.reference IS NOT NULL"))
+    };
     let newest = |columns: &str| {
-        format!("SELECT {columns} FROM cases c WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}")
+        format!("SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}")
     };
     let bound = |v: String, binds: &mut Vec<Bind>| {
         binds.push(Bind::T(v));
@@ -490,7 +497,6 @@ async fn state_walk(
         // SQLite would sort the walk's rows again to stop at the matches
         // wanted (a temporary B-tree of all of them): the same rows as an id
         // range are read in the index's order, stopping there.
-        let cases = "cases c INDEXED BY cases_state_newest";
         format!(
             "SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} AND c.id >= COALESCE(\
              (SELECT c.id FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT 1 OFFSET ${walk} - 1), 0)"

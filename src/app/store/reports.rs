@@ -44,10 +44,11 @@ pub async fn received_groups(store: &Store, first: &str, last: &str) -> Result<V
 /// then: the cases open now that had arrived by then, plus those closed since
 /// that had arrived by then. Only recent rows are read for recent months.
 /// (Pauses of past months are not replayed for the overdue count.)
+/// (`state <> 'unconfirmed'` lets SQLite read its index of confirmed cases' states, migration 0020.)
 pub async fn open_and_overdue_at(store: &Store, last: &str) -> Result<(i64, i64)> {
     let (open_now, overdue_now): (i64, i64) = on!(read store, c => sqlx::query_as(
         "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases \
-         WHERE state IN ('received', 'awaiting_requester', 'in_progress') AND received_on <= $2")
+         WHERE state IN ('received', 'awaiting_requester', 'in_progress') AND received_on <= $2 AND state <> 'unconfirmed'")
         .bind(last).bind(last).fetch_one(c).await)?;
     let (closed_since, closed_since_overdue): (i64, i64) = on!(read store, c => sqlx::query_as(
         "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN due_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases \
