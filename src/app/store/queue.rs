@@ -453,7 +453,7 @@ async fn state_walk(
     let plain = QueueFilter { q: None, after: None, ..f.clone() };
     let (cond, mut binds) = filter_sql(&plain, postgres);
     binds.extend([Bind::I(below), Bind::I(STATE_WALK), Bind::I(wanted)]);
-    let (b, walk, n) = (binds.len() - 2, binds.len() - 1, binds.len());
+    let (b, most, n) = (binds.len() - 2, binds.len() - 1, binds.len());
     // SQLite's index of the walk holds the cases with a reference (every
     // confirmed one, migration 0019): the walk says so and names it.
     let (cases, cond) = if postgres {
@@ -462,7 +462,7 @@ async fn state_walk(
         ("cases c INDEXED BY cases_state_newest", format!("{cond} AND c.reference IS NOT NULL"))
     };
     let newest = |columns: &str| {
-        format!("SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${walk}")
+        format!("SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT ${most}")
     };
     let bound = |v: String, binds: &mut Vec<Bind>| {
         binds.push(Bind::T(v));
@@ -499,7 +499,7 @@ async fn state_walk(
         // range are read in the index's order, stopping there.
         format!(
             "SELECT {columns} FROM {cases} WHERE {cond} AND c.id < ${b} AND c.id >= COALESCE(\
-             (SELECT c.id FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT 1 OFFSET ${walk} - 1), 0)"
+             (SELECT c.id FROM {cases} WHERE {cond} AND c.id < ${b} ORDER BY c.id DESC LIMIT 1 OFFSET ${most} - 1), 0)"
         )
     };
     let (ids, read) = stopping_walk(store, &walk, &matched, &newest("c.id"), &format!("${n}"), &binds).await?;
