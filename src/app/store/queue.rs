@@ -120,6 +120,10 @@ pub fn search_variants(q: &str) -> Vec<String> {
     out
 }
 
+/// The columns a search of two characters matches the start of, each with
+/// an index of its first two characters and the id (migration 0008).
+const NAME_STARTS: [&str; 2] = ["subject_name", "subject_name_kana"];
+
 /// A search of two characters cannot use trigrams: it matches the first
 /// two characters of the name or of the kana (a family name, 「山田」),
 /// each an index of those two characters and the id (migration 0008).
@@ -144,7 +148,7 @@ fn search_sql(q: &str, postgres: bool, taken: usize) -> (String, Vec<Bind>) {
     };
     if is_short(q) {
         for v in &variants {
-            for col in ["subject_name", "subject_name_kana"] {
+            for col in NAME_STARTS {
                 parts.push(format!("substr(c.{col}, 1, 2) = {}", next(Bind::T(v.clone()), &mut binds)));
             }
         }
@@ -282,7 +286,7 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
         let mut binds = vec![Bind::I(below), Bind::I(limit)];
         let mut arms = Vec::new();
         for v in search_variants(q) {
-            for col in ["subject_name", "subject_name_kana"] {
+            for col in NAME_STARTS {
                 binds.push(Bind::T(v.clone()));
                 arms.push(format!(
                     "SELECT * FROM (SELECT c.id FROM cases c WHERE c.state <> 'unconfirmed' \
@@ -421,6 +425,14 @@ async fn stopping_walk(
 const SEARCHED: [&str; 6] =
     ["subject_name", "subject_name_kana", "contact_email", "subject_phone", "reference", "details"];
 
+/// The id and `columns` of a case, as a walk selects them to check.
+fn with_id(columns: &[&str]) -> String {
+    std::iter::once("c.id".to_owned())
+        .chain(columns.iter().map(|col| format!("c.{col}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// How many of a state's newest cases a broad search within it reads.
 const STATE_WALK: i64 = 2048;
 
@@ -473,10 +485,10 @@ async fn state_walk(
             .into_iter()
             .flat_map(|v| {
                 let p = bound(v, &mut binds);
-                ["subject_name", "subject_name_kana"].map(|col| format!("substr(r.{col}, 1, 2) = {p}"))
+                NAME_STARTS.map(|col| format!("substr(r.{col}, 1, 2) = {p}"))
             })
             .collect();
-        ("c.id, c.subject_name, c.subject_name_kana".to_owned(), starts.join(" OR "))
+        (with_id(&NAME_STARTS), starts.join(" OR "))
     } else if postgres {
         let matches = pg_matches(q, "s.body", &mut binds);
         ("c.id".to_owned(), format!("EXISTS (SELECT 1 FROM case_search s WHERE s.id = r.id AND ({matches}))"))
@@ -488,8 +500,7 @@ async fn state_walk(
                 SEARCHED.map(|col| format!("instr(lower(r.{col}), {p}) > 0"))
             })
             .collect();
-        let columns: Vec<String> = SEARCHED.iter().map(|col| format!("c.{col}")).collect();
-        (format!("c.id, {}", columns.join(", ")), found.join(" OR "))
+        (with_id(&SEARCHED), found.join(" OR "))
     };
     let walk = if postgres {
         newest(&columns)
