@@ -169,6 +169,46 @@ async fn a_request_goes_from_the_web_form_to_the_monthly_csv() {
     app.running.shutdown().await;
 }
 
+/// On SQLite, submissions that arrive while the writer is busy are written
+/// together in one transaction (app::submissions): none may be lost, mixed
+/// with another or answered before it is stored.
+#[tokio::test]
+async fn people_who_submit_at_the_same_moment_each_get_a_link_to_their_own_request() {
+    const PEOPLE: usize = 24;
+    let app = spawn().await;
+    let names: Vec<String> = (0..PEOPLE).map(|i| format!("同時 {i}子")).collect();
+    let emails: Vec<String> = (0..PEOPLE).map(|i| format!("same-moment-{i}@example.jp")).collect();
+    let browsers: Vec<reqwest::Client> = (0..PEOPLE).map(|_| app.new_client()).collect();
+    let sent = futures::future::join_all((0..PEOPLE).map(|i| {
+        let form = common::with(common::with(request_form(), "subject_name", &names[i]), "contact_email", &emails[i]);
+        let browser = &browsers[i];
+        let app = &app;
+        async move { app.post_as(browser, "/requests", &form, &[]).await }
+    }))
+    .await;
+    for page in &sent {
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/requests/sent"));
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM cases WHERE state = 'unconfirmed'").await, PEOPLE as i64);
+
+    let mails = app.take_mails().await;
+    assert_eq!(mails.len(), PEOPLE, "one confirmation each");
+    for i in 0..PEOPLE {
+        let confirm = one(&mails, &emails[i], "メールアドレスの確認");
+        let url = link(&confirm.text, &format!("{}/requests/confirm?token=", app.base));
+        let token = url.split("token=").nth(1).expect("a token");
+        let page = app.post_as(&browsers[i], "/requests/confirm", &[("token", token)], &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let location = page.location.expect("to the status page");
+        let reference = location.trim_start_matches("/status/").split('?').next().expect("a reference");
+        let person = app
+            .strings(&format!("SELECT subject_name || ' ' || contact_email FROM cases WHERE reference = '{reference}'"))
+            .await;
+        assert_eq!(person, vec![format!("{} {}", names[i], emails[i])], "the link confirms its own request");
+    }
+}
+
 #[tokio::test]
 async fn manual_intake_is_received_on_its_arrival_date_without_a_confirmation() {
     let app = spawn().await;

@@ -29,6 +29,7 @@ pub mod seed;
 pub mod settings;
 pub mod spreadsheet;
 mod store;
+mod submissions;
 pub mod tasks;
 pub mod users;
 pub mod webhooks;
@@ -170,6 +171,9 @@ pub struct App {
     access: Arc<access::Recorder>,
     /// Each API token's requests a minute.
     pub api_limits: Arc<api_tokens::RateLimits>,
+    /// SQLite: the public form's submissions, written together
+    /// (`submissions`); `None` on PostgreSQL, whose writers do not queue.
+    submissions: Option<submissions::Submissions>,
 }
 
 impl App {
@@ -192,7 +196,7 @@ impl App {
         if let Some(name) = &config.org_name {
             store::seed_setting(&store, "org_name", name).await?;
         }
-        Ok(App {
+        let mut app = App {
             access: Arc::new(access::Recorder::start(store.clone())),
             store,
             tz,
@@ -208,7 +212,12 @@ impl App {
             hasher: Arc::default(),
             mail_limit_per_recipient: config.mail_limit_per_recipient,
             api_limits: Arc::default(),
-        })
+            submissions: None,
+        };
+        if !app.is_postgres() {
+            app.submissions = Some(submissions::Submissions::start(app.clone()));
+        }
+        Ok(app)
     }
 
     /// The session store, in the application's own database.

@@ -14,6 +14,7 @@ use crate::domain::{Actor, ActorKind, Case, Event, FeeEntryKind, PaymentMethod, 
 
 /// One change to persist: a case as read (id 0 for a new one), the events
 /// decided, and what the command carried besides.
+#[derive(Clone)]
 pub(crate) struct Change {
     pub rec: CaseRecord,
     pub before: Case,
@@ -42,7 +43,7 @@ pub(crate) struct Change {
 /// it is a round trip every other receipt waits for. A system, account or
 /// webhook changed while the receipt is written is as if changed just after.
 /// `None`: read in the transaction, when needed.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Known {
     pub systems: Option<Vec<super::store::inventory::SystemRow>>,
     pub staff: Option<Vec<super::records::Account>>,

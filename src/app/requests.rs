@@ -9,7 +9,7 @@ use super::persist::{Change, Known, persist};
 use super::records::{CaseRecord, Document, FeeEntry, Message, Person};
 use super::store::cases as sc;
 use super::store::documents as sd;
-use super::{App, AppError, Result, keys};
+use super::{App, AppError, Result, Settings, keys};
 use crate::domain::deadline::Profile;
 use crate::domain::input::{
     ContactEmail, DETAILS_MAX, FieldError, Intake, NewRequest, RequestForm, parse_request, too_long,
@@ -67,24 +67,27 @@ pub async fn submit(app: &App, form: &RequestForm, lang: Lang) -> Result<Submitt
         return Ok(Submitted { email });
     }
     let settings = app.settings().await?;
-    let profile = settings.profile_for(req.kind);
-    let mut rec = new_record(app, &req, lang, today, profile);
-    let token = keys::random_token();
-    rec.confirm_token_hash = Some(keys::hash_token(&token));
-    let before = rec.case.clone();
-    let events = open_case(&before, Channel::Web, None, &ctx(app, &settings, &settings.policy(profile)));
     // Past the recipient's limit the request is kept, unconfirmed, and no
     // mail goes out; the page says the same either way.
     let mail_allowed = super::abuse::may_mail_publicly(app, &email).await?;
-    let change = Change {
+    let change = submission(app, &settings, &req, lang, mail_allowed);
+    super::submissions::write(app, settings, change).await?;
+    Ok(Submitted { email })
+}
+
+/// What a web submission writes: the request, unconfirmed, its first event
+/// and, when mail to its address is allowed, the link that confirms it.
+pub(crate) fn submission(app: &App, settings: &Settings, req: &NewRequest, lang: Lang, mail_allowed: bool) -> Change {
+    let profile = settings.profile_for(req.kind);
+    let mut rec = new_record(app, req, lang, app.today(), profile);
+    let token = keys::random_token();
+    rec.confirm_token_hash = Some(keys::hash_token(&token));
+    let before = rec.case.clone();
+    let events = open_case(&before, Channel::Web, None, &ctx(app, settings, &settings.policy(profile)));
+    Change {
         confirm_url: mail_allowed.then(|| app.url(&format!("/requests/confirm?token={token}"))),
         ..Change::new(rec, before, events, Actor::Requester)
-    };
-    let mut tx = app.store.begin().await?;
-    persist(app, &mut tx, &settings, change).await?;
-    tx.commit().await?;
-    app.wake_workers();
-    Ok(Submitted { email })
+    }
 }
 
 /// A letter, e-mail, call or visit taken in by staff (or by an API client):
