@@ -54,9 +54,7 @@ impl Submissions {
         let (done, answer) = oneshot::channel();
         if let Err(mpsc::error::SendError(job)) = self.queue.send(Job { settings, change, done }).await {
             // The writing task has ended (its runtime with it): write here.
-            write_alone(app, &job.settings, job.change).await?;
-            app.wake_workers();
-            return Ok(());
+            return write_alone(app, &job.settings, job.change).await;
         }
         answer.await.map_err(|_| AppError::Internal(anyhow::anyhow!("a submission's write was abandoned")))?
     }
@@ -67,11 +65,7 @@ impl Submissions {
 pub(crate) async fn write(app: &App, settings: Settings, change: Change) -> Result<()> {
     match &app.submissions {
         Some(queue) => queue.write(app, settings, change).await,
-        None => {
-            write_alone(app, &settings, change).await?;
-            app.wake_workers();
-            Ok(())
-        }
+        None => write_alone(app, &settings, change).await,
     }
 }
 
@@ -92,11 +86,7 @@ async fn write_group(app: &App, jobs: Vec<Job>) {
         }
     }
     for job in jobs {
-        let written = write_alone(app, &job.settings, job.change).await;
-        if written.is_ok() {
-            app.wake_workers();
-        }
-        let _ = job.done.send(written);
+        let _ = job.done.send(write_alone(app, &job.settings, job.change).await);
     }
 }
 
@@ -109,10 +99,13 @@ async fn write_together(app: &App, jobs: &[Job]) -> Result<()> {
     Ok(())
 }
 
+/// Writes one submission in a transaction of its own, then wakes the mail
+/// sender for its confirmation.
 async fn write_alone(app: &App, settings: &Settings, change: Change) -> Result<()> {
     let mut tx = app.store.begin().await?;
     persist(app, &mut tx, settings, change).await?;
     tx.commit().await?;
+    app.wake_workers();
     Ok(())
 }
 
