@@ -337,55 +337,130 @@ fn parse_ids(text: Option<String>) -> Result<Vec<i64>> {
 
 /// How many of the newest rows PostgreSQL's search reads in order first.
 const PG_WALK: i64 = 2048;
-/// How many rows a second, longer walk may read when the first one showed
-/// the term common enough to fill the window that way.
-const PG_LONG_WALK: i64 = 65_536;
+/// At most how many matches PostgreSQL's statistics may expect of a term
+/// for its search to go straight to the trigram index and read every match
+/// (about 2 µs each on a warm cache).
+const PG_RARE: f64 = 2048.0;
+/// A term PostgreSQL's statistics expect in at least one row of this many
+/// is read by walking the newest rows: the walk fills the window after
+/// reading a few times the window's rows.
+const PG_COMMON: f64 = 8.0;
+/// The search index's buckets span 2^18 ids (migration 0020: `id >> 18`).
+const PG_BUCKET_BITS: u32 = 18;
+/// At most how many buckets one statement of the bucket road reads.
+const PG_MOST_BUCKETS: i64 = 32;
 
 /// PostgreSQL's search of three characters or more, in the narrow table of
 /// searched text (migration 0009; the reference is in it, unconfirmed
-/// requests are not). The trigram index finds a rare term's matches at
-/// once, but must visit every match before the newest can be picked: for a
-/// common term (an e-mail domain: most cases) that is hundreds of thousands
-/// of rows. So the newest rows are read in order first, stopping at the
-/// window; the matches seen tell how common the term is, and a term too
-/// rare to fill the window by reading on is looked up in the trigram index
-/// below what was read.
+/// requests are not). The trigram index finds a term's matches, but must
+/// visit each one (its row in the table) before the newest can be picked:
+/// for a common term (an e-mail domain: most cases) hundreds of thousands.
+/// So the planner's statistics choose the road: a rare term is looked up in
+/// the trigram index at once; a common one reads the newest rows in order,
+/// stopping at the window; a term between them reads its newest buckets
+/// of ids first (the index is keyed by bucket too). Every road lists the
+/// same matches: the statistics only choose the fastest.
 async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
+    let Some(expected) = pg_expected_matches(store, q).await? else {
+        return pg_walk_window(store, q, below, limit).await;
+    };
+    if expected <= PG_RARE {
+        return pg_trigram_below(store, q, below, limit).await;
+    }
+    let (rows,): (f64,) = on!(read store, c => sqlx::query_as(
+        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'case_search'::regclass").fetch_one(c).await)?;
+    if expected * PG_COMMON < rows {
+        pg_bucket_window(store, q, below, limit).await
+    } else {
+        pg_walk_window(store, q, below, limit).await
+    }
+}
+
+/// A search's window read by walking the newest rows first, then bucket
+/// by bucket below them when the walk did not fill it.
+async fn pg_walk_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
     let mut binds = vec![Bind::I(below), Bind::I(limit), Bind::I(PG_WALK)];
     let matches = pg_matches(q, "r.body", &mut binds);
     let newest = |columns: &str| format!("SELECT {columns} FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3");
     let (walk, count) = (newest("id, body"), newest("id"));
-    let matched = format!("({matches})");
-    // A full window: what lies below it is not looked for.
-    let walked = |read: Option<(i64, i64)>| read.unwrap_or((0, i64::MAX));
-    let (mut ids, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
-    let (mut floor, read) = walked(read);
-    let mut exhausted = read < PG_WALK;
-    let wanted = |ids: &Vec<i64>| limit - ids.len() as i64;
-    // Common enough that a longer walk should fill the window: read on.
-    if !exhausted && wanted(&ids) > 0 && (ids.len() as i64) * PG_LONG_WALK >= wanted(&ids) * PG_WALK * 2 {
-        binds[0] = Bind::I(floor);
-        binds[1] = Bind::I(wanted(&ids));
-        binds[2] = Bind::I(PG_LONG_WALK);
-        let (more, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
-        let (f, read) = walked(read);
-        floor = f;
-        exhausted = read < PG_LONG_WALK;
-        ids.extend(more);
+    let (mut ids, read) = stopping_walk(store, &walk, &format!("({matches})"), &count, "$2", &binds).await?;
+    match read {
+        // The walk read rows that were not enough and there are more below.
+        Some((floor, rows)) if rows == PG_WALK => {
+            ids.extend(pg_bucket_window(store, q, floor, limit - ids.len() as i64).await?);
+            Ok(ids)
+        }
+        // A full window, or all there was.
+        _ => Ok(ids),
     }
-    if !exhausted && wanted(&ids) > 0 {
-        let mut binds = vec![Bind::I(floor), Bind::I(wanted(&ids))];
+}
+
+/// The newest `limit` matches of a search below the id `below`, bucket by
+/// bucket of ids from the top: two buckets, then twice as many each time
+/// the window is not full, each a lookup of the bucket's matches in the
+/// trigram index (migration 0020). Newest first.
+async fn pg_bucket_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
+    let (top,): (Option<i64>,) = on!(read store, c => sqlx::query_as(
+        "SELECT MAX(id) FROM case_search WHERE id < $1").bind(below).fetch_one(c).await)?;
+    let Some(top) = top else { return Ok(Vec::new()) };
+    let mut ids = Vec::new();
+    let (mut bucket, mut arms) = (top >> PG_BUCKET_BITS, 1);
+    while bucket >= 0 && (ids.len() as i64) < limit {
+        let lowest = (bucket - arms + 1).max(0);
+        let mut binds = vec![Bind::I(below), Bind::I(limit - ids.len() as i64)];
         let matches = pg_matches(q, "body", &mut binds);
+        let selects: Vec<String> = (lowest..=bucket)
+            .rev()
+            .map(|b| {
+                binds.push(Bind::I(b));
+                format!(
+                    "SELECT id FROM case_search WHERE (id >> {PG_BUCKET_BITS}) = ${} AND id < $1 AND ({matches})",
+                    binds.len()
+                )
+            })
+            .collect();
         // Materialised: told to stop at the window, the planner would walk
         // the primary key backwards, expecting a match every few rows.
         let sql = format!(
-            "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({matches}) AND id < $1) \
-             SELECT id FROM m ORDER BY id DESC LIMIT $2"
+            "WITH m AS MATERIALIZED ({}) SELECT id FROM m ORDER BY id DESC LIMIT $2",
+            selects.join(" UNION ALL ")
         );
         ids.extend(joined_ids(store, &sql, &binds).await?);
+        bucket = lowest - 1;
+        arms = (arms * 2).min(PG_MOST_BUCKETS);
     }
-    ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
+}
+
+/// The newest `limit` matches of a search below the id `below`, from the
+/// trigram index of `case_search`, newest first: every match is visited.
+async fn pg_trigram_below(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
+    let mut binds = vec![Bind::I(below), Bind::I(limit)];
+    let matches = pg_matches(q, "body", &mut binds);
+    let sql = format!(
+        "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({matches}) AND id < $1) \
+         SELECT id FROM m ORDER BY id DESC LIMIT $2"
+    );
+    joined_ids(store, &sql, &binds).await
+}
+
+/// How many rows of `case_search` PostgreSQL's planner expects a search to
+/// match: its statistics hold a sample of the searched text (1,000 values,
+/// migration 0020) and it counts the sample's matches. Planning only, no
+/// row is read. `None` when the plan does not say (then the search walks).
+async fn pg_expected_matches(store: &Store, q: &str) -> Result<Option<f64>> {
+    let mut binds = Vec::new();
+    let matches = pg_matches(q, "body", &mut binds);
+    let sql = format!("EXPLAIN SELECT id FROM case_search WHERE {matches}");
+    let (top,): (String,) = on!(read store, c => bind_all!(sqlx::query_as(&sql), &binds).fetch_one(c).await)?;
+    Ok(planned_rows(&top))
+}
+
+/// The rows a plan's top line (`Bitmap Heap Scan on t  (cost=1.00..2.00
+/// rows=100 width=8)`) expects.
+fn planned_rows(line: &str) -> Option<f64> {
+    let (_, after) = line.split_once(" rows=")?;
+    after.split(' ').next()?.parse().ok()
 }
 
 /// One walk in id order: the rows of `walk` (ids, newest first, a bounded
@@ -864,6 +939,90 @@ mod tests {
         assert_eq!((row.fees.requested, row.fees.paid), (1000, 400));
         let open = parse_line("8;;purpose_notice;post;self;received;2026-11-03;;;;;0;0;0;0").expect("reads");
         assert_eq!((open.1.reference, open.1.closed_on, open.1.outcome), (None, None, None));
+    }
+
+    /// A desk on a fresh PostgreSQL database, when MADOGUCHI_TEST_POSTGRES_URL names a server.
+    async fn postgres_desk(dir: &std::path::Path) -> Option<crate::app::App> {
+        use sqlx::Connection;
+        let admin = std::env::var("MADOGUCHI_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())?;
+        let name = format!("madoguchi_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test server");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create a database");
+        let (server, _) = admin.split('?').next().unwrap_or(&admin).rsplit_once('/').expect("a database in the URL");
+        let config = crate::config::Config {
+            bind: "127.0.0.1:0".into(),
+            base_url: None,
+            data_dir: dir.to_owned(),
+            database_url: Some(format!("{server}/{name}")),
+            smtp_url: None,
+            mail_from: "madoguchi@example.jp".into(),
+            // Any 32 bytes: the test reads no secret.
+            data_key: Some("bWFkb2d1Y2hpIHF1ZXVlIHRlc3QgZGF0YSBrZXkgMzI=".into()),
+            timezone: "Asia/Tokyo".into(),
+            org_name: None,
+            trusted_proxies: Vec::new(),
+            mail_limit_per_recipient: 5,
+            intake_limit_per_address: 0,
+            client_timeout_secs: 10,
+        };
+        Some(crate::app::App::open(&config, "http://127.0.0.1".into()).await.expect("open the desk"))
+    }
+
+    #[tokio::test]
+    async fn postgres_statistics_tell_a_rare_term_from_a_common_one_and_every_road_finds_the_same_matches() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let Some(app) = postgres_desk(dir.path()).await else {
+            eprintln!("PostgreSQL only (SQLite's full-text index has one road): set MADOGUCHI_TEST_POSTGRES_URL");
+            return;
+        };
+        let store = &app.store;
+        // Cases in the first bucket of ids and in the third, none in between.
+        crate::app::seed::seed(&app, 1500, None, |_| {}).await.expect("seed");
+        let columns = "kind, filer, channel, lang, state, identity_subject, identity_agent, identity_authority, \
+                       policy, submitted_on, received_on, due_on, open_due, subject_name, subject_name_kana, \
+                       contact_email, details, status_nonce, created_at, updated_at";
+        let gap = format!("INSERT INTO cases (id, {columns}) SELECT 140000, {columns} FROM cases WHERE id = 1");
+        on!(read store, c => sqlx::query(&gap).execute(c).await.map(|r| r.rows_affected())).expect("a case far above");
+        // The seed ends with ANALYZE: the planner has its sample of the searched text.
+        crate::app::seed::seed(&app, 1500, None, |_| {}).await.expect("seed");
+        let (oldest,): (String,) = on!(read store, c => sqlx::query_as(
+            "SELECT reference FROM cases WHERE reference IS NOT NULL ORDER BY id LIMIT 1").fetch_one(c).await)
+        .expect("the oldest reference");
+        let rare = pg_expected_matches(store, &oldest).await.expect("a plan").expect("its rows");
+        let common = pg_expected_matches(store, "example.jp").await.expect("a plan").expect("its rows");
+        assert!(rare < 10.0 && common > 1000.0, "{oldest} expected in {rare} rows, example.jp in {common}");
+        // Each road lists the same newest matches, from the top and from
+        // below a page's last id, as a plain query of every match does.
+        for q in [oldest.as_str(), "example.jp", "example.com", "山田 太", "1234", "ヤマダ"] {
+            for (below, limit) in [(i64::MAX, 501), (i64::MAX, 3001), (140_500, 1001), (1500, 1001)] {
+                let mut binds = vec![Bind::I(below), Bind::I(limit)];
+                let all = format!(
+                    "SELECT id FROM case_search WHERE ({}) AND id < $1 ORDER BY id DESC LIMIT $2",
+                    pg_matches(q, "body", &mut binds)
+                );
+                let want: Vec<i64> =
+                    on!(read store, c => bind_all!(sqlx::query_scalar(&all), &binds).fetch_all(c).await)
+                        .expect("every match");
+                let roads = [
+                    ("walk", pg_walk_window(store, q, below, limit).await),
+                    ("buckets", pg_bucket_window(store, q, below, limit).await),
+                    ("trigrams", pg_trigram_below(store, q, below, limit).await),
+                    ("chosen", pg_trigram_window(store, q, below, limit).await),
+                ];
+                for (road, got) in roads {
+                    assert_eq!(got.expect(road), want, "{q} below {below}, at most {limit}, by the {road} road");
+                }
+            }
+        }
+        app.close().await;
+    }
+
+    #[test]
+    fn the_rows_a_plan_expects_are_read_from_its_top_line() {
+        let line = "Bitmap Heap Scan on case_search  (cost=28.78..408.23 rows=1001 width=8)";
+        assert_eq!(planned_rows(line), Some(1001.0));
+        assert_eq!(planned_rows("Seq Scan on case_search  (cost=0.00..1.00 rows=1e+06 width=8)"), Some(1e6));
+        assert_eq!(planned_rows("Result  (cost=0.00..0.01 width=8)"), None);
     }
 
     #[test]
