@@ -337,18 +337,24 @@ fn parse_ids(text: Option<String>) -> Result<Vec<i64>> {
 
 /// How many of the newest rows PostgreSQL's search reads in order first.
 const PG_WALK: i64 = 2048;
+/// How many rows a second, longer walk may read when the term is common
+/// enough to fill the window that way.
+const PG_LONG_WALK: i64 = 65_536;
 /// At most how many matches PostgreSQL's statistics may expect of a term
 /// for its search to go straight to the trigram index and read every match
 /// (about 2 µs each on a warm cache).
 const PG_RARE: f64 = 2048.0;
-/// A term PostgreSQL's statistics expect in at least one row of this many
-/// is read by walking the newest rows: the walk fills the window after
-/// reading a few times the window's rows.
-const PG_COMMON: f64 = 8.0;
 /// The search index's buckets span 2^18 ids (migration 0020: `id >> 18`).
 const PG_BUCKET_BITS: u32 = 18;
 /// At most how many buckets one statement of the bucket road reads.
 const PG_MOST_BUCKETS: i64 = 32;
+
+/// Whether a term found in `share` of the rows should fill `wanted` by
+/// walking [`PG_LONG_WALK`] rows, twice over (at a million cases, a term
+/// in one case of 65 or more).
+fn long_walk_fills(share: f64, wanted: i64) -> bool {
+    share * PG_LONG_WALK as f64 >= 2.0 * wanted as f64
+}
 
 /// PostgreSQL's search of three characters or more, in the narrow table of
 /// searched text (migration 0009; the reference is in it, unconfirmed
@@ -369,34 +375,47 @@ async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Re
     }
     let (rows,): (f64,) = on!(read store, c => sqlx::query_as(
         "SELECT reltuples::float8 FROM pg_class WHERE oid = 'case_search'::regclass").fetch_one(c).await)?;
-    if expected * PG_COMMON < rows {
+    // Without statistics (never analysed) PostgreSQL counts -1 rows.
+    if rows > 0.0 && !long_walk_fills(expected / rows, limit) {
         pg_bucket_window(store, q, below, limit).await
     } else {
         pg_walk_window(store, q, below, limit).await
     }
 }
 
-/// A search's window read by walking the newest rows first, then bucket
-/// by bucket below them when the walk did not fill it.
+/// A search's window read by walking the newest rows first, and on for a
+/// longer walk when the first showed the term common enough to fill it
+/// that way; then bucket by bucket below what was read.
 async fn pg_walk_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
     let mut binds = vec![Bind::I(below), Bind::I(limit), Bind::I(PG_WALK)];
     let matches = pg_matches(q, "r.body", &mut binds);
     let newest = |columns: &str| format!("SELECT {columns} FROM case_search WHERE id < $1 ORDER BY id DESC LIMIT $3");
     let (walk, count) = (newest("id, body"), newest("id"));
-    let (mut ids, read) = stopping_walk(store, &walk, &format!("({matches})"), &count, "$2", &binds).await?;
-    match read {
-        // The walk read rows that were not enough and there are more below.
-        Some((floor, rows)) if rows == PG_WALK => {
-            ids.extend(pg_bucket_window(store, q, floor, limit - ids.len() as i64).await?);
-            Ok(ids)
-        }
-        // A full window, or all there was.
-        _ => Ok(ids),
+    let matched = format!("({matches})");
+    let (mut ids, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
+    let wanted = |ids: &Vec<i64>| limit - ids.len() as i64;
+    // Where a walk stopped when it read all its rows without filling the
+    // window: there is more below.
+    let below_walk = |read: Option<(i64, i64)>, walked: i64| read.filter(|&(_, rows)| rows == walked).map(|(f, _)| f);
+    let mut floor = below_walk(read, PG_WALK);
+    if let Some(from) = floor
+        && long_walk_fills(ids.len() as f64 / PG_WALK as f64, wanted(&ids))
+    {
+        binds[0] = Bind::I(from);
+        binds[1] = Bind::I(wanted(&ids));
+        binds[2] = Bind::I(PG_LONG_WALK);
+        let (more, read) = stopping_walk(store, &walk, &matched, &count, "$2", &binds).await?;
+        ids.extend(more);
+        floor = below_walk(read, PG_LONG_WALK);
     }
+    if let Some(from) = floor {
+        ids.extend(pg_bucket_window(store, q, from, wanted(&ids)).await?);
+    }
+    Ok(ids)
 }
 
 /// The newest `limit` matches of a search below the id `below`, bucket by
-/// bucket of ids from the top: two buckets, then twice as many each time
+/// bucket of ids from the top: one bucket, then twice as many each time
 /// the window is not full, each a lookup of the bucket's matches in the
 /// trigram index (migration 0020). Newest first.
 async fn pg_bucket_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
