@@ -65,4 +65,28 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("madoguchi.db").display()))
     }
+
+    /// A desk's settings for the crate's own tests: data in `data_dir`, on
+    /// SQLite or on the PostgreSQL database `database_url` (then with a
+    /// fixed data key, which PostgreSQL requires), mail to files, no abuse
+    /// limit on intake.
+    #[cfg(test)]
+    pub(crate) fn for_tests(data_dir: &std::path::Path, database_url: Option<String>) -> Config {
+        Config {
+            bind: "127.0.0.1:0".into(),
+            base_url: None,
+            data_dir: data_dir.to_owned(),
+            // Any 32 bytes: the tests read no secret.
+            data_key: database_url.is_some().then(|| "bWFkb2d1Y2hpIHF1ZXVlIHRlc3QgZGF0YSBrZXkgMzI=".into()),
+            database_url,
+            smtp_url: None,
+            mail_from: "madoguchi@example.jp".into(),
+            timezone: "Asia/Tokyo".into(),
+            org_name: None,
+            trusted_proxies: Vec::new(),
+            mail_limit_per_recipient: 5,
+            intake_limit_per_address: 0,
+            client_timeout_secs: 10,
+        }
+    }
 }

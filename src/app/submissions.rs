@@ -119,21 +119,7 @@ mod tests {
     use crate::domain::input::{Intake, RequestForm, parse_request};
 
     async fn desk(dir: &std::path::Path) -> App {
-        let config = crate::config::Config {
-            bind: "127.0.0.1:0".into(),
-            base_url: None,
-            data_dir: dir.to_owned(),
-            database_url: None,
-            smtp_url: None,
-            mail_from: "madoguchi@example.jp".into(),
-            data_key: None,
-            timezone: "Asia/Tokyo".into(),
-            org_name: None,
-            trusted_proxies: Vec::new(),
-            mail_limit_per_recipient: 5,
-            intake_limit_per_address: 0,
-            client_timeout_secs: 10,
-        };
+        let config = crate::config::Config::for_tests(dir, None);
         App::open(&config, "http://127.0.0.1".into()).await.expect("open the desk")
     }
 

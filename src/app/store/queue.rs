@@ -968,22 +968,7 @@ mod tests {
         let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test server");
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create a database");
         let (server, _) = admin.split('?').next().unwrap_or(&admin).rsplit_once('/').expect("a database in the URL");
-        let config = crate::config::Config {
-            bind: "127.0.0.1:0".into(),
-            base_url: None,
-            data_dir: dir.to_owned(),
-            database_url: Some(format!("{server}/{name}")),
-            smtp_url: None,
-            mail_from: "madoguchi@example.jp".into(),
-            // Any 32 bytes: the test reads no secret.
-            data_key: Some("bWFkb2d1Y2hpIHF1ZXVlIHRlc3QgZGF0YSBrZXkgMzI=".into()),
-            timezone: "Asia/Tokyo".into(),
-            org_name: None,
-            trusted_proxies: Vec::new(),
-            mail_limit_per_recipient: 5,
-            intake_limit_per_address: 0,
-            client_timeout_secs: 10,
-        };
+        let config = crate::config::Config::for_tests(dir, Some(format!("{server}/{name}")));
         Some(crate::app::App::open(&config, "http://127.0.0.1".into()).await.expect("open the desk"))
     }
 
