@@ -279,7 +279,15 @@ macro_rules! bind_all {
 /// of two characters reads the indexes of the first two characters of the
 /// name and kana (one arm per column and script, merged); PostgreSQL's
 /// trigram index answers the rest.
-async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -> Result<Vec<i64>> {
+/// `estimate` keeps what PostgreSQL's statistics said of the term (see
+/// [`pg_trigram_window`]) from one window of a page to the next.
+async fn search_window(
+    store: &Store,
+    q: &str,
+    estimate: &mut Option<PgEstimate>,
+    below: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>> {
     let postgres = store.is_postgres();
     let below = below.unwrap_or(i64::MAX);
     let (sql, binds): (String, Vec<Bind>) = if is_short(q) {
@@ -298,7 +306,7 @@ async fn search_window(store: &Store, q: &str, below: Option<i64>, limit: i64) -
         }
         (format!("SELECT DISTINCT id FROM ({}) a ORDER BY id DESC LIMIT $2", arms.join(" UNION ALL ")), binds)
     } else if postgres {
-        return pg_trigram_window(store, q, below, limit).await;
+        return pg_trigram_window(store, q, estimate, below, limit).await;
     } else {
         // The reference is in the full-text index too.
         let sql = "SELECT rowid AS id FROM cases_search WHERE cases_search MATCH $1 AND rowid < $2 \
@@ -356,31 +364,59 @@ fn long_walk_fills(share: f64, wanted: i64) -> bool {
     share * PG_LONG_WALK as f64 >= 2.0 * wanted as f64
 }
 
+/// What PostgreSQL's statistics say of a search's term, asked once a page.
+#[derive(Debug, Clone, Copy)]
+struct PgEstimate {
+    /// The rows the planner expects the term to match, when its plan says.
+    matches: Option<f64>,
+    /// The rows of `case_search` (-1 before its first `ANALYZE`); only read
+    /// for a term that is not rare.
+    rows: f64,
+}
+
 /// PostgreSQL's search of three characters or more, in the narrow table of
 /// searched text (migration 0009; the reference is in it, unconfirmed
 /// requests are not). The trigram index finds a term's matches, but must
 /// visit each one (its row in the table) before the newest can be picked:
 /// for a common term (an e-mail domain: most cases) hundreds of thousands.
-/// So the planner's statistics choose the road: a rare term is looked up in
-/// the trigram index at once; a common one reads the newest rows in order,
-/// stopping at the window; a term between them reads its newest buckets
-/// of ids first (the index is keyed by bucket too). Every road lists the
-/// same matches: the statistics only choose the fastest.
-async fn pg_trigram_window(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
-    let Some(expected) = pg_expected_matches(store, q).await? else {
+/// So the planner's statistics (`estimate`, asked at the page's first
+/// window) choose the road: a rare term is looked up in the trigram index at
+/// once; a common one reads the newest rows in order, stopping at the
+/// window; a term between them reads its newest buckets of ids first (the
+/// index is keyed by bucket too). Every road lists the same matches: the
+/// statistics only choose the fastest.
+async fn pg_trigram_window(
+    store: &Store,
+    q: &str,
+    estimate: &mut Option<PgEstimate>,
+    below: i64,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let said = match *estimate {
+        Some(e) => e,
+        None => *estimate.insert(pg_estimate(store, q).await?),
+    };
+    let Some(expected) = said.matches else {
         return pg_walk_window(store, q, below, limit).await;
     };
     if expected <= PG_RARE {
-        return pg_trigram_below(store, q, below, limit).await;
-    }
-    let (rows,): (f64,) = on!(read store, c => sqlx::query_as(
-        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'case_search'::regclass").fetch_one(c).await)?;
-    // Without statistics (never analysed) PostgreSQL counts -1 rows.
-    if rows > 0.0 && !long_walk_fills(expected / rows, limit) {
+        pg_trigram_below(store, q, below, limit).await
+    } else if said.rows > 0.0 && !long_walk_fills(expected / said.rows, limit) {
         pg_bucket_window(store, q, below, limit).await
     } else {
         pg_walk_window(store, q, below, limit).await
     }
+}
+
+/// What PostgreSQL's statistics say of a term (see [`PgEstimate`]).
+async fn pg_estimate(store: &Store, q: &str) -> Result<PgEstimate> {
+    let matches = pg_expected_matches(store, q).await?;
+    if !matches.is_some_and(|m| m > PG_RARE) {
+        return Ok(PgEstimate { matches, rows: -1.0 });
+    }
+    let (rows,): (f64,) = on!(read store, c => sqlx::query_as(
+        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'case_search'::regclass").fetch_one(c).await)?;
+    Ok(PgEstimate { matches, rows })
 }
 
 /// A search's window read by walking the newest rows first, and on for a
@@ -438,13 +474,7 @@ async fn pg_bucket_window(store: &Store, q: &str, below: i64, limit: i64) -> Res
                 )
             })
             .collect();
-        // Materialised: told to stop at the window, the planner would walk
-        // the primary key backwards, expecting a match every few rows.
-        let sql = format!(
-            "WITH m AS MATERIALIZED ({}) SELECT id FROM m ORDER BY id DESC LIMIT $2",
-            selects.join(" UNION ALL ")
-        );
-        ids.extend(joined_ids(store, &sql, &binds).await?);
+        ids.extend(joined_ids(store, &newest_of(&selects.join(" UNION ALL ")), &binds).await?);
         bucket = lowest - 1;
         arms = (arms * 2).min(PG_MOST_BUCKETS);
     }
@@ -456,11 +486,15 @@ async fn pg_bucket_window(store: &Store, q: &str, below: i64, limit: i64) -> Res
 async fn pg_trigram_below(store: &Store, q: &str, below: i64, limit: i64) -> Result<Vec<i64>> {
     let mut binds = vec![Bind::I(below), Bind::I(limit)];
     let matches = pg_matches(q, "body", &mut binds);
-    let sql = format!(
-        "WITH m AS MATERIALIZED (SELECT id FROM case_search WHERE ({matches}) AND id < $1) \
-         SELECT id FROM m ORDER BY id DESC LIMIT $2"
-    );
-    joined_ids(store, &sql, &binds).await
+    let matched = format!("SELECT id FROM case_search WHERE ({matches}) AND id < $1");
+    joined_ids(store, &newest_of(&matched), &binds).await
+}
+
+/// The newest `$2` ids that `matched` (an index lookup) selects. Its
+/// matches are materialised first: told to stop at the window, the planner
+/// would walk the primary key backwards, expecting a match every few rows.
+fn newest_of(matched: &str) -> String {
+    format!("WITH m AS MATERIALIZED ({matched}) SELECT id FROM m ORDER BY id DESC LIMIT $2")
 }
 
 /// How many rows of `case_search` PostgreSQL's planner expects a search to
@@ -651,7 +685,9 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
     let mut below = f.after.as_ref().filter(|(k, _)| k == "n").map(|(_, id)| *id);
     // The first window is as large as a sorted search may be: one more tells it is broad.
     let mut cap = if below.is_none() { SORTED_HITS } else { SEARCH_WINDOW };
-    let window = search_window(store, &q, below, cap + 1).await?;
+    // What PostgreSQL's statistics say of the term, asked once a page.
+    let mut estimate = None;
+    let window = search_window(store, &q, &mut estimate, below, cap + 1).await?;
     if below.is_none() && window.len() as i64 <= SORTED_HITS {
         let rows = page_of(store, &f, Some(&window)).await?;
         return Ok(QueueRows { rows, order: f.order, resume_below: None });
@@ -694,7 +730,7 @@ pub async fn queue(store: &Store, f: &QueueFilter) -> Result<QueueRows> {
             break;
         }
         cap = SEARCH_WINDOW;
-        window = search_window(store, &q, below, cap + 1).await?;
+        window = search_window(store, &q, &mut estimate, below, cap + 1).await?;
     }
     Ok(QueueRows { rows, order: Order::Newest, resume_below: below })
 }
@@ -1011,7 +1047,7 @@ mod tests {
                     ("walk", pg_walk_window(store, q, below, limit).await),
                     ("buckets", pg_bucket_window(store, q, below, limit).await),
                     ("trigrams", pg_trigram_below(store, q, below, limit).await),
-                    ("chosen", pg_trigram_window(store, q, below, limit).await),
+                    ("chosen", pg_trigram_window(store, q, &mut None, below, limit).await),
                 ];
                 for (road, got) in roads {
                     assert_eq!(got.expect(road), want, "{q} below {below}, at most {limit}, by the {road} road");
